@@ -1,0 +1,57 @@
+"""Encryption of credentials at rest (Fernet, keys from the environment).
+
+CREDENTIALS_KEYS lists Fernet keys: the first encrypts, every one decrypts, so a key can be
+rotated by putting the new one first. Without it, one key is derived from SECRET_KEY, which then
+must not change while credentials are stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+
+@cache
+def _fernet() -> MultiFernet:
+    keys = list(settings.CREDENTIALS_KEYS)
+    if not keys:
+        digest = hashlib.sha256(b"mturkdash-credentials:" + settings.SECRET_KEY.encode()).digest()
+        keys = [base64.urlsafe_b64encode(digest).decode()]
+    try:
+        return MultiFernet([Fernet(key) for key in keys])
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CREDENTIALS_KEYS holds a key that is not a Fernet key: {exc}") from exc
+
+
+def encrypt(plain: str) -> str:
+    return _fernet().encrypt(plain.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "Stored credentials cannot be decrypted: CREDENTIALS_KEYS (or SECRET_KEY) changed."
+        ) from exc
+
+
+class EncryptedTextField(models.TextField):
+    """A text field stored encrypted; Python code sees the plain text, the database never does."""
+
+    def from_db_value(self, value, expression, connection):
+        if value in (None, ""):
+            return value
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value in (None, ""):
+            return value
+        return encrypt(value)

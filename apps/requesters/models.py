@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from apps.mturk.constants import PRODUCTION_ENDPOINT, SANDBOX_ENDPOINT
+from apps.requesters.crypto import EncryptedTextField
+from apps.requesters.roles import Role
+
+
+class Environment(models.TextChoices):
+    LOCAL = "local", "Local MTurk"
+    SANDBOX = "sandbox", "Sandbox"
+    PRODUCTION = "production", "Production"
+
+
+class CredentialSource(models.TextChoices):
+    ENCRYPTED = "encrypted", "Stored encrypted"
+    ENVIRONMENT = "environment", "Environment variables"
+    PROFILE = "profile", "AWS profile"
+
+
+class Requester(models.Model):
+    """One MTurk requester account (one set of AWS credentials) that a team works with."""
+
+    name = models.CharField(max_length=100, unique=True)
+    environment = models.CharField(max_length=20, choices=Environment.choices, default=Environment.SANDBOX)
+    endpoint_url = models.URLField(
+        blank=True, help_text="Leave empty for the environment's standard endpoint."
+    )
+
+    credential_source = models.CharField(
+        max_length=20, choices=CredentialSource.choices, default=CredentialSource.ENCRYPTED
+    )
+    access_key_id = EncryptedTextField(blank=True)
+    secret_access_key = EncryptedTextField(blank=True)
+    access_key_env = models.CharField(
+        max_length=100, blank=True, help_text="Name of the variable holding the access key id."
+    )
+    secret_key_env = models.CharField(
+        max_length=100, blank=True, help_text="Name of the variable holding the secret access key."
+    )
+    aws_profile = models.CharField(max_length=100, blank=True)
+
+    sqs_queue_url = models.URLField(blank=True, verbose_name="SQS queue URL")
+    bonus_cap = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="The largest single bonus a reviewer may pay.",
+    )
+    daily_spend_limit = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("100.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Rewards approved and bonuses paid per UTC day, across everyone.",
+    )
+    requests_per_second = models.FloatField(
+        default=5.0, validators=[MinValueValidator(0.1)], help_text="Calls to MTurk per second, all workers together."
+    )
+
+    last_balance = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    balance_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="requesters")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def effective_endpoint(self) -> str:
+        if self.endpoint_url:
+            return self.endpoint_url
+        return {
+            Environment.LOCAL: settings.MTURK_LOCAL_ENDPOINT,
+            Environment.SANDBOX: SANDBOX_ENDPOINT,
+            Environment.PRODUCTION: PRODUCTION_ENDPOINT,
+        }[self.environment]
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == Environment.PRODUCTION
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    requester = models.ForeignKey(Requester, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "requester"], name="membership_unique")]
+        ordering = ["requester__name", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.requester}"

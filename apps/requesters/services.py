@@ -1,0 +1,254 @@
+"""Writes for requester accounts and memberships, the gateway per account, and spending checks."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, time
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
+from apps.mturk.gateway import AccountConfig, Gateway
+from apps.requesters.models import CredentialSource, Membership, Requester
+from apps.requesters.roles import Action, Role, role_allows
+
+# Fields whose changes are audited; credentials are audited as "changed", never with values.
+_AUDITED_FIELDS = (
+    "name",
+    "environment",
+    "endpoint_url",
+    "credential_source",
+    "access_key_env",
+    "secret_key_env",
+    "aws_profile",
+    "sqs_queue_url",
+    "bonus_cap",
+    "daily_spend_limit",
+    "requests_per_second",
+)
+_SECRET_FIELDS = ("access_key_id", "secret_access_key")
+
+
+class CredentialsMissing(Exception):
+    pass
+
+
+class SpendingRefused(PermissionDenied):
+    """A payment would pass the reviewer's per-bonus cap or the account's daily limit."""
+
+
+def requester_account_config(requester: Requester) -> AccountConfig:
+    """The gateway's view of an account, with credentials read from where they are kept."""
+    access_key = secret_key = profile = ""
+    if requester.credential_source == CredentialSource.ENCRYPTED:
+        access_key, secret_key = requester.access_key_id, requester.secret_access_key
+        if not (access_key and secret_key):
+            raise CredentialsMissing(f"{requester.name} has no stored credentials.")
+    elif requester.credential_source == CredentialSource.ENVIRONMENT:
+        missing = [n for n in (requester.access_key_env, requester.secret_key_env) if not os.environ.get(n)]
+        if missing:
+            raise CredentialsMissing(f"{requester.name}: environment variable {', '.join(missing)} is not set.")
+        access_key = os.environ[requester.access_key_env]
+        secret_key = os.environ[requester.secret_key_env]
+    else:
+        profile = requester.aws_profile
+    return AccountConfig(
+        key=f"requester-{requester.pk}",
+        endpoint_url=requester.effective_endpoint,
+        access_key_id=access_key,
+        secret_access_key=secret_key,
+        profile=profile,
+        requests_per_second=requester.requests_per_second,
+    )
+
+
+def requester_gateway(requester: Requester) -> Gateway:
+    return Gateway(requester_account_config(requester))
+
+
+def _balance_cache_key(requester: Requester) -> str:
+    return f"requester-balance:{requester.pk}"
+
+
+def requester_balance(*, requester: Requester, refresh: bool = False) -> Decimal:
+    """The account's available balance from GetAccountBalance, cached for a short while.
+
+    Raises MTurkError (or CredentialsMissing) when MTurk cannot tell.
+    """
+    key = _balance_cache_key(requester)
+    if not refresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return Decimal(cached)
+    balance = requester_gateway(requester).account_balance()
+    cache.set(key, str(balance), settings.MTURK_BALANCE_CACHE_SECONDS)
+    Requester.objects.filter(pk=requester.pk).update(last_balance=balance, balance_checked_at=timezone.now())
+    requester.last_balance = balance
+    return balance
+
+
+def _requester_save(requester: Requester, *, secrets: dict[str, str]) -> None:
+    for name, value in secrets.items():
+        if value:
+            setattr(requester, name, value)
+    requester.full_clean()
+    requester.save()
+
+
+@transaction.atomic
+def requester_create(*, actor, data: dict, secrets: dict[str, str] | None = None) -> Requester:
+    """Create an account; whoever creates it becomes its admin."""
+    requester = Requester(**data)
+    _requester_save(requester, secrets=secrets or {})
+    Membership.objects.create(user=actor, requester=requester, role=Role.ADMIN)
+    audit_record(
+        actor=actor,
+        requester=requester,
+        action="requester.create",
+        target_type="requester",
+        target_id=requester.pk,
+        details={f: str(getattr(requester, f)) for f in _AUDITED_FIELDS},
+    )
+    return requester
+
+
+@transaction.atomic
+def requester_update(
+    *, actor, membership: Membership, data: dict, secrets: dict[str, str] | None = None
+) -> Requester:
+    _require(membership, Action.MANAGE_ACCOUNT)
+    requester = Requester.objects.select_for_update().get(pk=membership.requester_id)
+    before = {f: str(getattr(requester, f)) for f in _AUDITED_FIELDS}
+    for name, value in data.items():
+        setattr(requester, name, value)
+    secrets = {k: v for k, v in (secrets or {}).items() if v}
+    _requester_save(requester, secrets=secrets)
+    changes = {
+        f: [before[f], str(getattr(requester, f))] for f in _AUDITED_FIELDS if before[f] != str(getattr(requester, f))
+    }
+    changes.update({f: "changed" for f in secrets})
+    if changes:
+        audit_record(
+            actor=actor,
+            requester=requester,
+            action="requester.update",
+            target_type="requester",
+            target_id=requester.pk,
+            details=changes,
+        )
+    cache.delete(_balance_cache_key(requester))
+    return requester
+
+
+def _require(membership: Membership, action: Action) -> None:
+    if not role_allows(membership.role, action):
+        raise PermissionDenied(f"A {membership.role} of {membership.requester} cannot do this ({action}).")
+
+
+def _admins_left(requester: Requester, excluding: Membership) -> int:
+    return requester.memberships.filter(role=Role.ADMIN).exclude(pk=excluding.pk).count()
+
+
+@transaction.atomic
+def membership_add(*, actor, membership: Membership, username: str, role: str) -> Membership:
+    _require(membership, Action.MANAGE_MEMBERS)
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError(f"There is no user named {username!r}.")
+    added, created = Membership.objects.get_or_create(
+        user=user, requester=membership.requester, defaults={"role": role}
+    )
+    if not created:
+        raise ValidationError(f"{username} is already a member ({added.role}).")
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="membership.add",
+        target_type="user",
+        target_id=user.pk,
+        details={"username": username, "role": role},
+    )
+    return added
+
+
+@transaction.atomic
+def membership_change_role(*, actor, membership: Membership, target: Membership, role: str) -> Membership:
+    _require(membership, Action.MANAGE_MEMBERS)
+    target = Membership.objects.select_for_update().get(pk=target.pk, requester=membership.requester)
+    if target.role == role:
+        return target
+    if target.role == Role.ADMIN and not _admins_left(target.requester, target):
+        raise ValidationError("An account keeps at least one admin.")
+    old = target.role
+    Membership.objects.filter(pk=target.pk, role=old).update(role=role)
+    target.role = role
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="membership.role",
+        target_type="user",
+        target_id=target.user_id,
+        details={"username": target.user.get_username(), "from": old, "to": role},
+    )
+    return target
+
+
+@transaction.atomic
+def membership_remove(*, actor, membership: Membership, target: Membership) -> None:
+    _require(membership, Action.MANAGE_MEMBERS)
+    target = Membership.objects.select_for_update().get(pk=target.pk, requester=membership.requester)
+    if target.role == Role.ADMIN and not _admins_left(target.requester, target):
+        raise ValidationError("An account keeps at least one admin.")
+    target.delete()
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="membership.remove",
+        target_type="user",
+        target_id=target.user_id,
+        details={"username": target.user.get_username(), "role": target.role},
+    )
+
+
+def requester_spent_today(requester: Requester) -> Decimal:
+    """Money spent today (UTC): the amounts and fees of the day's audit events that carry one.
+
+    By convention only events that move money (approvals, bonuses) carry an amount.
+    """
+    midnight = datetime.combine(timezone.now().astimezone(UTC).date(), time.min, tzinfo=UTC)
+    total = (
+        AuditEvent.objects.filter(requester=requester, created_at__gte=midnight, amount__isnull=False)
+        .aggregate(spent=Sum("amount"), fees=Sum("fee"))
+    )
+    return (total["spent"] or Decimal("0")) + (total["fees"] or Decimal("0"))
+
+
+def spend_authorize(*, membership: Membership, amount: Decimal, fee: Decimal, bonus: bool) -> None:
+    """Refuse a payment that the person's role or the account's limits do not allow.
+
+    Call inside the transaction that records the payment: the account row is locked, so two
+    payments at once cannot both slip under the daily limit.
+    """
+    requester = Requester.objects.select_for_update().get(pk=membership.requester_id)
+    if bonus:
+        _require(membership, Action.BONUS)
+        if amount > requester.bonus_cap and not role_allows(membership.role, Action.SPEND):
+            raise SpendingRefused(
+                f"A bonus of ${amount} is above this account's cap of ${requester.bonus_cap} for reviewers."
+            )
+    else:
+        _require(membership, Action.REVIEW)
+    spent = requester_spent_today(requester)
+    if spent + amount + fee > requester.daily_spend_limit:
+        raise SpendingRefused(
+            f"This would spend ${amount + fee} (with fees); ${spent} spent today of the daily limit"
+            f" of ${requester.daily_spend_limit}."
+        )

@@ -1,0 +1,282 @@
+"""Settings for the mturkdash dashboard.
+
+Everything comes from the environment (see the table in README.md). The defaults need no server:
+SQLite under var/, an embedded Celery broker on the file system, the local MTurk. With DEBUG off,
+start-up refuses a missing SECRET_KEY or ALLOWED_HOSTS instead of running insecurely.
+
+The local MTurk has its own settings module (apps/emulator/settings.py); nothing here is shared.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / environ.Env().str("MTURKDASH_VAR_DIR", default="var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+env = environ.Env()
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _read(name: str, cast: str, default=environ.Env.NOTSET):
+    """Read one variable, naming it in the error when its value cannot be used."""
+    if cast == "bool" and name in env.ENVIRON:
+        value = env.ENVIRON[name].strip().lower()
+        if value not in _TRUE | _FALSE:
+            raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off")
+        return value in _TRUE
+    try:
+        return getattr(env, cast)(name, default=default)
+    except ImproperlyConfigured:
+        raise
+    except Exception as exc:
+        raise ImproperlyConfigured(f"{name} has a value that cannot be used: {exc}") from exc
+
+
+def _database(name: str, default: str) -> dict:
+    url = env.str(name, default=default)
+    scheme = urlsplit(url).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql", "pgsql", "psql"}:
+        raise ImproperlyConfigured(
+            f"{name} must be a sqlite:/// or postgres:// URL, not {url!r}"
+            " (example: postgres://user:password@127.0.0.1:5432/mturkdash)"
+        )
+    try:
+        config = environ.Env.db_url_config(url)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"{name} cannot be parsed: {exc}") from exc
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        if not config.get("NAME"):
+            raise ImproperlyConfigured(f"{name} names no SQLite file: {url!r}")
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+        }
+        # A file, not memory, so that a Celery worker started by a test sees the test database.
+        config["TEST"] = {"NAME": str(VAR_DIR / "test-dashboard.sqlite3")}
+    else:
+        config["CONN_MAX_AGE"] = _read("DATABASE_CONN_MAX_AGE", "int", default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def _redis_url() -> str:
+    url = env.str("REDIS_URL", default="")
+    if url and urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"REDIS_URL must be a redis:// URL, not {url!r} (example: redis://127.0.0.1:6379/0)"
+        )
+    return url
+
+
+DEBUG = _read("DEBUG", "bool", default=False)
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+ALLOWED_HOSTS = _read("ALLOWED_HOSTS", "list", default=[])
+if DEBUG:
+    SECRET_KEY = SECRET_KEY or "insecure-development-key-only-for-debug-mode"
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
+else:
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG off it is required: set it to a long random"
+            " string (or set DEBUG=1 for local development)."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS is not set. With DEBUG off it is required: a comma-separated list"
+            " of the host names this site answers to (or set DEBUG=1 for local development)."
+        )
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("SECRET_KEY is too short or too simple: use 50+ random characters.")
+
+CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", "list", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "csp",
+    "axes",
+    "apps.requesters",
+    "apps.audit",
+    "apps.mturk",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "mturkdash.urls"
+WSGI_APPLICATION = "mturkdash.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.requesters.context_processors.current_requester",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dashboard.sqlite3'}")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = _redis_url()
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Repeated failed logins lock the username on that address out for a while.
+AXES_FAILURE_LIMIT = _read("AXES_FAILURE_LIMIT", "int", default=5)
+AXES_COOLOFF_TIME = _read("AXES_COOLOFF_MINUTES", "int", default=15) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = _read("AXES_PROXY_COUNT", "int", default=0)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# Security headers. Production (DEBUG off) gets secure cookies, HSTS and an HTTPS redirect that
+# can be turned off when a proxy in front terminates TLS and redirects itself.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", "bool", default=not DEBUG)
+SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", "int", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _read("SECURE_HSTS_INCLUDE_SUBDOMAINS", "bool", default=not DEBUG)
+SECURE_HSTS_PRELOAD = _read("SECURE_HSTS_PRELOAD", "bool", default=False)
+if _read("USE_X_FORWARDED_PROTO", "bool", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# No inline script or style anywhere; HIT previews are sandboxed iframes with srcdoc.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# Celery: Redis when REDIS_URL is set, otherwise kombu's file-system transport, which needs no
+# server and works across the processes of one machine.
+CELERY_QUEUE_DIR = VAR_DIR / "celery"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+else:
+    for _folder in ("out", "processed"):
+        (CELERY_QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_QUEUE_DIR / "out"),
+        "data_folder_out": str(CELERY_QUEUE_DIR / "out"),
+        "processed_folder": str(CELERY_QUEUE_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_ALWAYS_EAGER = _read("CELERY_TASK_ALWAYS_EAGER", "bool", default=False)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+BALANCE_REFRESH_SECONDS = _read("BALANCE_REFRESH_SECONDS", "int", default=900)
+CELERY_BEAT_SCHEDULE = {
+    "requesters-refresh-balances": {
+        "task": "apps.requesters.tasks.requesters_refresh_balances",
+        "schedule": float(BALANCE_REFRESH_SECONDS),
+    },
+}
+
+# The MTurk gateway.
+MTURK_LOCAL_ENDPOINT = env.str("MTURK_LOCAL_ENDPOINT", default="http://127.0.0.1:8001")
+MTURK_CONNECT_TIMEOUT = _read("MTURK_CONNECT_TIMEOUT", "float", default=5.0)
+MTURK_READ_TIMEOUT = _read("MTURK_READ_TIMEOUT", "float", default=30.0)
+MTURK_MAX_ATTEMPTS = _read("MTURK_MAX_ATTEMPTS", "int", default=5)
+MTURK_BALANCE_CACHE_SECONDS = _read("MTURK_BALANCE_CACHE_SECONDS", "int", default=60)
+MTURK_RATE_LIMIT_DIR = VAR_DIR / "ratelimit"
+
+# Credentials stored in the database are encrypted with these Fernet keys (the first encrypts,
+# all decrypt, so keys can be rotated). Without it, a key derived from SECRET_KEY is used.
+CREDENTIALS_KEYS = [key for key in _read("CREDENTIALS_KEYS", "list", default=[]) if key]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "botocore": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}
