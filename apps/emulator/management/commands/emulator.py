@@ -1,0 +1,117 @@
+"""`python manage.py emulator --port 8001 [--database PATH_OR_URL]`: the local MTurk.
+
+Migrates its own database, creates the system qualification types, starts a background ticker
+for time-driven transitions, and serves with waitress (multi-threaded), never runserver.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from django.core.management.base import BaseCommand, CommandError
+
+logger = logging.getLogger("apps.emulator")
+
+
+class Command(BaseCommand):
+    help = "Run the local MTurk (MTurk Requester API 2017-01-17) on its own database."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8001)
+        parser.add_argument(
+            "--database",
+            help="SQLite file path or database URL (default: EMULATOR_DATABASE_URL or "
+            "var/emulator.sqlite3)",
+        )
+        parser.add_argument("--threads", type=int, default=16)
+
+    def execute(self, *args, **options):
+        # The settings module reads the database at import; point it there before Django
+        # configures the connection.
+        if options.get("database"):
+            self._switch_database(options["database"])
+        return super().execute(*args, **options)
+
+    def _switch_database(self, value: str) -> None:
+        from django.conf import settings
+        from django.db import connections
+
+        from apps.emulator.settings import database_from
+
+        os.environ["EMULATOR_DATABASE_URL"] = value
+        try:
+            config = database_from(value)
+        except Exception as exc:
+            raise CommandError(str(exc)) from exc
+        if "default" in connections.__dict__.get("settings", {}) and hasattr(
+            connections._connections, "default"
+        ):
+            connections["default"].close()
+            del connections["default"]
+        settings.DATABASES["default"] = config
+        # Drop the cached DATABASES so the next connection reads the new one.
+        connections.__dict__.pop("settings", None)
+        connections._settings = None
+
+    def handle(self, *args, **options) -> None:
+        from django.conf import settings
+        from django.core.management import call_command
+        from waitress import serve
+
+        from apps.emulator import clock, lifecycle
+        from apps.emulator.requirements import system_types_ensure
+
+        if options["threads"] < 8:
+            raise CommandError("--threads must be at least 8")
+        call_command("migrate", interactive=False, verbosity=0)
+        system_types_ensure(clock.now())
+        lifecycle.run_due(clock.now())
+        if settings.EMULATOR_TICK_SECONDS > 0:
+            threading.Thread(
+                target=_tick, args=(settings.EMULATOR_TICK_SECONDS,), daemon=True
+            ).start()
+        from django.core.wsgi import get_wsgi_application
+
+        database = settings.DATABASES["default"]
+        self.stdout.write(
+            f"Local MTurk on http://{options['host']}:{options['port']}/ "
+            f"({database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}; "
+            f"{'strict' if settings.EMULATOR_CREDENTIALS else 'open'} credentials)"
+        )
+        self.stdout.flush()
+        serve(
+            get_wsgi_application(),
+            host=options["host"],
+            port=options["port"],
+            threads=options["threads"],
+            connection_limit=200,
+            channel_timeout=120,
+            ident="local-mturk",
+            _quiet=True,
+        )
+
+
+def _tick(interval: float) -> None:
+    """Run due transitions as real time passes, even without requests."""
+    import time
+
+    from django.db import close_old_connections
+
+    from apps.emulator import clock, lifecycle
+
+    last_purge = 0.0
+    while True:
+        time.sleep(interval)
+        try:
+            now = clock.now()
+            lifecycle.run_due_if_needed(now)
+            if time.monotonic() - last_purge > 60:
+                lifecycle.tokens_purge(now)
+                last_purge = time.monotonic()
+        except Exception:
+            logger.exception("the emulator ticker failed; it will try again")
+        finally:
+            close_old_connections()

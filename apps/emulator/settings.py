@@ -1,0 +1,114 @@
+"""Settings of the local MTurk, a Django project of its own (never imports the dashboard).
+
+Environment variables:
+
+- `EMULATOR_DATABASE_URL`: `sqlite:///path` or `postgres://...`; default `var/emulator.sqlite3`.
+  `manage.py emulator --database PATH_OR_URL` sets it.
+- `EMULATOR_CREDENTIALS`: `AKID:SECRET,AKID2:SECRET2`. When set, the emulator is in strict mode:
+  SigV4 signatures are verified and unknown access keys are refused. Unset: any key is accepted
+  (each access key id is one customer) and only the presence of a signature is checked.
+- `EMULATOR_STARTING_BALANCE`: a new customer's balance, default `10000.00`.
+- `EMULATOR_TICK_SECONDS`: how often the background ticker runs due transitions (default 1; 0
+  disables it; transitions also run lazily before each request).
+- `EMULATOR_SECRET_KEY`: Django's secret key (only used for nothing security relevant here).
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+
+def database_from(value: str) -> dict:
+    """A Django DATABASES entry from a URL or a plain SQLite file path."""
+    if "://" not in value:
+        value = "sqlite:///" + str(Path(value).resolve())
+    config = env.db_url_config(value)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers run beside the writer; IMMEDIATE takes the write lock when the
+        # transaction starts, so two writers queue on the busy timeout instead of failing with
+        # "database is locked" when one upgrades a read lock.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+        }
+    elif config["ENGINE"] in {
+        "django.db.backends.postgresql",
+        "django.db.backends.postgresql_psycopg2",
+    }:
+        config["ENGINE"] = "django.db.backends.postgresql"
+        config["CONN_MAX_AGE"] = 60
+    else:
+        raise ImproperlyConfigured(
+            f"EMULATOR_DATABASE_URL must be a SQLite path/URL or a PostgreSQL URL, not {value!r}"
+        )
+    return config
+
+
+def _balance(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(
+            f"EMULATOR_STARTING_BALANCE must be an amount like 10000.00, not {raw!r}"
+        ) from None
+    return value.quantize(Decimal("0.01"))
+
+
+def _credentials(raw: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        key, sep, secret = item.partition(":")
+        if not sep or not key or not secret:
+            raise ImproperlyConfigured(
+                "EMULATOR_CREDENTIALS must look like AKID:SECRET,AKID2:SECRET2"
+            )
+        pairs[key] = secret
+    return pairs
+
+
+SECRET_KEY = os.environ.get("EMULATOR_SECRET_KEY", "local-mturk-emulator-not-a-secret")
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+
+INSTALLED_APPS = ["apps.emulator.apps.EmulatorConfig"]
+MIDDLEWARE = ["apps.emulator.middleware.content_length"]
+ROOT_URLCONF = "apps.emulator.urls"
+WSGI_APPLICATION = None
+TEMPLATES: list[dict] = []
+
+DATABASES = {
+    "default": database_from(
+        os.environ.get("EMULATOR_DATABASE_URL", str(VAR_DIR / "emulator.sqlite3"))
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+EMULATOR_CREDENTIALS = _credentials(os.environ.get("EMULATOR_CREDENTIALS", ""))
+EMULATOR_STARTING_BALANCE = _balance(os.environ.get("EMULATOR_STARTING_BALANCE", "10000.00"))
+EMULATOR_TICK_SECONDS = float(os.environ.get("EMULATOR_TICK_SECONDS", "1"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "apps.emulator": {"handlers": ["console"], "level": "INFO"},
+        "django": {"handlers": ["console"], "level": "WARNING"},
+    },
+}

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import control, protocol
+
+urlpatterns = [
+    path("", protocol.api, name="emulator-api"),
+    path("_emulator/reset", control.reset, name="emulator-reset"),
+    path("_emulator/clock", control.clock_view, name="emulator-clock"),
+    path("_emulator/faults", control.faults, name="emulator-faults"),
+    path("_emulator/accept", control.accept, name="emulator-accept"),
+    path("_emulator/submit", control.submit, name="emulator-submit"),
+    path("_emulator/return", control.return_view, name="emulator-return"),
+    path("_emulator/preview", control.preview, name="emulator-preview"),
+    path("_emulator/available", control.available, name="emulator-available"),
+    path("_emulator/stats", control.stats, name="emulator-stats"),
+    path("_emulator/layouts", control.layouts, name="emulator-layouts"),
+    path("_emulator/workers", control.workers, name="emulator-workers"),
+    path(
+        "_emulator/qualification-requests",
+        control.qualification_requests,
+        name="emulator-qualification-requests",
+    ),
+    path("_emulator/notifications", control.notifications, name="emulator-notifications"),
+    path("_emulator/events", control.events, name="emulator-events"),
+]
+
+handler404 = "apps.emulator.control.not_found"
+handler500 = "apps.emulator.control.server_error"

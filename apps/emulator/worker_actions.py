@@ -1,0 +1,302 @@
+"""What workers do: preview, accept, submit, return, request qualifications.
+
+Used by the control API now and by the worker site and simulated crowd in part 2. Each function
+raises `WorkerActionError` with a reason a person can read when the worker may not do it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+
+from . import errors, questions
+from .ids import new_id
+from .lifecycle import assignment_transition, due_at, event_emit, hit_lock, hit_refresh
+from .models import HIT, Assignment, QualificationRequest, QualificationType, WorkerBlock
+from .requirements import unmet_requirements, worker_get_or_create
+
+
+class WorkerActionError(Exception):
+    """The worker may not do this; `reason` says why."""
+
+    def __init__(self, reason: str, code: str = "NotAllowed") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+def _hit_for(hit_id: str) -> HIT:
+    hit = HIT.objects.select_related("hit_type").filter(hit_id=hit_id, deleted=False).first()
+    if hit is None:
+        raise WorkerActionError(f"HIT {hit_id} does not exist", "HITDoesNotExist")
+    return hit
+
+
+def _describe(requirements: list[dict]) -> str:
+    return ", ".join(f"{r['QualificationTypeId']} {r['Comparator']}" for r in requirements)
+
+
+def hit_preview(*, worker_id: str, hit_id: str) -> dict:
+    """The HIT's question as the worker would preview it, if the requirements allow."""
+    hit = _hit_for(hit_id)
+    worker = worker_get_or_create(worker_id)
+    failed = unmet_requirements(worker, hit.hit_type.qualification_requirements, "preview")
+    if failed:
+        raise WorkerActionError(
+            f"worker {worker_id} is not qualified to preview this HIT: {_describe(failed)}",
+            "NotQualified",
+        )
+    return {"HITId": hit.hit_id, "Question": hit.question, "HITStatus": hit.status}
+
+
+def hit_accept(*, worker_id: str, hit_id: str, now: datetime) -> Assignment:
+    """Give the worker one assignment of the HIT (AssignmentAccepted)."""
+    with transaction.atomic():
+        hit = _hit_for(hit_id)
+        hit = hit_lock(hit.pk)
+        worker = worker_get_or_create(worker_id)
+        if WorkerBlock.objects.filter(customer_id=hit.customer_id, worker_id=worker_id).exists():
+            raise WorkerActionError(
+                f"worker {worker_id} is blocked by this HIT's requester", "Blocked"
+            )
+        failed = unmet_requirements(worker, hit.hit_type.qualification_requirements, "accept")
+        if failed:
+            raise WorkerActionError(
+                f"worker {worker_id} does not meet the qualification requirements: "
+                f"{_describe(failed)}",
+                "NotQualified",
+            )
+        already = hit.assignments.filter(
+            worker_id=worker_id,
+            status__in=[
+                Assignment.Status.ACCEPTED,
+                Assignment.Status.SUBMITTED,
+                Assignment.Status.APPROVED,
+                Assignment.Status.REJECTED,
+            ],
+        ).exists()
+        if already:
+            raise WorkerActionError(
+                f"worker {worker_id} already worked on HIT {hit_id}", "AlreadyDone"
+            )
+        if hit.status != HIT.Status.ASSIGNABLE or hit.expiration <= now:
+            raise WorkerActionError(
+                f"HIT {hit_id} has no assignment available (status {hit.status})",
+                "NothingAvailable",
+            )
+        assignment = Assignment.objects.create(
+            customer_id=hit.customer_id,
+            assignment_id=new_id(),
+            hit=hit,
+            worker_id=worker_id,
+            status=Assignment.Status.ACCEPTED,
+            accept_time=now,
+            deadline=now + timedelta(seconds=hit.hit_type.assignment_duration),
+        )
+        HIT.objects.filter(pk=hit.pk).update(number_pending=hit.number_pending + 1)
+        hit.number_pending += 1
+        event_emit(
+            customer_id=hit.customer_id,
+            event_type="AssignmentAccepted",
+            at=now,
+            hit=hit,
+            assignment_id=assignment.assignment_id,
+        )
+        hit_refresh(hit, now=now)
+        due_at(assignment.deadline)
+    return assignment
+
+
+def _accepted(assignment_id: str) -> Assignment:
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("hit__hit_type")
+        .filter(assignment_id=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        raise WorkerActionError(
+            f"assignment {assignment_id} does not exist", "AssignmentDoesNotExist"
+        )
+    if assignment.status != Assignment.Status.ACCEPTED:
+        raise WorkerActionError(
+            f"assignment {assignment_id} is {assignment.status}, not Accepted", "InvalidState"
+        )
+    return assignment
+
+
+def assignment_submit(
+    *,
+    assignment_id: str,
+    now: datetime,
+    answers: dict[str, str] | None = None,
+    answer_xml: str | None = None,
+) -> Assignment:
+    """Submit the worker's answer (QuestionFormAnswers XML) before the deadline."""
+    if answer_xml is None:
+        answer_xml = questions.answers_xml(answers or {})
+    else:
+        try:
+            questions.answer_values(answer_xml)
+        except Exception as exc:
+            raise WorkerActionError(
+                f"AnswerXML is not well-formed XML: {exc}", "BadAnswer"
+            ) from None
+    with transaction.atomic():
+        assignment = _accepted(assignment_id)
+        if assignment.deadline <= now:
+            raise WorkerActionError(
+                f"assignment {assignment_id} passed its deadline", "InvalidState"
+            )
+        auto_approval = now + timedelta(seconds=assignment.hit.hit_type.auto_approval_delay)
+        assignment_transition(
+            assignment,
+            "submit",
+            now=now,
+            submit_time=now,
+            auto_approval_time=auto_approval,
+            answer=answer_xml,
+        )
+        due_at(auto_approval)
+    return assignment
+
+
+def assignment_return(*, assignment_id: str, now: datetime) -> Assignment:
+    with transaction.atomic():
+        assignment = _accepted(assignment_id)
+        assignment_transition(assignment, "return", now=now)
+    return assignment
+
+
+# ---------------------------------------------------------------------------------------------
+# Qualification requests and tests
+
+
+def _text(element, name: str) -> str | None:
+    for child in element:
+        if child.tag.rsplit("}", 1)[-1] == name:
+            return (child.text or "").strip()
+    return None
+
+
+def _children(element, name: str) -> list:
+    return [child for child in element if child.tag.rsplit("}", 1)[-1] == name]
+
+
+def answer_key_score(answer_key: str, answer_xml: str) -> int:
+    """Score a test answer with an AnswerKey (answer options, DefaultScore, value mappings)."""
+    root = questions.validate_answer_key(answer_key)
+    given = questions.answer_values(answer_xml)
+    total = 0
+    for question in _children(root, "Question"):
+        identifier = _text(question, "QuestionIdentifier") or ""
+        chosen = set(filter(None, given.get(identifier, "").split("|")))
+        score = None
+        for option in _children(question, "AnswerOption"):
+            wanted = {(s.text or "").strip() for s in _children(option, "SelectionIdentifier")}
+            if wanted and wanted == chosen:
+                score = int(_text(option, "AnswerScore") or 0)
+                break
+        if score is None:
+            score = int(_text(question, "DefaultScore") or 0)
+        total += score
+    mapping = _children(root, "QualificationValueMapping")
+    if not mapping:
+        return total
+    for kind in mapping[0]:
+        name = kind.tag.rsplit("}", 1)[-1]
+        if name == "PercentageMapping":
+            maximum = int(_text(kind, "MaximumSummedScore") or 0)
+            return round(total * 100 / maximum) if maximum else 0
+        if name == "ScaleMapping":
+            return round(total * float(_text(kind, "SummedScoreMultiplier") or 1))
+        if name == "RangeMapping":
+            for band in _children(kind, "SummedScoreRange"):
+                low = int(_text(band, "InclusiveLowerBound") or 0)
+                high = int(_text(band, "InclusiveUpperBound") or 0)
+                if low <= total <= high:
+                    return int(_text(band, "QualificationValue") or 0)
+            return int(_text(kind, "OutOfRangeQualificationValue") or 0)
+    return total
+
+
+def qualification_request(
+    *, worker_id: str, qualification_type_id: str, now: datetime, answer: str | None = None
+) -> dict:
+    """A worker asks for a qualification: granted at once (AutoGranted, or a test scored by an
+    AnswerKey), or left pending for the requester (ListQualificationRequests)."""
+    from .operations.qualifications import qualification_grant
+
+    with transaction.atomic():
+        qtype = QualificationType.objects.filter(
+            qualification_type_id=qualification_type_id, deleted=False, customer__isnull=False
+        ).first()
+        if qtype is None or qtype.status != "Active" or not qtype.is_requestable:
+            raise WorkerActionError(
+                f"qualification type {qualification_type_id} cannot be requested",
+                "QualificationTypeDoesNotExist",
+            )
+        worker_get_or_create(worker_id)
+        previous = (
+            QualificationRequest.objects.filter(qualification_type=qtype, worker_id=worker_id)
+            .order_by("-submit_time")
+            .first()
+        )
+        if previous is not None:
+            if previous.status == QualificationRequest.Status.PENDING:
+                raise WorkerActionError("a request for this qualification is pending", "Pending")
+            if qtype.retry_delay is None:
+                raise WorkerActionError(
+                    "this qualification type does not allow retries", "RetryNotAllowed"
+                )
+            if previous.submit_time + timedelta(seconds=qtype.retry_delay) > now:
+                raise WorkerActionError("the retry delay has not passed yet", "RetryTooSoon")
+        if qtype.test and answer is None:
+            raise WorkerActionError("this qualification type has a test: give an Answer")
+        request = QualificationRequest.objects.create(
+            request_id=new_id(),
+            qualification_type=qtype,
+            worker_id=worker_id,
+            test=qtype.test,
+            answer=answer or "",
+            submit_time=now,
+        )
+        granted_value = None
+        if qtype.auto_granted:
+            granted_value = qtype.auto_granted_value if qtype.auto_granted_value is not None else 1
+        elif qtype.test and qtype.answer_key:
+            try:
+                granted_value = answer_key_score(qtype.answer_key, answer or "")
+            except (errors.RequestError, ValueError) as exc:
+                raise WorkerActionError(f"the answer could not be scored: {exc}") from None
+        if granted_value is not None:
+            request.status = QualificationRequest.Status.ACCEPTED
+            request.save(update_fields=["status"])
+            qualification_grant(qtype=qtype, worker_id=worker_id, value=granted_value, now=now)
+    return {
+        "QualificationRequestId": request.request_id,
+        "Status": request.status,
+        "IntegerValue": granted_value,
+    }
+
+
+def assignable_hits_for(worker_id: str) -> list[str]:
+    """HIT ids the worker could accept now (used by tools that drive a crowd)."""
+    worker = worker_get_or_create(worker_id)
+    blocked = WorkerBlock.objects.filter(worker_id=worker_id).values_list("customer_id", flat=True)
+    hits = (
+        HIT.objects.select_related("hit_type")
+        .filter(status=HIT.Status.ASSIGNABLE, deleted=False)
+        .exclude(customer_id__in=list(blocked))
+        .exclude(
+            Q(assignments__worker_id=worker_id)
+            & ~Q(assignments__status__in=[Assignment.Status.RETURNED, Assignment.Status.ABANDONED])
+        )
+    )
+    return [
+        hit.hit_id
+        for hit in hits
+        if not unmet_requirements(worker, hit.hit_type.qualification_requirements, "discover")
+    ]
