@@ -123,12 +123,12 @@ class HIT(models.Model):
             models.Index(fields=["expiry_processed", "expiration"]),
         ]
 
+    def __str__(self) -> str:
+        return self.hit_id
+
     @property
     def number_available(self) -> int:
         return max(0, self.max_assignments - self.number_pending - self.number_completed)
-
-    def __str__(self) -> str:
-        return self.hit_id
 
 
 class Assignment(models.Model):
