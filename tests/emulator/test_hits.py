@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.fixtures.emulator import make_mturk_client
+from tests.fixtures.emulator import EmulatorControlError, make_mturk_client
 
 from .conftest import (
     EXTERNAL_QUESTION,
@@ -324,8 +324,9 @@ def test_it_expires_a_hit_now_when_given_a_past_time(mturk, emulator, hit):
     fetched = mturk.get_hit(HITId=hit["HITId"])["HIT"]
     assert fetched["HITStatus"] == "Reviewable"
     assert fetched["Expiration"] <= emulator.now()
-    with pytest.raises(Exception, match="NothingAvailable|no assignment"):
+    with pytest.raises(EmulatorControlError) as excinfo:
         emulator.accept(new_worker_id(), hit["HITId"])
+    assert excinfo.value.payload["error"] == "NothingAvailable"
 
 
 def test_it_extends_an_expired_hit_making_it_available_again(mturk, emulator, hit):
