@@ -79,7 +79,7 @@ def test_it_answers_an_unknown_path_with_json(emulator_server):
 def unchecked(emulator_server):
     """A client that lets anything through, to prove the server validates by itself."""
     return make_mturk_client(
-        emulator_server.url, parameter_validation=False, retries={"max_attempts": 1}
+        emulator_server.url, parameter_validation=False, retries={"total_max_attempts": 1}
     )
 
 
