@@ -110,5 +110,7 @@ LOGGING = {
     "loggers": {
         "apps.emulator": {"handlers": ["console"], "level": "INFO"},
         "django": {"handlers": ["console"], "level": "WARNING"},
+        # 4xx answers are MTurk errors the client asked for, not problems of the emulator.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
