@@ -27,4 +27,3 @@ app.conf.update(
     enable_utc=True,
 )
 app.autodiscover_tasks()
-

@@ -42,7 +42,7 @@ def _read(name: str, cast: str, default=environ.Env.NOTSET):
 
 
 def _database(name: str, default: str) -> dict:
-    url = env.str(name, default=default)
+    url = env.str(name, default="") or default
     scheme = urlsplit(url).scheme
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql", "psql"}:
         raise ImproperlyConfigured(
@@ -97,7 +97,9 @@ else:
             " of the host names this site answers to (or set DEBUG=1 for local development)."
         )
     if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
-        raise ImproperlyConfigured("SECRET_KEY is too short or too simple: use 50+ random characters.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too short or too simple: use 50+ random characters."
+        )
 
 CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", "list", default=[])
 
@@ -142,6 +144,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["template_partials.templatetags.partials"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -157,7 +160,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = _redis_url()
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -194,12 +199,14 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if _read("STATIC_MANIFEST", "bool", default=not DEBUG)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = not STORAGES["staticfiles"]["BACKEND"].startswith("whitenoise")
+# A file missing from the manifest is served unhashed rather than failing the page.
+WHITENOISE_MANIFEST_STRICT = False
 
 # Security headers. Production (DEBUG off) gets secure cookies, HSTS and an HTTPS redirect that
 # can be turned off when a proxy in front terminates TLS and redirects itself.
@@ -212,7 +219,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", "bool", default=not DEBUG)
 SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", "int", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _read("SECURE_HSTS_INCLUDE_SUBDOMAINS", "bool", default=not DEBUG)
-SECURE_HSTS_PRELOAD = _read("SECURE_HSTS_PRELOAD", "bool", default=False)
+SECURE_HSTS_PRELOAD = _read("SECURE_HSTS_PRELOAD", "bool", default=not DEBUG)
 if _read("USE_X_FORWARDED_PROTO", "bool", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -247,6 +254,10 @@ else:
         "processed_folder": str(CELERY_QUEUE_DIR / "processed"),
         "store_processed": False,
     }
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+if env.str("PYTEST_XDIST_WORKER", default=""):
+    # Each pytest-xdist worker runs its own Celery worker on a queue of its own.
+    CELERY_TASK_DEFAULT_QUEUE += "-" + env.str("PYTEST_XDIST_WORKER")
 CELERY_TASK_ALWAYS_EAGER = _read("CELERY_TASK_ALWAYS_EAGER", "bool", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 BALANCE_REFRESH_SECONDS = _read("BALANCE_REFRESH_SECONDS", "int", default=900)

@@ -4,7 +4,9 @@ from apps.requesters.models import Requester
 
 
 class AuditFilterForm(forms.Form):
-    requester = forms.ModelChoiceField(queryset=Requester.objects.none(), required=False, label="Account")
+    requester = forms.ModelChoiceField(
+        queryset=Requester.objects.none(), required=False, label="Account"
+    )
     action = forms.CharField(required=False, max_length=64)
     actor = forms.CharField(required=False, max_length=150, label="Who")
     target = forms.CharField(required=False, max_length=128, label="Target id")

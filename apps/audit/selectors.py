@@ -7,7 +7,9 @@ from apps.audit.models import AuditEvent
 
 def audit_events_for_user(user, *, filters: dict) -> QuerySet[AuditEvent]:
     """Events of the accounts the person belongs to, narrowed by the cleaned filter form."""
-    events = AuditEvent.objects.filter(requester__memberships__user=user).select_related("requester")
+    events = AuditEvent.objects.filter(requester__memberships__user=user).select_related(
+        "requester"
+    )
     if filters.get("requester"):
         events = events.filter(requester=filters["requester"])
     if filters.get("action"):

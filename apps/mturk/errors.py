@@ -15,8 +15,8 @@ from botocore.exceptions import (
     EndpointConnectionError,
     HTTPClientError,
     NoCredentialsError,
-    PartialCredentialsError,
     ParamValidationError,
+    PartialCredentialsError,
     ReadTimeoutError,
 )
 
@@ -43,7 +43,9 @@ class MTurkError(Exception):
 
     def __str__(self) -> str:
         where = f"{self.operation}: " if self.operation else ""
-        code = f" [{self.turk_error_code or self.code}]" if (self.turk_error_code or self.code) else ""
+        code = (
+            f" [{self.turk_error_code or self.code}]" if (self.turk_error_code or self.code) else ""
+        )
         return f"{where}{self.message}{code}"
 
 
@@ -126,7 +128,12 @@ _AUTH_CODES = {
     "IncompleteSignature",
     "AccessDeniedException",
 }
-_THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
+_THROTTLE_CODES = {
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+}
 
 
 def from_client_error(exc: ClientError, operation: str = "") -> MTurkError:
@@ -138,7 +145,12 @@ def from_client_error(exc: ClientError, operation: str = "") -> MTurkError:
     turk_code = response.get("TurkErrorCode") or error.get("TurkErrorCode") or ""
     request_id = response.get("ResponseMetadata", {}).get("RequestId", "")
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    kwargs = {"operation": operation, "code": code, "turk_error_code": turk_code, "request_id": request_id}
+    kwargs = {
+        "operation": operation,
+        "code": code,
+        "turk_error_code": turk_code,
+        "request_id": request_id,
+    }
 
     if code in _THROTTLE_CODES:
         return MTurkThrottled(message, **kwargs)

@@ -21,6 +21,8 @@ BONUS_RATE = Decimal("0.20")
 
 
 def _money(value: Decimal | str | int) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError(f"money is a Decimal or a string, never a float: {value!r}")
     amount = Decimal(value)
     if amount < 0:
         raise ValueError(f"an amount of money cannot be negative: {value}")
@@ -40,9 +42,13 @@ def assignment_fee_rate(*, max_assignments: int, masters: bool = False) -> Decim
     return rate
 
 
-def assignment_fee(reward: Decimal | str, *, max_assignments: int, masters: bool = False) -> Decimal:
+def assignment_fee(
+    reward: Decimal | str, *, max_assignments: int, masters: bool = False
+) -> Decimal:
     """MTurk's fee for one approved assignment of a HIT with this reward and MaxAssignments."""
-    return _fee(_money(reward), assignment_fee_rate(max_assignments=max_assignments, masters=masters))
+    return _fee(
+        _money(reward), assignment_fee_rate(max_assignments=max_assignments, masters=masters)
+    )
 
 
 def bonus_fee(amount: Decimal | str) -> Decimal:

@@ -35,7 +35,9 @@ def _reserve(tat: float, now: float, interval: float, burst: int) -> tuple[float
 
 
 class FileRateLimiter:
-    def __init__(self, directory: Path, *, burst: int = 1, sleep=time.sleep, clock=time.time) -> None:
+    def __init__(
+        self, directory: Path, *, burst: int = 1, sleep=time.sleep, clock=time.time
+    ) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.burst = burst
@@ -78,7 +80,9 @@ return string.format('%.6f', wait)
 
 
 class RedisRateLimiter:
-    def __init__(self, url: str, *, burst: int = 1, prefix: str = "mturkdash:ratelimit:", sleep=time.sleep) -> None:
+    def __init__(
+        self, url: str, *, burst: int = 1, prefix: str = "mturkdash:ratelimit:", sleep=time.sleep
+    ) -> None:
         import redis
 
         self.client = redis.Redis.from_url(url)

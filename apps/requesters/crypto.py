@@ -26,7 +26,9 @@ def _fernet() -> MultiFernet:
     try:
         return MultiFernet([Fernet(key) for key in keys])
     except ValueError as exc:
-        raise ImproperlyConfigured(f"CREDENTIALS_KEYS holds a key that is not a Fernet key: {exc}") from exc
+        raise ImproperlyConfigured(
+            f"CREDENTIALS_KEYS holds a key that is not a Fernet key: {exc}"
+        ) from exc
 
 
 def encrypt(plain: str) -> str:

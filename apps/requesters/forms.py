@@ -23,6 +23,12 @@ _FIELDS = [
 class RequesterForm(forms.ModelForm):
     """Account settings. Stored keys are write-only: left empty on edit, they stay as they are."""
 
+    endpoint_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        help_text="Leave empty for the environment's standard endpoint.",
+    )
+    sqs_queue_url = forms.URLField(required=False, assume_scheme="https", label="SQS queue URL")
     new_access_key_id = forms.CharField(
         label="Access key id", required=False, widget=forms.PasswordInput(render_value=False)
     )
@@ -38,21 +44,27 @@ class RequesterForm(forms.ModelForm):
         data = super().clean()
         source = data.get("credential_source")
         if source == CredentialSource.ENCRYPTED:
-            has_stored = bool(self.instance.pk and self.instance.access_key_id and self.instance.secret_access_key)
+            has_stored = bool(
+                self.instance.pk and self.instance.access_key_id and self.instance.secret_access_key
+            )
             new = (data.get("new_access_key_id"), data.get("new_secret_access_key"))
             if any(new) and not all(new):
-                raise forms.ValidationError("Give both the access key id and the secret access key.")
+                raise forms.ValidationError(
+                    "Give both the access key id and the secret access key."
+                )
             if not has_stored and not all(new):
-                raise forms.ValidationError("Give the access key id and the secret access key to store.")
+                raise forms.ValidationError(
+                    "Give the access key id and the secret access key to store."
+                )
         elif source == CredentialSource.ENVIRONMENT:
             for name in ("access_key_env", "secret_key_env"):
                 if not data.get(name):
                     self.add_error(name, "Name the environment variable.")
         elif source == CredentialSource.PROFILE and not data.get("aws_profile"):
             self.add_error("aws_profile", "Name the AWS profile.")
-        if data.get("environment") == Environment.PRODUCTION and data.get("endpoint_url"):
-            if not data["endpoint_url"].startswith("https://"):
-                self.add_error("endpoint_url", "A production endpoint must use https.")
+        endpoint = data.get("endpoint_url") or ""
+        if data.get("environment") == Environment.PRODUCTION and endpoint and not endpoint.startswith("https://"):
+            self.add_error("endpoint_url", "A production endpoint must use https.")
         return data
 
     def model_data(self) -> dict:

@@ -27,7 +27,9 @@ class Requester(models.Model):
     """One MTurk requester account (one set of AWS credentials) that a team works with."""
 
     name = models.CharField(max_length=100, unique=True)
-    environment = models.CharField(max_length=20, choices=Environment.choices, default=Environment.SANDBOX)
+    environment = models.CharField(
+        max_length=20, choices=Environment.choices, default=Environment.SANDBOX
+    )
     endpoint_url = models.URLField(
         blank=True, help_text="Leave empty for the environment's standard endpoint."
     )
@@ -61,14 +63,18 @@ class Requester(models.Model):
         help_text="Rewards approved and bonuses paid per UTC day, across everyone.",
     )
     requests_per_second = models.FloatField(
-        default=5.0, validators=[MinValueValidator(0.1)], help_text="Calls to MTurk per second, all workers together."
+        default=5.0,
+        validators=[MinValueValidator(0.1)],
+        help_text="Calls to MTurk per second, all workers together.",
     )
 
     last_balance = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     balance_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="requesters")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="requesters"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -92,13 +98,17 @@ class Requester(models.Model):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     requester = models.ForeignKey(Requester, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "requester"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "requester"], name="membership_unique")
+        ]
         ordering = ["requester__name", "user__username"]
 
     def __str__(self) -> str:

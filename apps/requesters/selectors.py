@@ -13,7 +13,9 @@ from apps.requesters.roles import Action, role_allows
 def memberships_for_user(user) -> QuerySet[Membership]:
     if not user.is_authenticated:
         return Membership.objects.none()
-    return Membership.objects.filter(user=user).select_related("requester").order_by("requester__name")
+    return (
+        Membership.objects.filter(user=user).select_related("requester").order_by("requester__name")
+    )
 
 
 def membership_for(*, user, requester_id, action: Action = Action.VIEW) -> Membership:

@@ -53,9 +53,13 @@ def requester_account_config(requester: Requester) -> AccountConfig:
         if not (access_key and secret_key):
             raise CredentialsMissing(f"{requester.name} has no stored credentials.")
     elif requester.credential_source == CredentialSource.ENVIRONMENT:
-        missing = [n for n in (requester.access_key_env, requester.secret_key_env) if not os.environ.get(n)]
+        missing = [
+            n for n in (requester.access_key_env, requester.secret_key_env) if not os.environ.get(n)
+        ]
         if missing:
-            raise CredentialsMissing(f"{requester.name}: environment variable {', '.join(missing)} is not set.")
+            raise CredentialsMissing(
+                f"{requester.name}: environment variable {', '.join(missing)} is not set."
+            )
         access_key = os.environ[requester.access_key_env]
         secret_key = os.environ[requester.secret_key_env]
     else:
@@ -90,7 +94,9 @@ def requester_balance(*, requester: Requester, refresh: bool = False) -> Decimal
             return Decimal(cached)
     balance = requester_gateway(requester).account_balance()
     cache.set(key, str(balance), settings.MTURK_BALANCE_CACHE_SECONDS)
-    Requester.objects.filter(pk=requester.pk).update(last_balance=balance, balance_checked_at=timezone.now())
+    Requester.objects.filter(pk=requester.pk).update(
+        last_balance=balance, balance_checked_at=timezone.now()
+    )
     requester.last_balance = balance
     return balance
 
@@ -132,7 +138,9 @@ def requester_update(
     secrets = {k: v for k, v in (secrets or {}).items() if v}
     _requester_save(requester, secrets=secrets)
     changes = {
-        f: [before[f], str(getattr(requester, f))] for f in _AUDITED_FIELDS if before[f] != str(getattr(requester, f))
+        f: [before[f], str(getattr(requester, f))]
+        for f in _AUDITED_FIELDS
+        if before[f] != str(getattr(requester, f))
     }
     changes.update({f: "changed" for f in secrets})
     if changes:
@@ -150,7 +158,9 @@ def requester_update(
 
 def _require(membership: Membership, action: Action) -> None:
     if not role_allows(membership.role, action):
-        raise PermissionDenied(f"A {membership.role} of {membership.requester} cannot do this ({action}).")
+        raise PermissionDenied(
+            f"A {membership.role} of {membership.requester} cannot do this ({action})."
+        )
 
 
 def _admins_left(requester: Requester, excluding: Membership) -> int:
@@ -180,9 +190,13 @@ def membership_add(*, actor, membership: Membership, username: str, role: str) -
 
 
 @transaction.atomic
-def membership_change_role(*, actor, membership: Membership, target: Membership, role: str) -> Membership:
+def membership_change_role(
+    *, actor, membership: Membership, target: Membership, role: str
+) -> Membership:
     _require(membership, Action.MANAGE_MEMBERS)
-    target = Membership.objects.select_for_update().get(pk=target.pk, requester=membership.requester)
+    target = Membership.objects.select_for_update().get(
+        pk=target.pk, requester=membership.requester
+    )
     if target.role == role:
         return target
     if target.role == Role.ADMIN and not _admins_left(target.requester, target):
@@ -204,7 +218,9 @@ def membership_change_role(*, actor, membership: Membership, target: Membership,
 @transaction.atomic
 def membership_remove(*, actor, membership: Membership, target: Membership) -> None:
     _require(membership, Action.MANAGE_MEMBERS)
-    target = Membership.objects.select_for_update().get(pk=target.pk, requester=membership.requester)
+    target = Membership.objects.select_for_update().get(
+        pk=target.pk, requester=membership.requester
+    )
     if target.role == Role.ADMIN and not _admins_left(target.requester, target):
         raise ValidationError("An account keeps at least one admin.")
     target.delete()
@@ -224,10 +240,9 @@ def requester_spent_today(requester: Requester) -> Decimal:
     By convention only events that move money (approvals, bonuses) carry an amount.
     """
     midnight = datetime.combine(timezone.now().astimezone(UTC).date(), time.min, tzinfo=UTC)
-    total = (
-        AuditEvent.objects.filter(requester=requester, created_at__gte=midnight, amount__isnull=False)
-        .aggregate(spent=Sum("amount"), fees=Sum("fee"))
-    )
+    total = AuditEvent.objects.filter(
+        requester=requester, created_at__gte=midnight, amount__isnull=False
+    ).aggregate(spent=Sum("amount"), fees=Sum("fee"))
     return (total["spent"] or Decimal("0")) + (total["fees"] or Decimal("0"))
 
 

@@ -10,6 +10,14 @@ urlpatterns = [
     path("accounts/<int:pk>/edit/", views.edit, name="requesters-edit"),
     path("accounts/<int:pk>/balance/", views.balance, name="requesters-balance"),
     path("accounts/<int:pk>/members/add/", views.member_add, name="requesters-member-add"),
-    path("accounts/<int:pk>/members/<int:member_pk>/role/", views.member_role, name="requesters-member-role"),
-    path("accounts/<int:pk>/members/<int:member_pk>/remove/", views.member_remove, name="requesters-member-remove"),
+    path(
+        "accounts/<int:pk>/members/<int:member_pk>/role/",
+        views.member_role,
+        name="requesters-member-role",
+    ),
+    path(
+        "accounts/<int:pk>/members/<int:member_pk>/remove/",
+        views.member_remove,
+        name="requesters-member-remove",
+    ),
 ]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,17 +20,28 @@ from apps.requesters.selectors import membership_for, memberships_for_user
 
 @require_GET
 def home(request):
-    return render(request, "requesters/home.html", {"account_memberships": memberships_for_user(request.user)})
+    return render(
+        request, "requesters/home.html", {"account_memberships": memberships_for_user(request.user)}
+    )
 
 
 @require_POST
 def switch(request):
     membership = membership_for(user=request.user, requester_id=request.POST.get("requester"))
     request.session[SESSION_KEY] = membership.requester_id
-    target = request.POST.get("next") or reverse("requesters-detail", args=[membership.requester_id])
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        target = reverse("home")
-    return redirect(target)
+    account_home = reverse("requesters-detail", args=[membership.requester_id])
+    target = request.POST.get("next") or account_home
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect("home")
+    try:
+        match = resolve(urlsplit(target).path)
+    except Resolver404:
+        return redirect(account_home)
+    # A list page stays the same page for the new account; a page about one object of the old
+    # account (it has ids in its URL) gives way to the new account's page.
+    return redirect(account_home if match.kwargs else target)
 
 
 def _detail_context(request, membership: Membership) -> dict:
@@ -94,20 +107,27 @@ def edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.requester_update(
-                actor=request.user, membership=membership, data=form.model_data(), secrets=form.secrets()
+                actor=request.user,
+                membership=membership,
+                data=form.model_data(),
+                secrets=form.secrets(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, "Account saved.")
             return redirect("requesters-detail", pk=pk)
-    return render(request, "requesters/form.html", {"form": form, "requester": membership.requester})
+    return render(
+        request, "requesters/form.html", {"form": form, "requester": membership.requester}
+    )
 
 
 def _members_response(request, membership: Membership):
     membership = membership_for(user=request.user, requester_id=membership.requester_id)
     if request.htmx:
-        return render(request, "requesters/detail.html#members", _detail_context(request, membership))
+        return render(
+            request, "requesters/detail.html#members", _detail_context(request, membership)
+        )
     return redirect("requesters-detail", pk=membership.requester_id)
 
 
@@ -139,7 +159,10 @@ def member_role(request, pk: int, member_pk: int):
     if form.is_valid():
         try:
             services.membership_change_role(
-                actor=request.user, membership=membership, target=target, role=form.cleaned_data["role"]
+                actor=request.user,
+                membership=membership,
+                target=target,
+                role=form.cleaned_data["role"],
             )
             messages.success(request, f"{target.user} is now {form.cleaned_data['role']}.")
         except ValidationError as exc:

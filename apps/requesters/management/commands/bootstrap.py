@@ -13,7 +13,7 @@ from apps.requesters.roles import Role
 LOCAL_ACCOUNT = "Local MTurk"
 # The local MTurk accepts any key pair unless started in strict mode; this one is its customer.
 LOCAL_ACCESS_KEY = "AKIALOCALMTURKDASH01"
-LOCAL_SECRET_KEY = "local-mturk-secret-key-not-a-real-credential"  # noqa: S105
+LOCAL_SECRET_KEY = "local-mturk-secret-key-not-a-real-credential"
 
 
 class Command(BaseCommand):
@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
-        parser.add_argument("--sqs-queue-url", default="", help="Notification queue of the local account.")
+        parser.add_argument(
+            "--sqs-queue-url", default="", help="Notification queue of the local account."
+        )
 
     def handle(self, *args, username: str, sqs_queue_url: str, **options):
         User = get_user_model()
@@ -29,8 +31,14 @@ class Command(BaseCommand):
         if admin is None:
             password = os.environ.get("MTURKDASH_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
             admin = User.objects.create_superuser(username=username, email="", password=password)
-            shown = "from MTURKDASH_ADMIN_PASSWORD" if os.environ.get("MTURKDASH_ADMIN_PASSWORD") else password
-            self.stdout.write(self.style.SUCCESS(f"Created the admin user {username!r}, password: {shown}"))
+            shown = (
+                "from MTURKDASH_ADMIN_PASSWORD"
+                if os.environ.get("MTURKDASH_ADMIN_PASSWORD")
+                else password
+            )
+            self.stdout.write(
+                self.style.SUCCESS(f"Created the admin user {username!r}, password: {shown}")
+            )
             if not os.environ.get("MTURKDASH_ADMIN_PASSWORD"):
                 self.stdout.write("This password is shown once; change it after signing in.")
 
@@ -48,6 +56,12 @@ class Command(BaseCommand):
         )
         if sqs_queue_url and requester.sqs_queue_url != sqs_queue_url:
             Requester.objects.filter(pk=requester.pk).update(sqs_queue_url=sqs_queue_url)
-        Membership.objects.get_or_create(user=admin, requester=requester, defaults={"role": Role.ADMIN})
+        Membership.objects.get_or_create(
+            user=admin, requester=requester, defaults={"role": Role.ADMIN}
+        )
         if created:
-            self.stdout.write(self.style.SUCCESS(f"Created the account {LOCAL_ACCOUNT!r} ({requester.effective_endpoint})."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Created the account {LOCAL_ACCOUNT!r} ({requester.effective_endpoint})."
+                )
+            )
