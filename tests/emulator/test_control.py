@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.fixtures.emulator import EmulatorControlError, make_mturk_client
 
 from .conftest import create_hit, new_worker_id

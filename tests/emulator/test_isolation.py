@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
+
 from tests.fixtures.emulator import make_mturk_client
 
 from .conftest import HTML_QUESTION, create_hit, error_of, new_worker_id
@@ -40,14 +41,17 @@ def test_another_customer_cannot_see_or_touch_my_objects(mturk, intruder, emulat
     assert code_of(lambda: intruder.get_hit(HITId=hit_id)) == hit_missing
     assert code_of(lambda: intruder.list_assignments_for_hit(HITId=hit_id)) == hit_missing
     assert code_of(lambda: intruder.delete_hit(HITId=hit_id)) == hit_missing
-    assert code_of(
-        lambda: intruder.update_expiration_for_hit(HITId=hit_id, ExpireAt=0)
-    ) == hit_missing
-    assert code_of(
-        lambda: intruder.create_additional_assignments_for_hit(
-            HITId=hit_id, NumberOfAdditionalAssignments=1
+    assert (
+        code_of(lambda: intruder.update_expiration_for_hit(HITId=hit_id, ExpireAt=0)) == hit_missing
+    )
+    assert (
+        code_of(
+            lambda: intruder.create_additional_assignments_for_hit(
+                HITId=hit_id, NumberOfAdditionalAssignments=1
+            )
         )
-    ) == hit_missing
+        == hit_missing
+    )
     assignment_missing = "AWS.MechanicalTurk.AssignmentDoesNotExist"
     assert code_of(lambda: intruder.get_assignment(AssignmentId=assignment_id)) == (
         assignment_missing
@@ -55,26 +59,35 @@ def test_another_customer_cannot_see_or_touch_my_objects(mturk, intruder, emulat
     assert code_of(lambda: intruder.approve_assignment(AssignmentId=assignment_id)) == (
         assignment_missing
     )
-    assert code_of(
-        lambda: intruder.send_bonus(
-            WorkerId=worker, BonusAmount="1.00", AssignmentId=assignment_id, Reason="x"
+    assert (
+        code_of(
+            lambda: intruder.send_bonus(
+                WorkerId=worker, BonusAmount="1.00", AssignmentId=assignment_id, Reason="x"
+            )
         )
-    ) == assignment_missing
-    assert code_of(
-        lambda: intruder.create_hit_with_hit_type(
-            HITTypeId=type_id, LifetimeInSeconds=60, Question=HTML_QUESTION
+        == assignment_missing
+    )
+    assert (
+        code_of(
+            lambda: intruder.create_hit_with_hit_type(
+                HITTypeId=type_id, LifetimeInSeconds=60, Question=HTML_QUESTION
+            )
         )
-    ) == "AWS.MechanicalTurk.HITTypeDoesNotExist"
+        == "AWS.MechanicalTurk.HITTypeDoesNotExist"
+    )
     qtype_missing = "AWS.MechanicalTurk.QualificationTypeDoesNotExist"
     assert code_of(lambda: intruder.get_qualification_type(QualificationTypeId=qtype)) == (
         qtype_missing
     )
-    assert code_of(
-        lambda: create_hit(
-            intruder,
-            QualificationRequirements=[{"QualificationTypeId": qtype, "Comparator": "Exists"}],
+    assert (
+        code_of(
+            lambda: create_hit(
+                intruder,
+                QualificationRequirements=[{"QualificationTypeId": qtype, "Comparator": "Exists"}],
+            )
         )
-    ) == qtype_missing
+        == qtype_missing
+    )
 
     assignment = mturk.get_assignment(AssignmentId=assignment_id)["Assignment"]
     assert assignment["AssignmentStatus"] == "Submitted"

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
+
 from tests.fixtures.emulator import make_mturk_client, start_emulator
 
 from .conftest import create_hit, new_worker_id

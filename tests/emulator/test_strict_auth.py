@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
+
 from tests.fixtures.emulator import make_mturk_client, start_emulator
 
 from .conftest import raw_call

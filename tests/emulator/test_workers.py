@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
+
 from tests.fixtures.emulator import EmulatorControlError
 
 from .conftest import create_hit, error_of, new_worker_id
