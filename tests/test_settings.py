@@ -20,7 +20,14 @@ PRODUCTION = {
 
 
 # Variables that pyproject's pytest env sets for the test run, not part of a real deployment.
-TEST_ONLY = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "STATIC_MANIFEST"}
+TEST_ONLY = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SECURE_SSL_REDIRECT",
+    "STATIC_MANIFEST",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser fixture for its own process
+}
 
 
 def run(code: str, **env: str) -> subprocess.CompletedProcess:
