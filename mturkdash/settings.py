@@ -118,6 +118,11 @@ INSTALLED_APPS = [
     "apps.requesters",
     "apps.audit",
     "apps.mturk",
+    "apps.hits",
+    "apps.qualifications",
+    "apps.workers",
+    "apps.review",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -261,10 +266,17 @@ if env.str("PYTEST_XDIST_WORKER", default=""):
 CELERY_TASK_ALWAYS_EAGER = _read("CELERY_TASK_ALWAYS_EAGER", "bool", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 BALANCE_REFRESH_SECONDS = _read("BALANCE_REFRESH_SECONDS", "int", default=900)
+SYNC_INTERVAL_SECONDS = _read("SYNC_INTERVAL_SECONDS", "int", default=300)
+SYNC_THREADS = _read("SYNC_THREADS", "int", default=8)
+NOTIFICATIONS_POLL_SECONDS = _read("NOTIFICATIONS_POLL_SECONDS", "int", default=25)
 CELERY_BEAT_SCHEDULE = {
     "requesters-refresh-balances": {
         "task": "apps.requesters.tasks.requesters_refresh_balances",
         "schedule": float(BALANCE_REFRESH_SECONDS),
+    },
+    "hits-sync-all": {
+        "task": "apps.hits.tasks.requesters_sync_all",
+        "schedule": float(SYNC_INTERVAL_SECONDS),
     },
 }
 

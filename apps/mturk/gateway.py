@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -101,10 +102,15 @@ class Gateway:
     def __init__(self, config: AccountConfig, *, limiter: RateLimiter | None = None) -> None:
         self.config = config
         self.client = _build_client(config, limiter) if limiter else _cached_client(config)
+        # Operations called through this gateway (one per call, retries not counted twice).
+        self.calls: Counter[str] = Counter()
+        self._calls_lock = threading.Lock()
 
     def call(self, operation: str, **params: Any) -> dict:
         """Call one operation by its boto3 name (`create_hit_with_hit_type`)."""
         method = getattr(self.client, operation)
+        with self._calls_lock:
+            self.calls[operation] += 1
         try:
             response = method(**params)
         except ClientError as exc:

@@ -63,7 +63,11 @@ class RequesterForm(forms.ModelForm):
         elif source == CredentialSource.PROFILE and not data.get("aws_profile"):
             self.add_error("aws_profile", "Name the AWS profile.")
         endpoint = data.get("endpoint_url") or ""
-        if data.get("environment") == Environment.PRODUCTION and endpoint and not endpoint.startswith("https://"):
+        if (
+            data.get("environment") == Environment.PRODUCTION
+            and endpoint
+            and not endpoint.startswith("https://")
+        ):
             self.add_error("endpoint_url", "A production endpoint must use https.")
         return data
 

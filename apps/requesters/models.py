@@ -113,3 +113,24 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.requester}"
+
+
+class MirrorModel(models.Model):
+    """Base of every model that mirrors an MTurk object of one requester account.
+
+    `mturk_id` is unique per account; `raw` keeps the last payload MTurk gave; `synced_at` is
+    when that payload was read (older reads never overwrite newer ones).
+    """
+
+    requester = models.ForeignKey(Requester, on_delete=models.CASCADE, related_name="+")
+    mturk_id = models.CharField(max_length=64)
+    raw = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requester", "mturk_id"], name="%(app_label)s_%(class)s_unique_mturk_id"
+            )
+        ]

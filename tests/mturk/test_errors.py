@@ -126,14 +126,17 @@ def test_client_errors_map_to_typed_errors(
 
 def test_the_real_wire_shape_of_a_state_error_keeps_its_turk_code(gateway):
     message = "This operation can be called with a status of: Submitted (1624047673908)"
-    with _stub_error(
-        gateway,
-        "approve_assignment",
-        "RequestError",
-        message,
-        400,
-        "AWS.MechanicalTurk.InvalidAssignmentState",
-    ), pytest.raises(errors.MTurkInvalidState, match="status of: Submitted"):
+    with (
+        _stub_error(
+            gateway,
+            "approve_assignment",
+            "RequestError",
+            message,
+            400,
+            "AWS.MechanicalTurk.InvalidAssignmentState",
+        ),
+        pytest.raises(errors.MTurkInvalidState, match="status of: Submitted"),
+    ):
         gateway.call("approve_assignment", AssignmentId="A" * 30)
 
 

@@ -1,0 +1,417 @@
+"""Reconciliation: bring an account's mirror in line with MTurk, with as few calls as the data needs.
+
+Notifications keep the mirror current; this is the safety net, run by beat every few minutes,
+by the "Sync now" button and by `manage.py sync`. Its call budget:
+
+- ListHITs over all pages: ceil(N/100) calls for N HITs;
+- ListAssignmentsForHIT only for HITs that may have news: their counters or status changed since
+  we last looked, a sync died before reading them, or a Submitted assignment we hold is past its
+  auto-approval time; nothing for an unchanged HIT;
+- a constant: the owned qualification types, worker blocks and pending qualification requests;
+- with `full=True`: every HIT's assignments, every owned type's scores, and the bonus payments of
+  the HITs we know had bonuses.
+
+Assignment listings run on a small thread pool (they dominate a first sync; the account's rate
+limiter still paces them) while rows are written by the calling thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.hits.models import HIT, Assignment, AssignmentStatus, SyncLock, SyncRun
+from apps.hits.upserts import (
+    assignment_upsert_from_api,
+    hit_type_upsert_from_api,
+    hit_upsert_from_api,
+    jsonable,
+    workers_refresh,
+)
+from apps.mturk.errors import MTurkError
+from apps.mturk.gateway import Gateway
+from apps.qualifications.models import QualificationRequest, QualificationScore, QualificationType
+from apps.requesters.models import Requester
+from apps.requesters.services import CredentialsMissing, requester_gateway
+from apps.review.models import BonusPayment
+from apps.workers.models import WorkerBlock
+
+logger = logging.getLogger(__name__)
+
+ALL_ASSIGNMENT_STATUSES = [s.value for s in AssignmentStatus]
+LOCK_STALE_AFTER = timedelta(minutes=30)
+
+
+class SyncBusy(Exception):
+    """Another sync of the same account is running."""
+
+
+@dataclass
+class SyncReport:
+    run: SyncRun
+    changes: Counter = field(default_factory=Counter)
+
+    @property
+    def calls(self) -> dict[str, int]:
+        return self.run.calls
+
+
+def _claim(requester: Requester) -> str | None:
+    SyncLock.objects.get_or_create(requester=requester)
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    free = SyncLock.objects.filter(requester=requester, holder="") | SyncLock.objects.filter(
+        requester=requester, claimed_at__lt=now - LOCK_STALE_AFTER
+    )
+    claimed = SyncLock.objects.filter(pk__in=free.values("pk")).update(holder=token, claimed_at=now)
+    return token if claimed else None
+
+
+def _release(requester: Requester, token: str) -> None:
+    SyncLock.objects.filter(requester=requester, holder=token).update(holder="", claimed_at=None)
+
+
+def requester_sync(
+    *,
+    requester: Requester,
+    full: bool = False,
+    gateway: Gateway | None = None,
+    threads: int | None = None,
+) -> SyncReport:
+    """Reconcile one account. Raises SyncBusy when another sync of it is running."""
+    token = _claim(requester)
+    if token is None:
+        raise SyncBusy(f"A sync of {requester.name} is already running.")
+    run = SyncRun.objects.create(requester=requester, full=full)
+    report = SyncReport(run=run)
+    try:
+        gateway = gateway or requester_gateway(requester)
+        _sync_hits(requester, gateway, report, full=full, threads=threads or settings.SYNC_THREADS)
+        _sync_qualification_types(requester, gateway, report, full=full)
+        _sync_worker_blocks(requester, gateway, report)
+        _sync_qualification_requests(requester, gateway, report)
+        if full:
+            _sync_bonuses(requester, gateway, report)
+        run.ok = True
+    except (MTurkError, CredentialsMissing) as exc:
+        run.ok = False
+        run.error = str(exc)
+        logger.warning("sync of %s failed: %s", requester.name, exc)
+    except Exception as exc:
+        run.ok = False
+        run.error = f"{type(exc).__name__}: {exc}"
+        logger.exception("sync of %s failed", requester.name)
+        raise
+    finally:
+        run.finished_at = timezone.now()
+        run.calls = dict(gateway.calls) if gateway else {}
+        run.changes = dict(report.changes)
+        run.save(update_fields=["ok", "error", "finished_at", "calls", "changes"])
+        _release(requester, token)
+    return report
+
+
+def _sync_hits(
+    requester: Requester, gateway: Gateway, report: SyncReport, *, full: bool, threads: int
+) -> None:
+    seen: set[str] = set()
+    to_read: dict[str, HIT] = {}
+    hit_types = {}
+    for page in gateway.pages("list_hits"):
+        fetched_at = timezone.now()
+        with transaction.atomic():
+            for data in page.get("HITs", []):
+                type_id = data["HITTypeId"]
+                if type_id not in hit_types:
+                    hit_types[type_id] = hit_type_upsert_from_api(
+                        requester=requester, data=data, fetched_at=fetched_at
+                    )
+                existed = data["HITId"] in seen
+                hit, news = hit_upsert_from_api(
+                    requester=requester,
+                    data=data,
+                    fetched_at=fetched_at,
+                    hit_type=hit_types[type_id],
+                )
+                seen.add(hit.mturk_id)
+                if not existed:
+                    report.changes["hits_listed"] += 1
+                if news or (full and hit.completed > 0) or hit.assignments_stale:
+                    to_read[hit.mturk_id] = hit
+
+    # Submitted assignments past their auto-approval time were approved without our knowing.
+    now = timezone.now()
+    overdue = (
+        Assignment.objects.filter(
+            requester=requester, status=AssignmentStatus.SUBMITTED, auto_approval_time__lte=now
+        )
+        .values_list("hit__mturk_id", flat=True)
+        .distinct()
+    )
+    for hit in HIT.objects.filter(requester=requester, mturk_id__in=set(overdue) & seen):
+        to_read.setdefault(hit.mturk_id, hit)
+
+    gone = (
+        set(
+            HIT.objects.filter(requester=requester, gone_at__isnull=True).values_list(
+                "mturk_id", flat=True
+            )
+        )
+        - seen
+    )
+    gone_ids = sorted(gone)
+    for start in range(0, len(gone_ids), 500):
+        report.changes["hits_gone"] += HIT.objects.filter(
+            requester=requester, mturk_id__in=gone_ids[start : start + 500]
+        ).update(gone_at=now)
+
+    _read_assignments(requester, gateway, report, list(to_read.values()), threads)
+
+
+def _list_assignments(gateway: Gateway, hit_id: str) -> list[dict]:
+    return list(
+        gateway.paginate(
+            "list_assignments_for_hit", HITId=hit_id, AssignmentStatuses=ALL_ASSIGNMENT_STATUSES
+        )
+    )
+
+
+def _read_assignments(
+    requester: Requester, gateway: Gateway, report: SyncReport, hits: list[HIT], threads: int
+):
+    if not hits:
+        return
+    touched_workers: set[str] = set()
+    pending: dict[Future, HIT] = {}
+    queue = iter(hits)
+    error: MTurkError | None = None
+    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="sync") as pool:
+
+        def submit_next() -> None:
+            hit = next(queue, None)
+            if hit is not None:
+                pending[pool.submit(_list_assignments, gateway, hit.mturk_id)] = hit
+
+        for _ in range(max(1, threads) * 2):
+            submit_next()
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for future in done:
+                hit = pending.pop(future)
+                try:
+                    items = future.result()
+                except MTurkError as exc:
+                    error = error or exc
+                    continue
+                fetched_at = timezone.now()
+                with transaction.atomic():
+                    for data in items:
+                        assignment, changed = assignment_upsert_from_api(
+                            hit=hit, data=data, fetched_at=fetched_at
+                        )
+                        if changed:
+                            report.changes["assignments_changed"] += 1
+                            touched_workers.add(assignment.worker_id)
+                    # Everything MTurk holds is stored: the HIT has no unread news left.
+                    HIT.objects.filter(pk=hit.pk).update(assignments_stale=False)
+                report.changes["hits_read"] += 1
+                if error is None:
+                    submit_next()
+    workers_refresh(requester=requester, worker_ids=touched_workers)
+    if error is not None:
+        raise error
+
+
+def _sync_qualification_types(
+    requester: Requester, gateway: Gateway, report: SyncReport, *, full: bool
+) -> None:
+    fetched_at = timezone.now()
+    seen = set()
+    for data in gateway.paginate(
+        "list_qualification_types", MustBeRequestable=False, MustBeOwnedByCaller=True
+    ):
+        qtype = qualification_type_upsert_from_api(
+            requester=requester, data=data, fetched_at=fetched_at
+        )
+        seen.add(qtype.mturk_id)
+        if full:
+            _sync_scores(requester, gateway, report, qtype)
+    report.changes["qualification_types_gone"] += (
+        QualificationType.objects.filter(requester=requester, gone_at__isnull=True)
+        .exclude(mturk_id__in=seen)
+        .update(gone_at=fetched_at)
+    )
+
+
+def qualification_type_upsert_from_api(
+    *, requester: Requester, data: dict, fetched_at
+) -> QualificationType:
+    fields = {
+        "name": data.get("Name", "")[:255],
+        "description": data.get("Description", ""),
+        "keywords": data.get("Keywords", "")[:1000],
+        "status": data.get("QualificationTypeStatus", "Active"),
+        "is_requestable": bool(data.get("IsRequestable", True)),
+        "auto_granted": bool(data.get("AutoGranted", False)),
+        "auto_granted_value": data.get("AutoGrantedValue"),
+        "retry_delay": data.get("RetryDelayInSeconds"),
+        "test": data.get("Test", "") or "",
+        "answer_key": data.get("AnswerKey", "") or "",
+        "test_duration": data.get("TestDurationInSeconds"),
+        "created_at_mturk": data.get("CreationTime"),
+        "gone_at": None,
+        "raw": jsonable(data),
+        "synced_at": fetched_at,
+    }
+    qtype, _ = QualificationType.objects.update_or_create(
+        requester=requester, mturk_id=data["QualificationTypeId"], defaults=fields
+    )
+    return qtype
+
+
+def _sync_scores(
+    requester: Requester, gateway: Gateway, report: SyncReport, qtype: QualificationType
+) -> None:
+    fetched_at = timezone.now()
+    seen = set()
+    for data in gateway.paginate(
+        "list_workers_with_qualification_type", QualificationTypeId=qtype.mturk_id
+    ):
+        seen.add(data["WorkerId"])
+        QualificationScore.objects.update_or_create(
+            qualification_type=qtype,
+            worker_id=data["WorkerId"],
+            defaults={
+                "requester": requester,
+                "value": data.get("IntegerValue"),
+                "locale": jsonable(data.get("LocaleValue") or {}),
+                "status": data.get("Status", "Granted"),
+                "granted_at": data.get("GrantTime"),
+                "raw": jsonable(data),
+                "synced_at": fetched_at,
+            },
+        )
+        report.changes["scores_read"] += 1
+    report.changes["scores_revoked"] += (
+        QualificationScore.objects.filter(qualification_type=qtype, status="Granted")
+        .exclude(worker_id__in=seen)
+        .update(status="Revoked", synced_at=fetched_at)
+    )
+
+
+def _sync_worker_blocks(requester: Requester, gateway: Gateway, report: SyncReport) -> None:
+    fetched_at = timezone.now()
+    seen = set()
+    for data in gateway.paginate("list_worker_blocks"):
+        seen.add(data["WorkerId"])
+        _, created = WorkerBlock.objects.update_or_create(
+            requester=requester,
+            worker_id=data["WorkerId"],
+            defaults={
+                "reason": data.get("Reason", ""),
+                "raw": jsonable(data),
+                "synced_at": fetched_at,
+            },
+        )
+        report.changes["blocks_added"] += int(created)
+    deleted, _ = (
+        WorkerBlock.objects.filter(requester=requester).exclude(worker_id__in=seen).delete()
+    )
+    report.changes["blocks_removed"] += deleted
+
+
+def _sync_qualification_requests(
+    requester: Requester, gateway: Gateway, report: SyncReport
+) -> None:
+    fetched_at = timezone.now()
+    types = {q.mturk_id: q for q in QualificationType.objects.filter(requester=requester)}
+    seen = set()
+    for data in gateway.paginate("list_qualification_requests"):
+        qtype = types.get(data.get("QualificationTypeId"))
+        if qtype is None:
+            continue
+        seen.add(data["QualificationRequestId"])
+        QualificationRequest.objects.update_or_create(
+            requester=requester,
+            mturk_id=data["QualificationRequestId"],
+            defaults={
+                "qualification_type": qtype,
+                "worker_id": data.get("WorkerId", ""),
+                "test": data.get("Test", "") or "",
+                "answer": data.get("Answer", "") or "",
+                "submitted_at": data.get("SubmitTime"),
+                "raw": jsonable(data),
+                "synced_at": fetched_at,
+            },
+        )
+    # Requests MTurk no longer lists were decided elsewhere.
+    report.changes["requests_resolved"] += (
+        QualificationRequest.objects.filter(requester=requester, status="Pending")
+        .exclude(mturk_id__in=seen)
+        .update(status="Resolved", synced_at=fetched_at)
+    )
+    report.changes["requests_pending"] += len(seen)
+
+
+def _sync_bonuses(requester: Requester, gateway: Gateway, report: SyncReport) -> None:
+    hit_ids = (
+        BonusPayment.objects.filter(requester=requester)
+        .exclude(hit_mturk_id="")
+        .values_list("hit_mturk_id", flat=True)
+    )
+    for hit_id in sorted(set(hit_ids)):
+        fetched_at = timezone.now()
+        for data in gateway.paginate("list_bonus_payments", HITId=hit_id):
+            bonus_payment_upsert_from_api(
+                requester=requester, hit_id=hit_id, data=data, fetched_at=fetched_at
+            )
+            report.changes["bonuses_read"] += 1
+
+
+def bonus_payment_upsert_from_api(
+    *, requester: Requester, hit_id: str, data: dict, fetched_at
+) -> BonusPayment:
+    """Match a listed payment to ours (same assignment, worker, amount), or record it as paid elsewhere."""
+    amount = Decimal(data["BonusAmount"])
+    match = (
+        BonusPayment.objects.filter(
+            requester=requester,
+            assignment_mturk_id=data["AssignmentId"],
+            worker_id=data["WorkerId"],
+            amount=amount,
+        ).filter(granted_at=data.get("GrantTime"))
+        | BonusPayment.objects.filter(
+            requester=requester,
+            assignment_mturk_id=data["AssignmentId"],
+            worker_id=data["WorkerId"],
+            amount=amount,
+            granted_at__isnull=True,
+        )
+    ).first()
+    fields = {
+        "status": BonusPayment.Status.SENT,
+        "granted_at": data.get("GrantTime"),
+        "raw": jsonable(data),
+        "synced_at": fetched_at,
+    }
+    if match:
+        BonusPayment.objects.filter(pk=match.pk).update(**fields)
+        return match
+    return BonusPayment.objects.create(
+        requester=requester,
+        worker_id=data["WorkerId"],
+        assignment_mturk_id=data["AssignmentId"],
+        hit_mturk_id=hit_id,
+        amount=amount,
+        reason=data.get("Reason", ""),
+        **fields,
+    )

@@ -1,0 +1,237 @@
+"""Write MTurk payloads into the mirror, one hand-written upsert per model.
+
+Every upsert is idempotent and never moves a row backwards: a payload read before the one we
+hold (`fetched_at` older than `synced_at`) is ignored, and an assignment never goes back to a
+lower state (Approved never returns to Submitted), whatever order payloads arrive in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Min, Q
+
+from apps.hits.models import ASSIGNMENT_RANK, HIT, Assignment, AssignmentStatus, HITType
+from apps.mturk.answers import parse_answers
+from apps.requesters.models import Requester
+from apps.workers.models import Worker
+
+
+def jsonable(value: Any) -> Any:
+    """botocore gives datetimes; the raw payload column wants JSON."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def hit_type_upsert_from_api(*, requester: Requester, data: dict, fetched_at: datetime) -> HITType:
+    """The HIT type described by a HIT payload (MTurk has no GetHITType)."""
+    fields = {
+        "title": data.get("Title", "")[:128],
+        "description": data.get("Description", ""),
+        "keywords": data.get("Keywords", "")[:1000],
+        "reward": Decimal(data.get("Reward", "0")),
+        "assignment_duration": int(data.get("AssignmentDurationInSeconds", 0)),
+        "auto_approval_delay": int(data.get("AutoApprovalDelayInSeconds", 0)),
+        "qualification_requirements": jsonable(data.get("QualificationRequirements", [])),
+        "synced_at": fetched_at,
+    }
+    hit_type, created = HITType.objects.get_or_create(
+        requester=requester, mturk_id=data["HITTypeId"], defaults=fields
+    )
+    if not created and (hit_type.synced_at is None or hit_type.synced_at <= fetched_at):
+        changed = {
+            k: v for k, v in fields.items() if getattr(hit_type, k) != v and k != "synced_at"
+        }
+        if changed:
+            for name, value in changed.items():
+                setattr(hit_type, name, value)
+            hit_type.synced_at = fetched_at
+            hit_type.save(update_fields=[*changed, "synced_at"])
+    return hit_type
+
+
+def _hit_fields(data: dict) -> dict:
+    return {
+        "hit_type_mturk_id": data.get("HITTypeId", ""),
+        "hit_group_id": data.get("HITGroupId", ""),
+        "title": data.get("Title", "")[:128],
+        "status": data.get("HITStatus", ""),
+        "review_status": data.get("HITReviewStatus", ""),
+        "max_assignments": int(data.get("MaxAssignments", 1)),
+        "available": int(data.get("NumberOfAssignmentsAvailable", 0)),
+        "pending": int(data.get("NumberOfAssignmentsPending", 0)),
+        "completed": int(data.get("NumberOfAssignmentsCompleted", 0)),
+        "reward": Decimal(data.get("Reward", "0")),
+        "created_at_mturk": data.get("CreationTime"),
+        "expiration": data.get("Expiration"),
+        "annotation": data.get("RequesterAnnotation", "")[:255],
+    }
+
+
+# Fields whose change means the HIT may have assignment news to read.
+_NEWS_FIELDS = ("status", "review_status", "available", "pending", "completed", "max_assignments")
+
+
+def hit_upsert_from_api(
+    *, requester: Requester, data: dict, fetched_at: datetime, hit_type: HITType | None = None
+) -> tuple[HIT, bool]:
+    """Store a HIT payload. Returns the HIT and whether it may have assignment news."""
+    fields = _hit_fields(data)
+    raw = jsonable({k: v for k, v in data.items() if k != "Question"})
+    if hit_type is None:
+        hit_type = HITType.objects.filter(
+            requester=requester, mturk_id=fields["hit_type_mturk_id"]
+        ).first()
+    fields["hit_type"] = hit_type
+    try:
+        hit = HIT.objects.get(requester=requester, mturk_id=data["HITId"])
+    except HIT.DoesNotExist:
+        try:
+            with transaction.atomic():
+                hit = HIT.objects.create(
+                    requester=requester,
+                    mturk_id=data["HITId"],
+                    raw=raw,
+                    synced_at=fetched_at,
+                    assignments_stale=fields["completed"] > 0,
+                    **fields,
+                )
+            return hit, hit.assignments_stale
+        except IntegrityError:  # created meanwhile by another worker: update it instead
+            hit = HIT.objects.get(requester=requester, mturk_id=data["HITId"])
+    if hit.synced_at and hit.synced_at > fetched_at:
+        return hit, False
+    news = (
+        any(getattr(hit, name) != fields[name] for name in _NEWS_FIELDS) or hit.gone_at is not None
+    )
+    for name, value in fields.items():
+        setattr(hit, name, value)
+    hit.raw = raw
+    hit.gone_at = None
+    if news and hit.completed > 0:
+        hit.assignments_stale = True
+    updated = HIT.objects.filter(pk=hit.pk, synced_at=hit.synced_at).update(
+        **fields,
+        raw=raw,
+        gone_at=None,
+        assignments_stale=hit.assignments_stale,
+        synced_at=fetched_at,
+    )
+    hit.synced_at = fetched_at
+    return hit, bool(updated) and hit.assignments_stale
+
+
+def _assignment_fields(data: dict) -> dict:
+    parsed = parse_answers(data.get("Answer"))
+    return {
+        "worker_id": data.get("WorkerId", ""),
+        "status": data.get("AssignmentStatus", ""),
+        "accept_time": data.get("AcceptTime"),
+        "submit_time": data.get("SubmitTime"),
+        "auto_approval_time": data.get("AutoApprovalTime"),
+        "approval_time": data.get("ApprovalTime"),
+        "rejection_time": data.get("RejectionTime"),
+        "deadline": data.get("Deadline"),
+        "requester_feedback": data.get("RequesterFeedback", ""),
+        "answer_xml": data.get("Answer", "") or "",
+        "answers": parsed.answers,
+        "file_answers": parsed.files,
+        "answer_error": parsed.error[:255],
+    }
+
+
+def assignment_upsert_from_api(
+    *, hit: HIT, data: dict, fetched_at: datetime
+) -> tuple[Assignment, bool]:
+    """Store an assignment payload. Returns the assignment and whether anything changed."""
+    fields = _assignment_fields(data)
+    raw = jsonable({k: v for k, v in data.items() if k != "Answer"})
+    try:
+        assignment = Assignment.objects.get(
+            requester_id=hit.requester_id, mturk_id=data["AssignmentId"]
+        )
+    except Assignment.DoesNotExist:
+        try:
+            with transaction.atomic():
+                assignment = Assignment.objects.create(
+                    requester_id=hit.requester_id,
+                    mturk_id=data["AssignmentId"],
+                    hit=hit,
+                    raw=raw,
+                    synced_at=fetched_at,
+                    **fields,
+                )
+            return assignment, True
+        except IntegrityError:
+            assignment = Assignment.objects.get(
+                requester_id=hit.requester_id, mturk_id=data["AssignmentId"]
+            )
+    if not assignment_may_move(assignment, fields["status"], fetched_at):
+        return assignment, False
+    if all(getattr(assignment, k) == v for k, v in fields.items()):
+        return assignment, False
+    updated = Assignment.objects.filter(
+        pk=assignment.pk, status=assignment.status, synced_at=assignment.synced_at
+    ).update(**fields, raw=raw, synced_at=fetched_at)
+    if not updated:  # someone wrote in between: decide again on what they wrote
+        return assignment_upsert_from_api(hit=hit, data=data, fetched_at=fetched_at)
+    for name, value in fields.items():
+        setattr(assignment, name, value)
+    assignment.synced_at = fetched_at
+    return assignment, True
+
+
+def assignment_may_move(assignment: Assignment, status: str, fetched_at: datetime) -> bool:
+    """Whether a payload with `status`, read at `fetched_at`, may replace what we hold."""
+    if ASSIGNMENT_RANK.get(status, 0) < ASSIGNMENT_RANK.get(assignment.status, 0):
+        return False
+    return not (assignment.synced_at and assignment.synced_at > fetched_at)
+
+
+def workers_refresh(*, requester: Requester, worker_ids: set[str]) -> None:
+    """Recount the given workers' work for this account from the assignments we hold."""
+    if not worker_ids:
+        return
+    worker_ids = sorted(worker_ids)
+    for start in range(0, len(worker_ids), 500):
+        chunk = worker_ids[start : start + 500]
+        rows = (
+            Assignment.objects.filter(requester=requester, worker_id__in=chunk)
+            .values("worker_id")
+            .annotate(
+                submitted=Count("id"),
+                approved=Count("id", filter=Q(status=AssignmentStatus.APPROVED)),
+                rejected=Count("id", filter=Q(status=AssignmentStatus.REJECTED)),
+                first=Min("accept_time"),
+                last=Max("submit_time"),
+            )
+        )
+        existing = {
+            w.worker_id: w for w in Worker.objects.filter(requester=requester, worker_id__in=chunk)
+        }
+        to_create, to_update = [], []
+        for row in rows:
+            worker = existing.get(row["worker_id"]) or Worker(
+                requester=requester, worker_id=row["worker_id"]
+            )
+            worker.submitted, worker.approved, worker.rejected = (
+                row["submitted"],
+                row["approved"],
+                row["rejected"],
+            )
+            worker.first_seen, worker.last_seen = row["first"], row["last"]
+            (to_update if worker.pk else to_create).append(worker)
+        Worker.objects.bulk_create(to_create, ignore_conflicts=True)
+        Worker.objects.bulk_update(
+            to_update, ["submitted", "approved", "rejected", "first_seen", "last_seen"]
+        )

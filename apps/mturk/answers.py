@@ -1,0 +1,138 @@
+"""Parse QuestionFormAnswers XML, the form every MTurk answer arrives in.
+
+Worker answers are untrusted: the XML is parsed with defusedxml (no DTDs, no entities, no external
+references), and anything that does not parse gives a `ParsedAnswers` with `error` set instead of
+an exception, so that one hostile answer never stops a sync.
+
+`answers` maps each QuestionIdentifier to its value, or to a list when the identifier repeats or
+holds several selections. Answers from Crowd HTML Elements arrive as one FreeText named
+`taskAnswers` holding JSON; its fields are flattened (`{"category": {"label": "Cat"}}` gives
+`category.label`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+
+MAX_ANSWER_BYTES = 2_000_000
+CROWD_FIELD = "taskAnswers"
+
+
+@dataclass
+class ParsedAnswers:
+    answers: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    error: str = ""
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _add(answers: dict[str, Any], key: str, value: Any) -> None:
+    if key not in answers:
+        answers[key] = value
+        return
+    current = answers[key]
+    if not isinstance(current, list):
+        current = [current]
+    current.extend(value if isinstance(value, list) else [value])
+    answers[key] = current
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        for index, inner in enumerate(value):
+            _flatten(f"{prefix}.{index}", inner, out)
+    elif isinstance(value, bool):
+        _add(out, prefix, "true" if value else "false")
+    elif value is None:
+        _add(out, prefix, "")
+    elif isinstance(value, list):
+        _add(out, prefix, [str(v) for v in value])
+    else:
+        _add(out, prefix, str(value))
+
+
+def _crowd_fields(text: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(data, list) and len(data) == 1:
+        data = data[0]
+    if not isinstance(data, dict):
+        return None
+    out: dict[str, Any] = {}
+    _flatten("", data, out)
+    return out
+
+
+def parse_answers(xml: str | None) -> ParsedAnswers:
+    parsed = ParsedAnswers()
+    if not xml:
+        return parsed
+    if len(xml.encode("utf-8", "replace")) > MAX_ANSWER_BYTES:
+        parsed.error = f"answer larger than {MAX_ANSWER_BYTES} bytes, kept raw"
+        return parsed
+    try:
+        root = fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        parsed.error = f"refused hostile XML: {type(exc).__name__}"
+        return parsed
+    except (ParseError, ValueError) as exc:
+        parsed.error = f"malformed XML: {exc}"
+        return parsed
+    if _local(root.tag) != "QuestionFormAnswers":
+        parsed.error = f"unexpected root element {_local(root.tag)!r}"
+        return parsed
+
+    for answer in root:
+        if _local(answer.tag) != "Answer":
+            continue
+        children = {_local(child.tag): child for child in answer}
+        identifier = (
+            (children.get("QuestionIdentifier").text or "").strip()
+            if "QuestionIdentifier" in children
+            else ""
+        )
+        if not identifier:
+            continue
+        selections = [
+            (child.text or "").strip()
+            for child in answer
+            if _local(child.tag) == "SelectionIdentifier"
+        ]
+        if "FreeText" in children:
+            text = children["FreeText"].text or ""
+            crowd = _crowd_fields(text) if identifier == CROWD_FIELD else None
+            if crowd is not None:
+                for key, value in crowd.items():
+                    _add(parsed.answers, key, value)
+            else:
+                _add(parsed.answers, identifier, text)
+        elif selections or "OtherSelectionText" in children:
+            values = list(selections)
+            if "OtherSelectionText" in children:
+                values.append(children["OtherSelectionText"].text or "")
+            _add(parsed.answers, identifier, values if len(values) > 1 else values[0])
+        elif "UploadedFileKey" in children:
+            key = (children["UploadedFileKey"].text or "").strip()
+            size_text = children.get("UploadedFileSizeInBytes")
+            try:
+                size = int(size_text.text) if size_text is not None else None
+            except (TypeError, ValueError):
+                size = None
+            parsed.files[identifier] = {"key": key, "size": size}
+            _add(parsed.answers, identifier, key)
+        else:
+            _add(parsed.answers, identifier, "")
+    return parsed

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from django.db import models
+
+from apps.requesters.models import MirrorModel
+
+
+class QualificationType(MirrorModel):
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    keywords = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(max_length=20, default="Active")
+    is_requestable = models.BooleanField(default=True)
+    auto_granted = models.BooleanField(default=False)
+    auto_granted_value = models.IntegerField(null=True, blank=True)
+    retry_delay = models.PositiveIntegerField(null=True, blank=True, help_text="seconds")
+    test = models.TextField(blank=True)
+    answer_key = models.TextField(blank=True)
+    test_duration = models.PositiveIntegerField(null=True, blank=True, help_text="seconds")
+    created_at_mturk = models.DateTimeField(null=True, blank=True)
+    gone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(MirrorModel.Meta):
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QualificationScore(models.Model):
+    """A worker's score on one of the account's qualification types."""
+
+    requester = models.ForeignKey(
+        "requesters.Requester", on_delete=models.CASCADE, related_name="+"
+    )
+    qualification_type = models.ForeignKey(
+        QualificationType, on_delete=models.CASCADE, related_name="scores"
+    )
+    worker_id = models.CharField(max_length=64, db_index=True)
+    value = models.IntegerField(null=True, blank=True)
+    locale = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, default="Granted")
+    granted_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification_type", "worker_id"], name="qualification_score_unique"
+            )
+        ]
+
+
+class QualificationRequest(MirrorModel):
+    qualification_type = models.ForeignKey(
+        QualificationType, on_delete=models.CASCADE, related_name="requests"
+    )
+    worker_id = models.CharField(max_length=64, db_index=True)
+    test = models.TextField(blank=True)
+    answer = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Pending while it is listed at MTurk; Accepted/Rejected once someone here decided.
+    status = models.CharField(max_length=20, default="Pending")

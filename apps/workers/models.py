@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Worker(models.Model):
+    """A worker as one requester account sees them: their work for this account, summed."""
+
+    requester = models.ForeignKey(
+        "requesters.Requester", on_delete=models.CASCADE, related_name="+"
+    )
+    worker_id = models.CharField(max_length=64)
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    submitted = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["requester", "worker_id"], name="worker_unique")
+        ]
+        indexes = [models.Index(fields=["requester", "last_seen"])]
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+    @property
+    def approval_rate(self) -> float | None:
+        decided = self.approved + self.rejected
+        return self.approved / decided if decided else None
+
+
+class WorkerBlock(models.Model):
+    requester = models.ForeignKey(
+        "requesters.Requester", on_delete=models.CASCADE, related_name="+"
+    )
+    worker_id = models.CharField(max_length=64)
+    reason = models.TextField(blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["requester", "worker_id"], name="worker_block_unique")
+        ]
