@@ -136,6 +136,9 @@ class SyncRun(models.Model):
     class Meta:
         ordering = ["-started_at"]
 
+    def __str__(self) -> str:
+        return f"sync of {self.requester_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
     @property
     def duration(self) -> float | None:
         if self.finished_at:
@@ -155,3 +158,6 @@ class SyncLock(models.Model):
     )
     holder = models.CharField(max_length=64, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sync lock of {self.requester_id}: {self.holder or 'free'}"

@@ -22,6 +22,9 @@ class NotificationMessage(models.Model):
     class Meta:
         ordering = ["-received_at"]
 
+    def __str__(self) -> str:
+        return self.sqs_message_id
+
 
 class NotificationEvent(models.Model):
     """One event of a message. (event_doc_id, position) is unique: a duplicate delivery of the
@@ -55,3 +58,6 @@ class NotificationEvent(models.Model):
             )
         ]
         indexes = [models.Index(fields=["processed_at", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.hit_mturk_id} {self.assignment_mturk_id}".strip()

@@ -51,6 +51,9 @@ class QualificationScore(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.worker_id}: {self.value}"
+
 
 class QualificationRequest(MirrorModel):
     qualification_type = models.ForeignKey(

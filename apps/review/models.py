@@ -26,3 +26,6 @@ class BonusPayment(models.Model):
     raw = models.JSONField(default=dict, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"${self.amount} to {self.worker_id}"

@@ -44,3 +44,6 @@ class WorkerBlock(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["requester", "worker_id"], name="worker_block_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"block of {self.worker_id}"
