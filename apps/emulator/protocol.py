@@ -46,15 +46,17 @@ class Context:
 
 
 class _CustomerCache:
-    """access key id -> Customer pk; cleared on reset."""
+    """access key id -> Customer pk (and HIT type signature -> HITType); cleared on reset."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.ids: dict[str, int] = {}
+        self.hit_types: dict[tuple[int, str], Any] = {}
 
     def clear(self) -> None:
         with self.lock:
             self.ids.clear()
+            self.hit_types.clear()
 
 
 customer_cache = _CustomerCache()
@@ -64,9 +66,12 @@ def customer_for(access_key_id: str, now: datetime) -> Customer:
     """The customer for an access key id, created with the starting balance on first use."""
     pk = customer_cache.ids.get(access_key_id)
     if pk is not None:
-        customer = Customer.objects.filter(pk=pk).first()
-        if customer is not None:
-            return customer
+        # Operations use the customer only as a key (balances are always re-read), so a
+        # cached pk saves a query on every request.
+        customer = Customer(pk=pk, access_key_id=access_key_id)
+        customer._state.adding = False
+        customer._state.db = "default"
+        return customer
     customer = Customer.objects.filter(access_key_id=access_key_id).first()
     if customer is None:
         try:

@@ -43,12 +43,16 @@ def database_from(value: str) -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
         }
+        # Opening a SQLite connection (and its PRAGMAs) costs more than most requests: keep one
+        # per server thread for the life of the process.
+        config["CONN_MAX_AGE"] = None
     elif config["ENGINE"] in {
         "django.db.backends.postgresql",
         "django.db.backends.postgresql_psycopg2",
     }:
         config["ENGINE"] = "django.db.backends.postgresql"
-        config["CONN_MAX_AGE"] = 60
+        config["CONN_MAX_AGE"] = 300
+        config["CONN_HEALTH_CHECKS"] = True
     else:
         raise ImproperlyConfigured(
             f"EMULATOR_DATABASE_URL must be a SQLite path/URL or a PostgreSQL URL, not {value!r}"

@@ -100,6 +100,73 @@ def hit_dict(hit: HIT) -> dict[str, Any]:
     return data
 
 
+_PAGE_FIELDS = (
+    "pk",
+    "hit_id",
+    "hit_type_id",
+    "hit_group_id",
+    "hit_layout_id",
+    "question",
+    "created_at",
+    "expiration",
+    "max_assignments",
+    "requester_annotation",
+    "status",
+    "review_status",
+    "number_pending",
+    "number_completed",
+)
+
+
+def hit_page(queryset: QuerySet, params: dict) -> dict[str, Any]:
+    """A page of HITs for the List operations, read as plain rows (no model instances) with
+    each HIT type fetched once: the hot path of ListHITs."""
+    size = params.get("MaxResults") or DEFAULT_PAGE_SIZE
+    if params.get("NextToken"):
+        queryset = queryset.filter(pk__gt=_decode_token(params["NextToken"]))
+    rows = list(queryset.order_by("pk").values(*_PAGE_FIELDS)[: size + 1])
+    meta: dict[str, Any] = {}
+    if len(rows) > size:
+        rows = rows[:size]
+        meta["NextToken"] = _encode_token(rows[-1]["pk"])
+    meta["NumResults"] = len(rows)
+    types = {
+        hit_type.pk: hit_type
+        for hit_type in HITType.objects.filter(pk__in={row["hit_type_id"] for row in rows})
+    }
+    hits = []
+    for row in rows:
+        hit_type = types[row["hit_type_id"]]
+        available = row["max_assignments"] - row["number_pending"] - row["number_completed"]
+        data: dict[str, Any] = {
+            "HITId": row["hit_id"],
+            "HITTypeId": hit_type.hit_type_id,
+            "HITGroupId": row["hit_group_id"],
+            "CreationTime": row["created_at"],
+            "Title": hit_type.title,
+            "Description": hit_type.description,
+            "Question": row["question"],
+            "Keywords": hit_type.keywords,
+            "HITStatus": row["status"],
+            "MaxAssignments": row["max_assignments"],
+            "Reward": fees.money(hit_type.reward),
+            "AutoApprovalDelayInSeconds": hit_type.auto_approval_delay,
+            "Expiration": row["expiration"],
+            "AssignmentDurationInSeconds": hit_type.assignment_duration,
+            "QualificationRequirements": hit_type.qualification_requirements,
+            "HITReviewStatus": row["review_status"],
+            "NumberOfAssignmentsPending": row["number_pending"],
+            "NumberOfAssignmentsAvailable": max(0, available),
+            "NumberOfAssignmentsCompleted": row["number_completed"],
+        }
+        if row["hit_layout_id"]:
+            data["HITLayoutId"] = row["hit_layout_id"]
+        if row["requester_annotation"]:
+            data["RequesterAnnotation"] = row["requester_annotation"]
+        hits.append(data)
+    return {**meta, "HITs": hits}
+
+
 def assignment_dict(assignment: Assignment) -> dict[str, Any]:
     data: dict[str, Any] = {
         "AssignmentId": assignment.assignment_id,

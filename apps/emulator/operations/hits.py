@@ -14,13 +14,13 @@ from .. import errors, questions, rules
 from ..ids import new_id
 from ..lifecycle import due_at, event_emit, hit_dispose, hit_lock, hit_refresh
 from ..models import HIT, Assignment, HITLayout, HITType
-from ..protocol import Context
+from ..protocol import Context, customer_cache
 from ..requirements import requirements_clean
 from .common import (
     hit_dict,
     hit_get,
+    hit_page,
     hit_type_get,
-    paginate,
     qualification_type_get,
     token_find,
     token_store,
@@ -50,8 +50,13 @@ def hit_type_get_or_create(ctx: Context, properties: dict[str, Any]) -> HITType:
         {**properties, "reward": str(properties["reward"])}, sort_keys=True, separators=(",", ":")
     )
     signature = hashlib.sha256(canonical.encode()).hexdigest()
-    hit_type = HITType.objects.filter(customer=ctx.customer, signature=signature).first()
+    # HIT types never change once created, so they can be cached until the next reset.
+    cache_key = (ctx.customer.pk, signature)
+    hit_type = customer_cache.hit_types.get(cache_key)
+    if hit_type is None:
+        hit_type = HITType.objects.filter(customer=ctx.customer, signature=signature).first()
     if hit_type is not None:
+        customer_cache.hit_types[cache_key] = hit_type
         return hit_type
     ids = ",".join(r["QualificationTypeId"] for r in properties["qualification_requirements"])
     try:
@@ -171,8 +176,7 @@ def get_hit(ctx: Context, params: dict) -> dict:
 
 
 def _hit_page(queryset, params: dict) -> dict:
-    hits, meta = paginate(queryset.select_related("hit_type"), params)
-    return {**meta, "HITs": [hit_dict(hit) for hit in hits]}
+    return hit_page(queryset, params)
 
 
 def list_hits(ctx: Context, params: dict) -> dict:

@@ -1,0 +1,270 @@
+"""Throughput of the local MTurk: CreateHIT per second and ListHITs pages (100 HITs each) per
+second with 10,000 HITs stored, 8 concurrent boto3 clients, one emulator process.
+
+    .venv/bin/python benchmarks/emulator.py [--hits 10000] [--clients 8] [--rounds 5]
+        [--database PATH_OR_URL] [--no-write]
+
+Each figure is the median over `--rounds` rounds; the medians go to docs/benchmarks.md (the
+section between the `emulator` markers is replaced, the rest of the file is left alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.fixtures.emulator import make_mturk_client, start_emulator  # noqa: E402
+
+QUESTION = (
+    '<HTMLQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
+    '2011-11-11/HTMLQuestion.xsd"><HTMLContent><![CDATA[<p>Benchmark</p>]]></HTMLContent>'
+    "<FrameHeight>0</FrameHeight></HTMLQuestion>"
+)
+START = "<!-- emulator-benchmark:start -->"
+END = "<!-- emulator-benchmark:end -->"
+
+
+class RawClient:
+    """A lean MTurk client: SigV4-signed JSON over one keep-alive HTTP connection.
+
+    boto3 spends several milliseconds of CPU parsing a page of 100 HITs; on a small machine
+    shared with the server that measures the client, not the emulator. This client sends the
+    same requests over the same wire protocol and only decodes the JSON.
+    """
+
+    def __init__(self, url: str, access_key_id: str) -> None:
+        from urllib.parse import urlsplit
+
+        from botocore.auth import SigV4Auth
+        from botocore.credentials import Credentials
+
+        parts = urlsplit(url)
+        self.url = url.rstrip("/") + "/"
+        self.host, self.port = parts.hostname, parts.port
+        self.signer = SigV4Auth(
+            Credentials(access_key_id, "secret"), "mturk-requester", "us-east-1"
+        )
+        self.connection = None
+
+    def call(self, operation: str, params: dict) -> dict:
+        import http.client
+        import json
+
+        from botocore.awsrequest import AWSRequest
+
+        body = json.dumps(params).encode()
+        request = AWSRequest(
+            method="POST",
+            url=self.url,
+            data=body,
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": f"MTurkRequesterServiceV20170117.{operation}",
+            },
+        )
+        self.signer.add_auth(request)
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        self.connection.request("POST", "/", body=body, headers=dict(request.headers.items()))
+        response = self.connection.getresponse()
+        data = json.loads(response.read())
+        if response.status != 200:
+            raise RuntimeError(f"{operation} answered {response.status}: {data}")
+        return data
+
+    def create_hit(self, **params) -> dict:
+        return self.call("CreateHIT", params)
+
+    def list_hits(self, **params) -> dict:
+        return self.call("ListHITs", params)
+
+
+def run_parallel(clients: list, work) -> float:
+    """Run `work(client, index)` on every client at once; return the wall time in seconds."""
+    barrier = threading.Barrier(len(clients) + 1)
+    errors: list[BaseException] = []
+
+    def runner(client, index: int) -> None:
+        barrier.wait()
+        try:
+            work(client, index)
+        except BaseException as exc:  # report after the round
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=runner, args=(client, i)) for i, client in enumerate(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} client(s) failed; first: {errors[0]!r}")
+    return elapsed
+
+
+def create_hits(client, count: int) -> None:
+    for _ in range(count):
+        client.create_hit(
+            Title="Benchmark HIT",
+            Description="A HIT created by benchmarks/emulator.py",
+            Reward="0.10",
+            AssignmentDurationInSeconds=600,
+            LifetimeInSeconds=86400,
+            MaxAssignments=1,
+            Question=QUESTION,
+        )
+
+
+def list_pages(client, pages: int) -> None:
+    token = None
+    for _ in range(pages):
+        kwargs = {"MaxResults": 100}
+        if token:
+            kwargs["NextToken"] = token
+        answer = client.list_hits(**kwargs)
+        assert answer["NumResults"] == 100, answer["NumResults"]
+        token = answer.get("NextToken")
+        if not token:
+            token = None
+
+
+def measure(url: str, *, hits: int, clients: int, rounds: int, client_kind: str) -> dict:
+    key = "AKIABENCHMARK0000001"
+    if client_kind == "boto3":
+        pool = [
+            make_mturk_client(url, access_key_id=key, retries={"total_max_attempts": 1})
+            for _ in range(clients)
+        ]
+    else:
+        pool = [RawClient(url, key) for _ in range(clients)]
+    # CreateHIT: `rounds` timed rounds, then untimed filling up to `hits` stored HITs.
+    per_round = max(clients, min(hits // (rounds * 2), 400) // clients * clients)
+    create_rates = []
+    for _ in range(rounds):
+        elapsed = run_parallel(pool, lambda c, i: create_hits(c, per_round // clients))
+        create_rates.append(per_round / elapsed)
+    stored = per_round * rounds
+    if stored < hits:
+        remaining = hits - stored
+        share = -(-remaining // clients)
+        run_parallel(pool, lambda c, i: create_hits(c, min(share, remaining - i * share)))
+        stored = hits
+    # ListHITs: each client walks `pages_each` pages of 100 from the start.
+    pages_each = min(hits // 100, 25)
+    list_rates = []
+    for _ in range(rounds):
+        elapsed = run_parallel(pool, lambda c, i: list_pages(c, pages_each))
+        list_rates.append(pages_each * clients / elapsed)
+    return {
+        "create_hit_per_second": statistics.median(create_rates),
+        "list_pages_per_second": statistics.median(list_rates),
+        "create_rates": create_rates,
+        "list_rates": list_rates,
+        "stored": stored,
+    }
+
+
+def write_section(result: dict, *, clients: int, rounds: int, database: str, client: str) -> Path:
+    path = REPO_ROOT / "docs" / "benchmarks.md"
+    cores = _cores()
+    section = "\n".join(
+        [
+            START,
+            "## Local MTurk (`benchmarks/emulator.py`)",
+            "",
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+            f"{cores} cores, Python {platform.python_version()}; one emulator process "
+            f"(waitress, 16 threads), {database}; {clients} concurrent {client} clients "
+            f"(threads of one process on the same machine); median of {rounds} rounds.",
+            "",
+            "| figure | median | goal |",
+            "| --- | --- | --- |",
+            f"| CreateHIT per second | {result['create_hit_per_second']:.0f} | 200 |",
+            f"| ListHITs pages (100 HITs) per second, {result['stored']:,} HITs stored "
+            f"| {result['list_pages_per_second']:.0f} | 100 |",
+            "",
+            "Rounds: CreateHIT/s "
+            + ", ".join(f"{rate:.0f}" for rate in result["create_rates"])
+            + "; pages/s "
+            + ", ".join(f"{rate:.0f}" for rate in result["list_rates"])
+            + ".",
+            END,
+        ]
+    )
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        _, after = rest.split(END, 1)
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hits", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--database", help="SQLite path or database URL (default: a temp file)")
+    parser.add_argument(
+        "--client",
+        choices=["raw", "boto3"],
+        default="raw",
+        help="raw: lean signed HTTP clients (measures the emulator); boto3: real boto3 clients",
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="emulator-bench-") as directory:
+        database = args.database or str(Path(directory) / "bench.sqlite3")
+        server = start_emulator(Path(directory), database=database)
+        try:
+            result = measure(
+                server.url,
+                hits=args.hits,
+                clients=args.clients,
+                rounds=args.rounds,
+                client_kind=args.client,
+            )
+        finally:
+            server.stop()
+    label = "PostgreSQL" if "postgres" in database else "SQLite (WAL)"
+    print(
+        f"CreateHIT/s median {result['create_hit_per_second']:.1f} "
+        f"(rounds {', '.join(f'{r:.0f}' for r in result['create_rates'])})"
+    )
+    print(
+        f"ListHITs pages/s median {result['list_pages_per_second']:.1f} with "
+        f"{result['stored']} HITs (rounds {', '.join(f'{r:.0f}' for r in result['list_rates'])})"
+    )
+    if not args.no_write:
+        path = write_section(
+            result, clients=args.clients, rounds=args.rounds, database=label, client=args.client
+        )
+        print(f"wrote {path.relative_to(REPO_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
