@@ -322,8 +322,12 @@ def _dispose_one(now: datetime) -> bool:
     with transaction.atomic():
         hit = hit_lock(candidate)
         if hit.status in (HIT.Status.REVIEWABLE, HIT.Status.REVIEWING):
+            # MTurk deletes HIT data 120 days after the last decision: it leaves ListHITs.
             hit_dispose(
-                hit, now=now, at=hit.last_decision_at + timedelta(seconds=rules.DISPOSAL_SECONDS)
+                hit,
+                now=now,
+                at=hit.last_decision_at + timedelta(seconds=rules.DISPOSAL_SECONDS),
+                delete=True,
             )
     return True
 

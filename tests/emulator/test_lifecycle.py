@@ -162,6 +162,7 @@ def test_decided_hits_are_disposed_after_120_days(mturk, emulator, submitted):
     assert "HITDisposed" in [
         e["EventType"] for e in emulator.events() if e["HITId"] == hit["HITId"]
     ]
+    assert hit["HITId"] not in [h["HITId"] for h in mturk.list_hits()["HITs"]]
 
 
 def test_the_clock_reports_emulator_time(emulator):
