@@ -269,6 +269,14 @@ BALANCE_REFRESH_SECONDS = _read("BALANCE_REFRESH_SECONDS", "int", default=900)
 SYNC_INTERVAL_SECONDS = _read("SYNC_INTERVAL_SECONDS", "int", default=300)
 SYNC_THREADS = _read("SYNC_THREADS", "int", default=8)
 NOTIFICATIONS_POLL_SECONDS = _read("NOTIFICATIONS_POLL_SECONDS", "int", default=25)
+NOTIFICATIONS_WAIT_SECONDS = _read("NOTIFICATIONS_WAIT_SECONDS", "int", default=20)
+# SQS reports who sent a message: MTurk's id, and for local accounts moto's own.
+NOTIFICATIONS_SENDER_IDS = _read(
+    "NOTIFICATIONS_SENDER_IDS", "list", default=["AIDAIXO4EZE6RHVSXIN4E"]
+)
+NOTIFICATIONS_LOCAL_SENDER_IDS = _read(
+    "NOTIFICATIONS_LOCAL_SENDER_IDS", "list", default=["AIDAIT2UOQQY3AUEKVGXU"]
+)
 CELERY_BEAT_SCHEDULE = {
     "requesters-refresh-balances": {
         "task": "apps.requesters.tasks.requesters_refresh_balances",
@@ -277,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
     "hits-sync-all": {
         "task": "apps.hits.tasks.requesters_sync_all",
         "schedule": float(SYNC_INTERVAL_SECONDS),
+    },
+    "notifications-poll-all": {
+        "task": "apps.notifications.tasks.notifications_poll_all",
+        "schedule": float(NOTIFICATIONS_POLL_SECONDS),
     },
 }
 

@@ -7,7 +7,12 @@ import pytest
 
 from tests.factories import MembershipFactory, RequesterFactory, UserFactory
 
-pytest_plugins = ["tests.fixtures.emulator", "tests.fixtures.browser", "tests.fixtures.celery"]
+pytest_plugins = [
+    "tests.fixtures.emulator",
+    "tests.fixtures.browser",
+    "tests.fixtures.celery",
+    "tests.fixtures.sqs",
+]
 
 
 @pytest.fixture
