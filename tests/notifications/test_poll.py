@@ -31,7 +31,7 @@ def test_a_submission_arrives_through_the_notification_alone(
     queued_account, account_mturk, emulator, deliver, sqs_server
 ):
     hit = create_hit(account_mturk)
-    assignment_id, worker_id = work(emulator, hit["HITId"], {"label": "dog"})
+    assignment_id, _ = work(emulator, hit["HITId"], {"label": "dog"})
     deliver(document(_event(hit, "AssignmentSubmitted", assignment_id)))
 
     result = notifications_poll(requester=queued_account, wait_seconds=1)
