@@ -8,4 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("apps.requesters.urls")),
     path("", include("apps.audit.urls")),
+    path("", include("apps.hits.urls")),
+    path("", include("apps.notifications.urls")),
 ]

@@ -73,3 +73,11 @@ def local_account(account, emulator_server):
     account.endpoint_url = emulator_server.url
     account.save(update_fields=["endpoint_url"])
     return account
+
+
+@pytest.fixture
+def account_mturk(local_account, emulator_server):
+    """A plain boto3 client acting as the same requester as `local_account`, outside the dashboard."""
+    from tests.fixtures.emulator import make_mturk_client
+
+    return make_mturk_client(emulator_server.url, access_key_id=local_account.access_key_id)

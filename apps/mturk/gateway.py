@@ -102,15 +102,16 @@ class Gateway:
     def __init__(self, config: AccountConfig, *, limiter: RateLimiter | None = None) -> None:
         self.config = config
         self.client = _build_client(config, limiter) if limiter else _cached_client(config)
-        # Operations called through this gateway (one per call, retries not counted twice).
+        # Calls made through this gateway, by MTurk operation name (retries not counted twice).
         self.calls: Counter[str] = Counter()
         self._calls_lock = threading.Lock()
 
     def call(self, operation: str, **params: Any) -> dict:
         """Call one operation by its boto3 name (`create_hit_with_hit_type`)."""
         method = getattr(self.client, operation)
+        api_name = self.client.meta.method_to_api_mapping.get(operation, operation)
         with self._calls_lock:
-            self.calls[operation] += 1
+            self.calls[api_name] += 1
         try:
             response = method(**params)
         except ClientError as exc:

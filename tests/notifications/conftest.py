@@ -4,13 +4,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.fixtures.emulator import make_mturk_client
-
-
-@pytest.fixture
-def account_mturk(local_account, emulator_server):
-    return make_mturk_client(emulator_server.url, access_key_id=local_account.access_key_id)
-
 
 @pytest.fixture
 def queued_account(local_account, sqs_queue):

@@ -1,0 +1,24 @@
+from django import forms
+
+from apps.hits.models import HITStatus, HITType
+
+
+class HITFilterForm(forms.Form):
+    text = forms.CharField(required=False, max_length=128, label="Title, annotation or HIT id")
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *HITStatus.choices])
+    hit_type = forms.ModelChoiceField(
+        queryset=HITType.objects.none(), required=False, empty_label="Any HIT type"
+    )
+    created_from = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Created from"
+    )
+    created_to = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="to"
+    )
+    include_gone = forms.BooleanField(required=False, label="Include deleted at MTurk")
+
+    def __init__(self, *args, requester, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hit_type"].queryset = HITType.objects.filter(requester=requester).order_by(
+            "title"
+        )

@@ -1,0 +1,39 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.mturk.errors import MTurkError
+from apps.notifications import services
+from apps.requesters.roles import Action
+from apps.requesters.selectors import membership_for
+
+
+@require_GET
+def notification_status(request, pk: int):
+    membership = membership_for(user=request.user, requester_id=pk)
+    context = {
+        "requester": membership.requester,
+        "status": services.notifications_status(membership.requester),
+    }
+    if request.htmx:
+        return render(request, "notifications/_status.html", context)
+    return redirect("requesters-detail", pk=pk)
+
+
+@require_POST
+def notification_test(request, pk: int):
+    membership = membership_for(user=request.user, requester_id=pk, action=Action.MANAGE_ACCOUNT)
+    try:
+        services.requester_send_test_notification(
+            requester=membership.requester, actor=request.user
+        )
+        messages.success(request, "Test notification sent: the Ping appears below when it arrives.")
+    except (MTurkError, ValueError) as exc:
+        messages.error(request, f"MTurk refused the test notification: {exc}")
+    if request.htmx:
+        context = {
+            "requester": membership.requester,
+            "status": services.notifications_status(membership.requester),
+        }
+        return render(request, "notifications/_status.html", context)
+    return redirect("requesters-detail", pk=pk)
