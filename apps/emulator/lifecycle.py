@@ -103,7 +103,7 @@ def hit_refresh(hit: HIT, *, now: datetime, at: datetime | None = None) -> HIT:
 def hit_lock(hit_pk: int) -> HIT:
     """Re-read a HIT under a row lock (PostgreSQL; SQLite's IMMEDIATE transaction already
     serialises writers)."""
-    return HIT.objects.select_for_update().select_related("hit_type").get(pk=hit_pk)
+    return HIT.objects.select_for_update(of=("self",)).select_related("hit_type").get(pk=hit_pk)
 
 
 def state_error(assignment: Assignment, allowed: tuple[str, ...]) -> errors.RequestError:

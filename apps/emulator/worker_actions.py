@@ -111,7 +111,7 @@ def hit_accept(*, worker_id: str, hit_id: str, now: datetime) -> Assignment:
 
 def _accepted(assignment_id: str) -> Assignment:
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("hit__hit_type")
         .filter(assignment_id=assignment_id)
         .first()

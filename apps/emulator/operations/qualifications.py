@@ -268,7 +268,7 @@ def list_qualification_requests(ctx: Context, params: dict) -> dict:
 
 def _pending_request(ctx: Context, request_id: str) -> QualificationRequest:
     item = (
-        QualificationRequest.objects.select_for_update()
+        QualificationRequest.objects.select_for_update(of=("self",))
         .select_related("qualification_type")
         .filter(
             request_id=request_id,
