@@ -114,7 +114,8 @@ LOGGING = {
     "loggers": {
         "apps.emulator": {"handlers": ["console"], "level": "INFO"},
         "django": {"handlers": ["console"], "level": "WARNING"},
-        # 4xx answers are MTurk errors the client asked for, not problems of the emulator.
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # 4xx answers are MTurk errors the client asked for and 5xx ones injected faults; real
+        # failures are logged with their traceback by apps.emulator.protocol.
+        "django.request": {"handlers": ["console"], "level": "CRITICAL", "propagate": False},
     },
 }
