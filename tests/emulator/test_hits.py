@@ -340,6 +340,18 @@ def test_it_extends_an_expired_hit_making_it_available_again(mturk, emulator, hi
     assert emulator.accept(new_worker_id(), hit["HITId"])
 
 
+def test_it_refuses_to_shorten_an_expiration_into_the_future(mturk, emulator, hit):
+    with pytest.raises(ClientError) as excinfo:
+        mturk.update_expiration_for_hit(
+            HITId=hit["HITId"], ExpireAt=emulator.now() + timedelta(minutes=10)
+        )
+    _, code, message = error_of(excinfo)
+    assert code == "AWS.MechanicalTurk.InvalidParameterValue"
+    assert "ExpireAt" in message
+    mturk.update_expiration_for_hit(HITId=hit["HITId"], ExpireAt=0)
+    assert mturk.get_hit(HITId=hit["HITId"])["HIT"]["HITStatus"] == "Reviewable"
+
+
 def test_it_refuses_an_expiration_more_than_a_year_ahead(mturk, emulator, hit):
     with pytest.raises(ClientError) as excinfo:
         mturk.update_expiration_for_hit(

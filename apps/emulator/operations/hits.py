@@ -255,6 +255,12 @@ def update_expiration_for_hit(ctx: Context, params: dict) -> dict:
                 )
                 hit_refresh(hit, now=ctx.now)
             return {}
+        if expire_at < hit.expiration:
+            raise errors.invalid(
+                "ExpireAt",
+                "the expiration can only be extended (or set in the past to expire the HIT "
+                "now), never shortened to a later time that is still in the future",
+            )
         hit.expiration = expire_at
         hit.expiry_processed = False
         HIT.objects.filter(pk=hit.pk).update(expiration=expire_at, expiry_processed=False)
