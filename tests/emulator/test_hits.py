@@ -245,6 +245,14 @@ def test_it_needs_every_layout_parameter(mturk, emulator):
     assert "place" in error_of(excinfo)[2]
 
 
+def test_it_refuses_an_unknown_layout(mturk):
+    with pytest.raises(ClientError) as excinfo:
+        create_hit(mturk, Question=None, HITLayoutId="NOSUCHLAYOUT")
+    _, code, message = error_of(excinfo)
+    assert code == "AWS.MechanicalTurk.HITLayoutDoesNotExist"
+    assert "NOSUCHLAYOUT" in message
+
+
 def test_it_refuses_both_question_and_layout(mturk, emulator):
     emulator.register_layout("LAYOUTCATS03", "<p>hi</p>")
     with pytest.raises(ClientError) as excinfo:
