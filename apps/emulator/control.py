@@ -31,6 +31,7 @@ from .worker_actions import (
 
 WORKER_ID = re.compile(r"^A[A-Z0-9]+$")
 LAYOUT_ID = re.compile(r"^[A-Z0-9]{1,64}$")
+MAX_ADVANCE_SECONDS = 10 * 365 * 86400
 
 
 class ControlError(Exception):
@@ -132,6 +133,8 @@ def clock_view(request: HttpRequest) -> dict:
         seconds = data.get("advance_seconds", 0)
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
             raise ControlError("advance_seconds must be a non-negative number")
+        if seconds > MAX_ADVANCE_SECONDS:
+            raise ControlError(f"advance_seconds must be at most {MAX_ADVANCE_SECONDS} (10 years)")
         moment = clock.clock_advance(seconds=float(seconds))
         done = lifecycle.run_due(moment)
         return {"now": clock.iso(moment), "transitions": done}

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 
@@ -155,7 +156,13 @@ def api(request: HttpRequest) -> HttpResponse:
                 errors.MALFORMED_REQUEST,
                 "The MTurk API takes POST / with an X-Amz-Target header.",
             )
-        body = request.body
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            raise RequestError(
+                errors.MALFORMED_REQUEST,
+                f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
+            ) from None
         operation = _operation_from(request)
         access_key_id = authenticate(request, body)
         call_stats.record(operation, access_key_id)

@@ -172,7 +172,10 @@ def test_the_clock_reports_emulator_time(emulator):
     assert emulator.now() >= after
 
 
-def test_the_clock_never_goes_backwards(emulator):
+def test_the_clock_never_goes_backwards_or_leaps_centuries(emulator):
     with pytest.raises(EmulatorControlError) as excinfo:
         emulator.advance(-5)
     assert excinfo.value.status == 400
+    with pytest.raises(EmulatorControlError) as excinfo:
+        emulator.advance(1e13)
+    assert "advance_seconds" in excinfo.value.payload["message"]

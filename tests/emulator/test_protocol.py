@@ -159,3 +159,10 @@ def test_it_refuses_a_parameter_the_operation_does_not_have(emulator_server):
     assert response.status == 400
     assert response.json()["TurkErrorCode"] == "AWS.MechanicalTurk.InvalidParameterValue"
     assert "Extra" in response.json()["Message"]
+
+
+def test_it_refuses_an_oversized_body_with_a_json_error(emulator_server):
+    body = '{"Question": "' + "x" * (11 * 1024 * 1024) + '"}'
+    response = raw_call(emulator_server.url, TARGET + "CreateHIT", body)
+    assert response.status == 400
+    assert response.json()["TurkErrorCode"] == "AWS.MechanicalTurk.MalformedRequest"
