@@ -11,6 +11,7 @@ section between the `emulator` markers is replaced, the rest of the file is left
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -168,6 +169,7 @@ def list_pages(client, pages: int) -> None:
 
 def measure(url: str, *, hits: int, clients: int, rounds: int, client_kind: str) -> dict:
     key = "AKIABENCHMARK0000001"
+    load_before = os.getloadavg()[0]
     if client_kind == "boto3":
         pool = [
             make_mturk_client(url, access_key_id=key, retries={"total_max_attempts": 1})
@@ -199,6 +201,8 @@ def measure(url: str, *, hits: int, clients: int, rounds: int, client_kind: str)
         "create_rates": create_rates,
         "list_rates": list_rates,
         "stored": stored,
+        "load_before": load_before,
+        "load_after": os.getloadavg()[0],
     }
 
 
@@ -213,7 +217,9 @@ def write_section(result: dict, *, clients: int, rounds: int, database: str, cli
             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
             f"{cores} cores, Python {platform.python_version()}; one emulator process "
             f"(waitress, 16 threads), {database}; {clients} concurrent {client} clients "
-            f"(threads of one process on the same machine); median of {rounds} rounds.",
+            f"(threads of one process on the same machine); median of {rounds} rounds. "
+            f"Load average before/after: {result['load_before']:.2f} / {result['load_after']:.2f} "
+            "(the machine is shared, so figures vary with what else runs).",
             "",
             "| figure | median | goal |",
             "| --- | --- | --- |",
@@ -242,8 +248,6 @@ def write_section(result: dict, *, clients: int, rounds: int, database: str, cli
 
 
 def _cores() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 

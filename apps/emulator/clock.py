@@ -41,7 +41,8 @@ def clock_advance(*, seconds: float) -> datetime:
     global _offset
     if seconds < 0:
         raise ValueError("the clock only moves forward")
-    with _lock, transaction.atomic():
+    # Transaction first, then the lock: the same order as a first `now()` inside a transaction.
+    with transaction.atomic(), _lock:
         state, _ = ClockState.objects.get_or_create(pk=1, defaults={"offset_seconds": 0.0})
         state.offset_seconds += seconds
         state.save(update_fields=["offset_seconds"])

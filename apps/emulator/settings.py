@@ -35,6 +35,8 @@ def database_from(value: str) -> dict:
     config = env.db_url_config(value)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # Same as Django's SQLite backend, with writers queued in the process (see its module).
+        config["ENGINE"] = "apps.emulator.sqlite_backend"
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock when the
         # transaction starts, so two writers queue on the busy timeout instead of failing with
         # "database is locked" when one upgrades a read lock.

@@ -59,6 +59,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         from django.conf import settings
         from django.core.management import call_command
+        from django.db import connection
         from waitress import serve
 
         from apps.emulator import clock, lifecycle
@@ -78,7 +79,7 @@ class Command(BaseCommand):
         database = settings.DATABASES["default"]
         self.stdout.write(
             f"Local MTurk on http://{options['host']}:{options['port']}/ "
-            f"({database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}; "
+            f"({connection.vendor} {database['NAME']}; "
             f"{'strict' if settings.EMULATOR_CREDENTIALS else 'open'} credentials)"
         )
         self.stdout.flush()
