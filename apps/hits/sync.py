@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from apps.hits.models import HIT, Assignment, AssignmentStatus, SyncLock, SyncRun
 from apps.hits.upserts import (
-    assignment_upsert_from_api,
+    assignments_upsert_for_hit,
     hit_type_upsert_from_api,
     hit_upsert_from_api,
     jsonable,
@@ -120,61 +120,133 @@ def requester_sync(
     return report
 
 
+class _AssignmentReader:
+    """Lists HITs' assignments on a thread pool while the calling thread writes the rows.
+
+    Reads start as soon as a ListHITs page names a HIT with news, so they overlap the listing of
+    the next pages. At most `threads * 2` reads wait at a time; the rate limiter paces them.
+    """
+
+    def __init__(
+        self, requester: Requester, gateway: Gateway, report: SyncReport, threads: int
+    ) -> None:
+        self.requester, self.gateway, self.report = requester, gateway, report
+        self.threads = max(1, threads)
+        self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="sync")
+        self.pending: dict[Future, HIT] = {}
+        self.queued: list[HIT] = []
+        self.asked: set[str] = set()
+        self.touched_workers: set[str] = set()
+        self.error: MTurkError | None = None
+
+    def add(self, hit: HIT) -> None:
+        if hit.mturk_id in self.asked:
+            return
+        self.asked.add(hit.mturk_id)
+        self.queued.append(hit)
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.queued and len(self.pending) < self.threads * 2 and self.error is None:
+            hit = self.queued.pop(0)
+            self.pending[self.pool.submit(_list_assignments, self.gateway, hit.mturk_id)] = hit
+
+    def collect(self, *, block: bool) -> None:
+        """Write the listings that have arrived (waiting for at least one when `block`)."""
+        self._fill()
+        if not self.pending:
+            return
+        done, _ = wait(
+            list(self.pending), timeout=None if block else 0, return_when=FIRST_COMPLETED
+        )
+        for future in done:
+            hit = self.pending.pop(future)
+            try:
+                items = future.result()
+            except MTurkError as exc:
+                self.error = self.error or exc
+                continue
+            self._store(hit, items)
+        self._fill()
+
+    def _store(self, hit: HIT, items: list[dict]) -> None:
+        fetched_at = timezone.now()
+        with transaction.atomic():
+            for assignment in assignments_upsert_for_hit(
+                hit=hit, items=items, fetched_at=fetched_at
+            ):
+                self.report.changes["assignments_changed"] += 1
+                self.touched_workers.add(assignment.worker_id)
+            # Everything MTurk holds is stored: the HIT has no unread news left.
+            HIT.objects.filter(pk=hit.pk).update(assignments_stale=False)
+        self.report.changes["hits_read"] += 1
+
+    def finish(self) -> None:
+        try:
+            while self.pending or (self.queued and self.error is None):
+                self.collect(block=True)
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            workers_refresh(requester=self.requester, worker_ids=self.touched_workers)
+        if self.error is not None:
+            raise self.error
+
+
 def _sync_hits(
     requester: Requester, gateway: Gateway, report: SyncReport, *, full: bool, threads: int
 ) -> None:
     seen: set[str] = set()
-    to_read: dict[str, HIT] = {}
     hit_types = {}
-    for page in gateway.pages("list_hits"):
-        fetched_at = timezone.now()
-        with transaction.atomic():
-            for data in page.get("HITs", []):
-                type_id = data["HITTypeId"]
-                if type_id not in hit_types:
-                    hit_types[type_id] = hit_type_upsert_from_api(
-                        requester=requester, data=data, fetched_at=fetched_at
+    reader = _AssignmentReader(requester, gateway, report, threads)
+    try:
+        for page in gateway.pages("list_hits"):
+            fetched_at = timezone.now()
+            with transaction.atomic():
+                for data in page.get("HITs", []):
+                    type_id = data["HITTypeId"]
+                    if type_id not in hit_types:
+                        hit_types[type_id] = hit_type_upsert_from_api(
+                            requester=requester, data=data, fetched_at=fetched_at
+                        )
+                    hit, news = hit_upsert_from_api(
+                        requester=requester,
+                        data=data,
+                        fetched_at=fetched_at,
+                        hit_type=hit_types[type_id],
                     )
-                existed = data["HITId"] in seen
-                hit, news = hit_upsert_from_api(
-                    requester=requester,
-                    data=data,
-                    fetched_at=fetched_at,
-                    hit_type=hit_types[type_id],
-                )
-                seen.add(hit.mturk_id)
-                if not existed:
-                    report.changes["hits_listed"] += 1
-                if news or (full and hit.completed > 0) or hit.assignments_stale:
-                    to_read[hit.mturk_id] = hit
+                    if hit.mturk_id not in seen:
+                        report.changes["hits_listed"] += 1
+                    seen.add(hit.mturk_id)
+                    if news or (full and hit.completed > 0) or hit.assignments_stale:
+                        reader.add(hit)
+            reader.collect(block=False)
 
-    # Submitted assignments past their auto-approval time were approved without our knowing.
-    now = timezone.now()
-    overdue = (
-        Assignment.objects.filter(
-            requester=requester, status=AssignmentStatus.SUBMITTED, auto_approval_time__lte=now
-        )
-        .values_list("hit__mturk_id", flat=True)
-        .distinct()
-    )
-    for hit in HIT.objects.filter(requester=requester, mturk_id__in=set(overdue) & seen):
-        to_read.setdefault(hit.mturk_id, hit)
-
-    gone = (
-        set(
-            HIT.objects.filter(requester=requester, gone_at__isnull=True).values_list(
-                "mturk_id", flat=True
+        # Submitted assignments past their auto-approval time were approved without our knowing.
+        now = timezone.now()
+        overdue = (
+            Assignment.objects.filter(
+                requester=requester, status=AssignmentStatus.SUBMITTED, auto_approval_time__lte=now
             )
+            .values_list("hit__mturk_id", flat=True)
+            .distinct()
         )
-        - seen
-    )
-    gone_ids = sorted(gone)
-    for start in range(0, len(gone_ids), 500):
-        report.changes["hits_gone"] += HIT.objects.filter(
-            requester=requester, mturk_id__in=gone_ids[start : start + 500]
-        ).update(gone_at=now)
+        for hit in HIT.objects.filter(requester=requester, mturk_id__in=set(overdue) & seen):
+            reader.add(hit)
 
-    _read_assignments(requester, gateway, report, list(to_read.values()), threads)
+        gone_ids = sorted(
+            set(
+                HIT.objects.filter(requester=requester, gone_at__isnull=True).values_list(
+                    "mturk_id", flat=True
+                )
+            )
+            - seen
+        )
+        for start in range(0, len(gone_ids), 500):
+            report.changes["hits_gone"] += HIT.objects.filter(
+                requester=requester, mturk_id__in=gone_ids[start : start + 500]
+            ).update(gone_at=now)
+    finally:
+        reader.finish()
 
 
 def _list_assignments(gateway: Gateway, hit_id: str) -> list[dict]:
@@ -183,52 +255,6 @@ def _list_assignments(gateway: Gateway, hit_id: str) -> list[dict]:
             "list_assignments_for_hit", HITId=hit_id, AssignmentStatuses=ALL_ASSIGNMENT_STATUSES
         )
     )
-
-
-def _read_assignments(
-    requester: Requester, gateway: Gateway, report: SyncReport, hits: list[HIT], threads: int
-):
-    if not hits:
-        return
-    touched_workers: set[str] = set()
-    pending: dict[Future, HIT] = {}
-    queue = iter(hits)
-    error: MTurkError | None = None
-    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="sync") as pool:
-
-        def submit_next() -> None:
-            hit = next(queue, None)
-            if hit is not None:
-                pending[pool.submit(_list_assignments, gateway, hit.mturk_id)] = hit
-
-        for _ in range(max(1, threads) * 2):
-            submit_next()
-        while pending:
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for future in done:
-                hit = pending.pop(future)
-                try:
-                    items = future.result()
-                except MTurkError as exc:
-                    error = error or exc
-                    continue
-                fetched_at = timezone.now()
-                with transaction.atomic():
-                    for data in items:
-                        assignment, changed = assignment_upsert_from_api(
-                            hit=hit, data=data, fetched_at=fetched_at
-                        )
-                        if changed:
-                            report.changes["assignments_changed"] += 1
-                            touched_workers.add(assignment.worker_id)
-                    # Everything MTurk holds is stored: the HIT has no unread news left.
-                    HIT.objects.filter(pk=hit.pk).update(assignments_stale=False)
-                report.changes["hits_read"] += 1
-                if error is None:
-                    submit_next()
-    workers_refresh(requester=requester, worker_ids=touched_workers)
-    if error is not None:
-        raise error
 
 
 def _sync_qualification_types(

@@ -191,6 +191,51 @@ def assignment_upsert_from_api(
     return assignment, True
 
 
+def assignments_upsert_for_hit(
+    *, hit: HIT, items: list[dict], fetched_at: datetime
+) -> list[Assignment]:
+    """Store one HIT's listed assignments; returns those that are new or changed.
+
+    New ones are inserted together (the common case of a first sync); known ones go through
+    `assignment_upsert_from_api` and its forward-only rules.
+    """
+    known = set(
+        Assignment.objects.filter(
+            hit=hit, mturk_id__in=[d["AssignmentId"] for d in items]
+        ).values_list("mturk_id", flat=True)
+    )
+    fresh = [
+        Assignment(
+            requester_id=hit.requester_id,
+            hit=hit,
+            mturk_id=data["AssignmentId"],
+            raw=jsonable({k: v for k, v in data.items() if k != "Answer"}),
+            synced_at=fetched_at,
+            **_assignment_fields(data),
+        )
+        for data in items
+        if data["AssignmentId"] not in known
+    ]
+    changed: list[Assignment] = []
+    inserted: set[str] = set()
+    if fresh:
+        try:
+            with transaction.atomic():
+                Assignment.objects.bulk_create(fresh)
+            changed.extend(fresh)
+            inserted = {a.mturk_id for a in fresh}
+        except IntegrityError:  # another writer got some of them first: one by one then
+            pass
+    for data in items:
+        if data["AssignmentId"] not in inserted:
+            assignment, was_changed = assignment_upsert_from_api(
+                hit=hit, data=data, fetched_at=fetched_at
+            )
+            if was_changed:
+                changed.append(assignment)
+    return changed
+
+
 def assignment_may_move(assignment: Assignment, status: str, fetched_at: datetime) -> bool:
     """Whether a payload with `status`, read at `fetched_at`, may replace what we hold."""
     if ASSIGNMENT_RANK.get(status, 0) < ASSIGNMENT_RANK.get(assignment.status, 0):
