@@ -94,3 +94,10 @@ def test_control_errors_are_json(emulator):
         emulator.request("POST", "clock", {"advance_seconds": "soon"})
     assert excinfo.value.status == 400
     assert "advance_seconds" in excinfo.value.payload["message"]
+
+
+def test_preview_refuses_an_unknown_hit(emulator, worker_id):
+    payload = refusal(
+        lambda: emulator.request("POST", "preview", {"WorkerId": worker_id, "HITId": "NOSUCHHIT"})
+    )
+    assert payload["error"] == "HITDoesNotExist"

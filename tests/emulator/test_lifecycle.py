@@ -179,3 +179,10 @@ def test_the_clock_never_goes_backwards_or_leaps_centuries(emulator):
     with pytest.raises(EmulatorControlError) as excinfo:
         emulator.advance(1e13)
     assert "advance_seconds" in excinfo.value.payload["message"]
+
+
+def test_a_reviewing_hit_that_is_extended_is_assignable_again(mturk, emulator, submitted):
+    hit, _, _ = submitted
+    mturk.update_hit_review_status(HITId=hit["HITId"])
+    mturk.create_additional_assignments_for_hit(HITId=hit["HITId"], NumberOfAdditionalAssignments=1)
+    assert counters(mturk, hit["HITId"]) == ("Assignable", 1, 0, 1)

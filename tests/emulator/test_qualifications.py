@@ -444,3 +444,31 @@ def test_at_most_ten_requirements(mturk):
     with pytest.raises(ClientError) as excinfo:
         create_hit(mturk, QualificationRequirements=[requirement(q, "Exists") for q in qtypes])
     assert error_of(excinfo)[1] == "AWS.ParameterOutOfRange"
+
+
+def test_update_checks_its_settings_and_ownership(mturk):
+    qtype = make_type(mturk)
+    with pytest.raises(ClientError) as excinfo:
+        mturk.update_qualification_type(QualificationTypeId=qtype, Test=selection_test())
+    assert error_of(excinfo)[1] == "AWS.MechanicalTurk.MissingParameter"
+    assert "TestDurationInSeconds" in error_of(excinfo)[2]
+    updated = mturk.update_qualification_type(
+        QualificationTypeId=qtype, Test=selection_test(), TestDurationInSeconds=120
+    )["QualificationType"]
+    assert updated["TestDurationInSeconds"] == 120
+    with pytest.raises(ClientError) as excinfo:
+        mturk.update_qualification_type(QualificationTypeId=LOCALE, Description="mine now")
+    assert error_of(excinfo)[1] == "AWS.MechanicalTurk.QualificationTypeDoesNotExist"
+
+
+def test_workers_with_a_qualification_are_listed_in_pages(mturk, emulator):
+    qtype = make_type(mturk)
+    workers = [known_worker(emulator) for _ in range(3)]
+    for worker in workers:
+        mturk.associate_qualification_with_worker(QualificationTypeId=qtype, WorkerId=worker)
+    first = mturk.list_workers_with_qualification_type(QualificationTypeId=qtype, MaxResults=2)
+    rest = mturk.list_workers_with_qualification_type(
+        QualificationTypeId=qtype, MaxResults=2, NextToken=first["NextToken"]
+    )
+    listed = [q["WorkerId"] for q in first["Qualifications"] + rest["Qualifications"]]
+    assert listed == workers
