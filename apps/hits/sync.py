@@ -23,7 +23,6 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -40,9 +39,11 @@ from apps.hits.upserts import (
 from apps.mturk.errors import MTurkError
 from apps.mturk.gateway import Gateway
 from apps.qualifications.models import QualificationRequest, QualificationScore, QualificationType
+from apps.qualifications.upserts import qualification_type_upsert_from_api
 from apps.requesters.models import Requester
 from apps.requesters.services import CredentialsMissing, requester_gateway
 from apps.review.models import BonusPayment
+from apps.review.upserts import bonus_payment_upsert_from_api
 from apps.workers.models import WorkerBlock
 
 logger = logging.getLogger(__name__)
@@ -278,32 +279,6 @@ def _sync_qualification_types(
     )
 
 
-def qualification_type_upsert_from_api(
-    *, requester: Requester, data: dict, fetched_at
-) -> QualificationType:
-    fields = {
-        "name": data.get("Name", "")[:255],
-        "description": data.get("Description", ""),
-        "keywords": data.get("Keywords", "")[:1000],
-        "status": data.get("QualificationTypeStatus", "Active"),
-        "is_requestable": bool(data.get("IsRequestable", True)),
-        "auto_granted": bool(data.get("AutoGranted", False)),
-        "auto_granted_value": data.get("AutoGrantedValue"),
-        "retry_delay": data.get("RetryDelayInSeconds"),
-        "test": data.get("Test", "") or "",
-        "answer_key": data.get("AnswerKey", "") or "",
-        "test_duration": data.get("TestDurationInSeconds"),
-        "created_at_mturk": data.get("CreationTime"),
-        "gone_at": None,
-        "raw": jsonable(data),
-        "synced_at": fetched_at,
-    }
-    qtype, _ = QualificationType.objects.update_or_create(
-        requester=requester, mturk_id=data["QualificationTypeId"], defaults=fields
-    )
-    return qtype
-
-
 def _sync_scores(
     requester: Requester, gateway: Gateway, report: SyncReport, qtype: QualificationType
 ) -> None:
@@ -401,43 +376,3 @@ def _sync_bonuses(requester: Requester, gateway: Gateway, report: SyncReport) ->
                 requester=requester, hit_id=hit_id, data=data, fetched_at=fetched_at
             )
             report.changes["bonuses_read"] += 1
-
-
-def bonus_payment_upsert_from_api(
-    *, requester: Requester, hit_id: str, data: dict, fetched_at
-) -> BonusPayment:
-    """Match a listed payment to ours (same assignment, worker, amount), or record it as paid elsewhere."""
-    amount = Decimal(data["BonusAmount"])
-    match = (
-        BonusPayment.objects.filter(
-            requester=requester,
-            assignment_mturk_id=data["AssignmentId"],
-            worker_id=data["WorkerId"],
-            amount=amount,
-        ).filter(granted_at=data.get("GrantTime"))
-        | BonusPayment.objects.filter(
-            requester=requester,
-            assignment_mturk_id=data["AssignmentId"],
-            worker_id=data["WorkerId"],
-            amount=amount,
-            granted_at__isnull=True,
-        )
-    ).first()
-    fields = {
-        "status": BonusPayment.Status.SENT,
-        "granted_at": data.get("GrantTime"),
-        "raw": jsonable(data),
-        "synced_at": fetched_at,
-    }
-    if match:
-        BonusPayment.objects.filter(pk=match.pk).update(**fields)
-        return match
-    return BonusPayment.objects.create(
-        requester=requester,
-        worker_id=data["WorkerId"],
-        assignment_mturk_id=data["AssignmentId"],
-        hit_mturk_id=hit_id,
-        amount=amount,
-        reason=data.get("Reason", ""),
-        **fields,
-    )
