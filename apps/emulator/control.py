@@ -6,6 +6,7 @@ with HTTP 400 (404 for an unknown path)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -76,11 +77,16 @@ def control_view(methods: set[str]) -> Callable:
                 )
             try:
                 lifecycle.run_due_if_needed(clock.now())
-                return JsonResponse(view(request), safe=False)
+                response = JsonResponse(view(request), safe=False)
             except ControlError as exc:
-                return JsonResponse({"error": exc.code, "message": exc.message}, status=exc.status)
+                response = JsonResponse(
+                    {"error": exc.code, "message": exc.message}, status=exc.status
+                )
             except WorkerActionError as exc:
-                return JsonResponse({"error": exc.code, "message": exc.reason}, status=400)
+                response = JsonResponse({"error": exc.code, "message": exc.reason}, status=400)
+            # Lets a launcher check that the process answering is the one it started.
+            response["X-Emulator-Pid"] = str(os.getpid())
+            return response
 
         return wrapper
 
