@@ -13,6 +13,7 @@ Rules a newcomer must keep:
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from . import errors, fees, rules
 from .models import HIT, Assignment, Customer, Event, RequestToken
 
 S = Assignment.Status
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -357,12 +359,21 @@ def run_due(now: datetime) -> int:
     """Perform every transition due at `now`, oldest first within each kind; return how many."""
     done = 0
     with schedule.run_lock:
+        failed: set = set()
         while True:
             progressed = False
             for step in (_abandon_one, _expire_one, _auto_approve_one, _dispose_one):
-                while step(now):
-                    progressed = True
-                    done += 1
+                if step in failed:
+                    continue
+                try:
+                    while step(now):
+                        progressed = True
+                        done += 1
+                except Exception:
+                    # A transition that cannot run must not turn the request that triggered it
+                    # into a server error; it is logged and retried on the next check.
+                    logger.exception("the %s transition failed", step.__name__)
+                    failed.add(step)
             if not progressed:
                 break
         with schedule.lock:
