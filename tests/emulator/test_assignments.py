@@ -258,12 +258,12 @@ def test_a_bonus_needs_a_submitted_assignment(mturk, emulator, worker_id, hit):
     [("0.00", "AWS.ParameterOutOfRange"), ("1.001", "AWS.MechanicalTurk.InvalidParameterValue")],
 )
 def test_it_checks_bonus_amounts(emulator_server, submitted, mturk, amount, code):
-    from tests.fixtures.emulator import make_mturk_client
+    from tests.fixtures.emulator import access_key_of, make_mturk_client
 
     _, assignment_id, worker_id = submitted
     client = make_mturk_client(
         emulator_server.url,
-        access_key_id=mturk._request_signer._credentials.access_key,
+        access_key_id=access_key_of(mturk),
         parameter_validation=False,
     )
     with pytest.raises(ClientError) as excinfo:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.fixtures.emulator import EmulatorControlError
+from tests.fixtures.emulator import EmulatorControlError, access_key_of
 
 from .conftest import create_hit, error_of, new_worker_id
 
@@ -46,11 +46,7 @@ def test_it_walks_a_hit_through_its_whole_life(mturk, emulator):
     mturk.reject_assignment(AssignmentId=second, RequesterFeedback="Empty answer")
     mturk.delete_hit(HITId=hit_id)
     assert counters(mturk, hit_id)[0] == "Disposed"
-    events = [
-        e["EventType"]
-        for e in emulator.events(mturk._request_signer._credentials.access_key)
-        if e["HITId"] == hit_id
-    ]
+    events = [e["EventType"] for e in emulator.events(access_key_of(mturk)) if e["HITId"] == hit_id]
     assert events == [
         "HITCreated",
         "AssignmentAccepted",
@@ -136,6 +132,13 @@ def test_an_expired_hit_waits_for_work_in_progress(mturk, emulator, worker_id):
     assert counters(mturk, hit["HITId"])[0] == "Unassignable"
     emulator.submit(assignment, {"a": "b"})
     assert counters(mturk, hit["HITId"]) == ("Reviewable", 0, 0, 1)
+
+
+def test_complete_accepts_and_submits(mturk, emulator, worker_id, hit):
+    assignment = emulator.complete(worker_id, hit["HITId"], {"label": "cat"})
+    answer = mturk.get_assignment(AssignmentId=assignment)["Assignment"]
+    assert answer["AssignmentStatus"] == "Submitted"
+    assert "<FreeText>cat</FreeText>" in answer["Answer"]
 
 
 def test_an_expired_hit_becomes_reviewable_when_work_in_progress_is_abandoned(mturk, emulator):

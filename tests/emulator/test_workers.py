@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.fixtures.emulator import EmulatorControlError
+from tests.fixtures.emulator import EmulatorControlError, access_key_of
 
 from .conftest import create_hit, error_of, new_worker_id
 
@@ -54,7 +54,7 @@ def test_notify_workers_reaches_only_workers_who_worked_for_you(mturk, emulator,
     failures = answer["NotifyWorkersFailureStatuses"]
     assert [f["WorkerId"] for f in failures] == [stranger]
     assert failures[0]["NotifyWorkersFailureCode"] == "HardFailure"
-    key = mturk._request_signer._credentials.access_key
+    key = access_key_of(mturk)
     messages = emulator.notifications(key)
     assert messages == [
         {
