@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.mturk",
     "apps.hits",
+    "apps.batches",
     "apps.qualifications",
     "apps.workers",
     "apps.review",

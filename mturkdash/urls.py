@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("apps.requesters.urls")),
     path("", include("apps.audit.urls")),
     path("", include("apps.hits.urls")),
+    path("", include("apps.batches.urls")),
     path("", include("apps.notifications.urls")),
 ]
