@@ -125,3 +125,32 @@ def test_it_runs_on_postgresql(tmp_path):
             "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
         ) as db:
             db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_ticker_runs_transitions_as_real_time_passes(tmp_path):
+    """Without any request, a HIT that expires is processed by the background ticker (read
+    straight from the database file, so no request can trigger the lazy check)."""
+    import sqlite3
+    import time
+
+    database = tmp_path / "ticker.sqlite3"
+    server = start_emulator(tmp_path, database=str(database), env={"EMULATOR_TICK_SECONDS": "0.1"})
+    try:
+        client = make_mturk_client(server.url)
+        hit = create_hit(client, LifetimeInSeconds=30)
+        server.control.advance(29.5)
+
+        def expired_events() -> int:
+            with sqlite3.connect(database) as db:
+                return db.execute(
+                    "SELECT COUNT(*) FROM emulator_event WHERE hit_id = ? AND event_type = ?",
+                    (hit["HITId"], "HITExpired"),
+                ).fetchone()[0]
+
+        assert expired_events() == 0
+        deadline = time.monotonic() + 10
+        while expired_events() == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert expired_events() == 1
+    finally:
+        server.stop()
