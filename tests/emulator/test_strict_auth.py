@@ -14,16 +14,20 @@ from .conftest import raw_call
 def strict_server(tmp_path_factory):
     server = start_emulator(
         tmp_path_factory.mktemp("strict"),
-        env={"EMULATOR_CREDENTIALS": "AKIALABONE:secret-one,AKIALABTWO:secret-two"},
+        env={
+            "EMULATOR_CREDENTIALS": "AKIALABONE:secret-one,AKIALABTWO:secret-two",
+            "EMULATOR_STARTING_BALANCE": "250.00",
+        },
     )
     yield server
     server.stop()
 
 
 def test_known_keys_with_their_secrets_work(strict_server):
+    """(This server also starts customers with a configured balance.)"""
     one = make_mturk_client(strict_server.url, "AKIALABONE", "secret-one")
     two = make_mturk_client(strict_server.url, "AKIALABTWO", "secret-two")
-    assert one.get_account_balance()["AvailableBalance"] == "10000.00"
+    assert one.get_account_balance()["AvailableBalance"] == "250.00"
     assert two.list_hits()["NumResults"] == 0
 
 
