@@ -129,10 +129,11 @@ def test_it_lists_qualification_types(mturk):
     every = mturk.list_qualification_types(MustBeRequestable=False, MaxResults=100)
     ids = {q["QualificationTypeId"] for q in every["QualificationTypes"]}
     assert {mine, LOCALE, ADULT, NUMBER_APPROVED, PERCENT_APPROVED, MASTERS_SANDBOX} <= ids
+    inactive = make_type(mturk, "Retired", QualificationTypeStatus="Inactive")
     requestable = mturk.list_qualification_types(MustBeRequestable=True)
     assert [q["QualificationTypeId"] for q in requestable["QualificationTypes"]] == [mine]
-    owned = mturk.list_qualification_types(MustBeRequestable=False, MustBeOwnedByCaller=True)
-    assert [q["QualificationTypeId"] for q in owned["QualificationTypes"]] == [mine]
+    owned_all = mturk.list_qualification_types(MustBeRequestable=False, MustBeOwnedByCaller=True)
+    assert [q["QualificationTypeId"] for q in owned_all["QualificationTypes"]] == [mine, inactive]
     found = mturk.list_qualification_types(MustBeRequestable=False, Query="zebra")
     assert [q["QualificationTypeId"] for q in found["QualificationTypes"]] == [mine]
     locale = mturk.list_qualification_types(MustBeRequestable=False, Query="Worker_Locale")

@@ -132,7 +132,8 @@ def list_qualification_types(ctx: Context, params: dict) -> dict:
     else:
         queryset = queryset.filter(Q(customer=ctx.customer) | Q(customer__isnull=True))
     if params["MustBeRequestable"]:
-        queryset = queryset.filter(is_requestable=True)
+        # Workers can request only active types that MTurk does not assign itself.
+        queryset = queryset.filter(is_requestable=True, status="Active")
     query = (params.get("Query") or "").strip()
     if query:
         queryset = queryset.filter(
