@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from apps.requesters.models import MirrorModel
@@ -100,6 +101,13 @@ class Assignment(MirrorModel):
     file_answers = models.JSONField(default=dict, blank=True)
     # Why the answer could not be parsed (malformed or hostile XML); empty when it parsed.
     answer_error = models.CharField(max_length=255, blank=True)
+    # A decision in flight: claimed here (compare-and-set) before the call to MTurk, cleared
+    # when MTurk answered. Two clicks or two workers cannot both approve or reject.
+    decision = models.CharField(max_length=10, blank=True)
+    decision_started_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta(MirrorModel.Meta):
         indexes = [

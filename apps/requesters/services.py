@@ -130,7 +130,7 @@ def requester_create(*, actor, data: dict, secrets: dict[str, str] | None = None
 def requester_update(
     *, actor, membership: Membership, data: dict, secrets: dict[str, str] | None = None
 ) -> Requester:
-    _require(membership, Action.MANAGE_ACCOUNT)
+    membership_require(membership, Action.MANAGE_ACCOUNT)
     requester = Requester.objects.select_for_update().get(pk=membership.requester_id)
     before = {f: str(getattr(requester, f)) for f in _AUDITED_FIELDS}
     for name, value in data.items():
@@ -156,7 +156,8 @@ def requester_update(
     return requester
 
 
-def _require(membership: Membership, action: Action) -> None:
+def membership_require(membership: Membership, action: Action) -> None:
+    """Refuse (PermissionDenied) an action the person's role on the account does not allow."""
     if not role_allows(membership.role, action):
         raise PermissionDenied(
             f"A {membership.role} of {membership.requester} cannot do this ({action})."
@@ -169,7 +170,7 @@ def _admins_left(requester: Requester, excluding: Membership) -> int:
 
 @transaction.atomic
 def membership_add(*, actor, membership: Membership, username: str, role: str) -> Membership:
-    _require(membership, Action.MANAGE_MEMBERS)
+    membership_require(membership, Action.MANAGE_MEMBERS)
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
         raise ValidationError(f"There is no user named {username!r}.")
@@ -193,7 +194,7 @@ def membership_add(*, actor, membership: Membership, username: str, role: str) -
 def membership_change_role(
     *, actor, membership: Membership, target: Membership, role: str
 ) -> Membership:
-    _require(membership, Action.MANAGE_MEMBERS)
+    membership_require(membership, Action.MANAGE_MEMBERS)
     target = Membership.objects.select_for_update().get(
         pk=target.pk, requester=membership.requester
     )
@@ -217,7 +218,7 @@ def membership_change_role(
 
 @transaction.atomic
 def membership_remove(*, actor, membership: Membership, target: Membership) -> None:
-    _require(membership, Action.MANAGE_MEMBERS)
+    membership_require(membership, Action.MANAGE_MEMBERS)
     target = Membership.objects.select_for_update().get(
         pk=target.pk, requester=membership.requester
     )
@@ -254,13 +255,13 @@ def spend_authorize(*, membership: Membership, amount: Decimal, fee: Decimal, bo
     """
     requester = Requester.objects.select_for_update().get(pk=membership.requester_id)
     if bonus:
-        _require(membership, Action.BONUS)
+        membership_require(membership, Action.BONUS)
         if amount > requester.bonus_cap and not role_allows(membership.role, Action.SPEND):
             raise SpendingRefused(
                 f"A bonus of ${amount} is above this account's cap of ${requester.bonus_cap} for reviewers."
             )
     else:
-        _require(membership, Action.REVIEW)
+        membership_require(membership, Action.REVIEW)
     spent = requester_spent_today(requester)
     if spent + amount + fee > requester.daily_spend_limit:
         raise SpendingRefused(

@@ -22,6 +22,7 @@ class BonusPayment(models.Model):
     reason = models.TextField(blank=True)
     unique_request_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
     granted_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
