@@ -389,14 +389,12 @@ def bonus_deliver(*, payment: BonusPayment, actor=None, attempts: int = 3) -> Bo
 
 
 def _bonus_found(gateway, payment: BonusPayment) -> bool:
-    for listed in gateway.paginate("list_bonus_payments", AssignmentId=payment.assignment_mturk_id):
-        if (
-            listed.get("WorkerId") == payment.worker_id
-            and Decimal(listed["BonusAmount"]) == payment.amount
-        ):
-            if listed.get("Reason", payment.reason) == payment.reason:
-                return True
-    return False
+    return any(
+        listed.get("WorkerId") == payment.worker_id
+        and Decimal(listed["BonusAmount"]) == payment.amount
+        and listed.get("Reason", payment.reason) == payment.reason
+        for listed in gateway.paginate("list_bonus_payments", AssignmentId=payment.assignment_mturk_id)
+    )
 
 
 def _bonus_mark_sent(payment: BonusPayment) -> BonusPayment:

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def submitted(local_account, account_mturk, emulator):
     hit = create_hit(account_mturk, Reward="0.50", MaxAssignments=2)
-    assignment_id, worker_id = work(emulator, hit["HITId"])
+    assignment_id, _ = work(emulator, hit["HITId"])
     requester_sync(requester=local_account)
     return Assignment.objects.select_related("hit__hit_type").get(mturk_id=assignment_id)
 
