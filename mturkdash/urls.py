@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("apps.hits.urls")),
     path("", include("apps.batches.urls")),
     path("", include("apps.notifications.urls")),
+    path("", include("apps.review.urls")),
 ]

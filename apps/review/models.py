@@ -30,3 +30,22 @@ class BonusPayment(models.Model):
 
     def __str__(self) -> str:
         return f"${self.amount} to {self.worker_id}"
+
+
+class FeedbackReason(models.Model):
+    """A rejection reason saved for reuse on one account."""
+
+    requester = models.ForeignKey(
+        "requesters.Requester", on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField(max_length=1024)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["text"]
+        constraints = [
+            models.UniqueConstraint(fields=["requester", "text"], name="feedback_reason_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.text

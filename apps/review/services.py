@@ -393,7 +393,9 @@ def _bonus_found(gateway, payment: BonusPayment) -> bool:
         listed.get("WorkerId") == payment.worker_id
         and Decimal(listed["BonusAmount"]) == payment.amount
         and listed.get("Reason", payment.reason) == payment.reason
-        for listed in gateway.paginate("list_bonus_payments", AssignmentId=payment.assignment_mturk_id)
+        for listed in gateway.paginate(
+            "list_bonus_payments", AssignmentId=payment.assignment_mturk_id
+        )
     )
 
 

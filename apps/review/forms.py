@@ -1,0 +1,55 @@
+from django import forms
+
+from apps.hits.models import AssignmentStatus, HITType
+
+
+class ReviewFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("Submitted", "To review"),
+            ("Approved", "Approved"),
+            ("Rejected", "Rejected"),
+            ("", "Any"),
+        ],
+    )
+    hit_type = forms.ModelChoiceField(
+        queryset=HITType.objects.none(), required=False, empty_label="Any HIT type"
+    )
+    hit = forms.CharField(required=False, max_length=64, label="HIT id")
+    worker = forms.CharField(required=False, max_length=64, label="Worker id")
+    answer = forms.CharField(required=False, max_length=200, label="Answer contains")
+    submitted_from = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Submitted from"
+    )
+    submitted_to = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="to"
+    )
+    soon = forms.BooleanField(required=False, label="Auto-approving within 24 h")
+    sort = forms.ChoiceField(
+        required=False, choices=[("submitted", "Oldest first"), ("deadline", "Auto-approval first")]
+    )
+
+    def __init__(self, *args, requester, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hit_type"].queryset = HITType.objects.filter(requester=requester).order_by(
+            "title"
+        )
+
+    def filters(self) -> dict:
+        if not self.is_bound:
+            return {"status": AssignmentStatus.SUBMITTED}
+        return self.cleaned_data if self.is_valid() else {"status": AssignmentStatus.SUBMITTED}
+
+
+class DecisionForm(forms.Form):
+    feedback = forms.CharField(
+        required=False, max_length=1024, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(required=False, max_length=1024)
+    save_reason = forms.BooleanField(required=False)
+
+
+class BonusForm(forms.Form):
+    amount = forms.CharField(max_length=12)
+    reason = forms.CharField(max_length=1024)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.hits.models import Assignment, AssignmentStatus
+from apps.requesters.models import Requester
+from apps.workers.models import Worker
+
+SOON = timedelta(hours=24)
+
+
+def review_queue(requester: Requester, *, filters: dict) -> QuerySet[Assignment]:
+    assignments = Assignment.objects.filter(requester=requester).select_related(
+        "hit", "hit__hit_type"
+    )
+    status = filters.get("status", AssignmentStatus.SUBMITTED)
+    if status:
+        assignments = assignments.filter(status=status)
+    if filters.get("hit_type"):
+        assignments = assignments.filter(hit__hit_type=filters["hit_type"])
+    if filters.get("hit"):
+        assignments = assignments.filter(hit__mturk_id=filters["hit"])
+    if filters.get("worker"):
+        assignments = assignments.filter(worker_id=filters["worker"].strip().upper())
+    if filters.get("submitted_from"):
+        assignments = assignments.filter(submit_time__date__gte=filters["submitted_from"])
+    if filters.get("submitted_to"):
+        assignments = assignments.filter(submit_time__date__lte=filters["submitted_to"])
+    if filters.get("answer"):
+        assignments = assignments.filter(answer_xml__icontains=filters["answer"])
+    if filters.get("soon"):
+        assignments = assignments.filter(
+            status=AssignmentStatus.SUBMITTED, auto_approval_time__lte=timezone.now() + SOON
+        )
+    if filters.get("sort") == "deadline":
+        return assignments.order_by("auto_approval_time", "id")
+    return assignments.order_by("submit_time", "id")
+
+
+def auto_approving_soon(requester: Requester) -> int:
+    return Assignment.objects.filter(
+        requester=requester,
+        status=AssignmentStatus.SUBMITTED,
+        auto_approval_time__lte=timezone.now() + SOON,
+    ).count()
+
+
+def workers_by_id(requester: Requester, worker_ids: set[str]) -> dict[str, Worker]:
+    return {
+        w.worker_id: w for w in Worker.objects.filter(requester=requester, worker_id__in=worker_ids)
+    }

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.hits.models import Assignment
+from apps.mturk.errors import MTurkError
+from apps.requesters.context_processors import current_membership
+from apps.requesters.roles import Action, role_allows
+from apps.requesters.selectors import membership_for
+from apps.requesters.services import SpendingRefused
+from apps.review import selectors, services
+from apps.review.forms import BonusForm, DecisionForm, ReviewFilterForm
+from apps.review.models import FeedbackReason
+
+PAGE_SIZE = 25
+
+
+def _card(membership, assignment: Assignment, worker, reasons, **extra) -> dict:
+    now = timezone.now()
+    deadline = assignment.auto_approval_time
+    return {
+        "a": assignment,
+        "worker": worker,
+        "now": now,
+        "due_soon": bool(
+            deadline and assignment.status == "Submitted" and deadline - now < selectors.SOON
+        ),
+        "can_review": role_allows(membership.role, Action.REVIEW),
+        "can_bonus": role_allows(membership.role, Action.BONUS),
+        "reasons": reasons,
+        # One token per rendered bonus form: a double submit pays once.
+        "bonus_token": f"bonus-{uuid.uuid4().hex}",
+        **extra,
+    }
+
+
+def _card_context(membership, assignment: Assignment, *, notice: str = "", error: str = "") -> dict:
+    workers = selectors.workers_by_id(membership.requester, {assignment.worker_id})
+    reasons = list(FeedbackReason.objects.filter(requester=membership.requester))
+    return _card(
+        membership,
+        assignment,
+        workers.get(assignment.worker_id),
+        reasons,
+        notice=notice,
+        error=error,
+    )
+
+
+@require_GET
+def queue(request):
+    membership = current_membership(request)
+    if membership is None:
+        messages.info(request, "Choose an account first.")
+        return redirect("home")
+    requester = membership.requester
+    form = ReviewFilterForm(request.GET or None, requester=requester)
+    page = Paginator(selectors.review_queue(requester, filters=form.filters()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    workers = selectors.workers_by_id(requester, {a.worker_id for a in page})
+    reasons = list(FeedbackReason.objects.filter(requester=requester))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "requester": requester,
+        "cards": [_card(membership, a, workers.get(a.worker_id), reasons) for a in page],
+        "soon": selectors.auto_approving_soon(requester),
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "review/queue.html#cards", context)
+    return render(request, "review/queue.html", context)
+
+
+def _assignment_for(request, pk: int, action: Action = Action.REVIEW):
+    assignment = get_object_or_404(Assignment.objects.select_related("hit", "hit__hit_type"), pk=pk)
+    membership = membership_for(
+        user=request.user, requester_id=assignment.requester_id, action=action
+    )
+    return membership, assignment
+
+
+def _answer(request, membership, assignment: Assignment, *, notice: str = "", error: str = ""):
+    fresh = Assignment.objects.select_related("hit", "hit__hit_type").get(pk=assignment.pk)
+    if request.htmx:
+        return render(
+            request,
+            "review/_card.html",
+            _card_context(membership, fresh, notice=notice, error=error),
+        )
+    if error:
+        messages.error(request, error)
+    elif notice:
+        messages.success(request, notice)
+    return redirect(request.POST.get("next") or "review-queue")
+
+
+def _feedback(request, membership, form: DecisionForm) -> str:
+    feedback = form.cleaned_data.get("feedback") or form.cleaned_data.get("reason") or ""
+    if feedback and form.cleaned_data.get("save_reason"):
+        FeedbackReason.objects.get_or_create(
+            requester=membership.requester, text=feedback.strip()[:1024]
+        )
+    return feedback
+
+
+@require_POST
+def approve(request, pk: int):
+    membership, assignment = _assignment_for(request, pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        outcome = services.assignment_approve(
+            membership=membership,
+            assignment=assignment,
+            actor=request.user,
+            feedback=_feedback(request, membership, form),
+        )
+    except (ValidationError, SpendingRefused) as exc:
+        return _answer(
+            request, membership, assignment, error=" ".join(getattr(exc, "messages", [str(exc)]))
+        )
+    except MTurkError as exc:
+        return _answer(request, membership, assignment, error=f"MTurk did not approve it: {exc}")
+    return _answer(request, membership, assignment, notice=outcome.message)
+
+
+@require_POST
+def reject(request, pk: int):
+    membership, assignment = _assignment_for(request, pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        outcome = services.assignment_reject(
+            membership=membership,
+            assignment=assignment,
+            actor=request.user,
+            feedback=_feedback(request, membership, form),
+        )
+    except ValidationError as exc:
+        return _answer(request, membership, assignment, error=" ".join(exc.messages))
+    except MTurkError as exc:
+        return _answer(request, membership, assignment, error=f"MTurk did not reject it: {exc}")
+    return _answer(request, membership, assignment, notice=outcome.message)
+
+
+@require_POST
+def bonus(request, pk: int):
+    membership, assignment = _assignment_for(request, pk, Action.BONUS)
+    form = BonusForm(request.POST)
+    if not form.is_valid():
+        return _answer(
+            request, membership, assignment, error="Give an amount and a reason for the bonus."
+        )
+    try:
+        payment = services.bonus_send(
+            membership=membership,
+            actor=request.user,
+            worker_id=assignment.worker_id,
+            assignment_mturk_id=assignment.mturk_id,
+            hit_mturk_id=assignment.hit.mturk_id,
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+            token=request.POST.get("token") or None,
+        )
+    except (ValidationError, SpendingRefused) as exc:
+        return _answer(
+            request, membership, assignment, error=" ".join(getattr(exc, "messages", [str(exc)]))
+        )
+    except MTurkError as exc:
+        return _answer(
+            request, membership, assignment, error=f"The bonus is not confirmed yet: {exc}"
+        )
+    return _answer(request, membership, assignment, notice=f"Bonus of ${payment.amount} paid.")
