@@ -167,7 +167,18 @@ def list_pages(client, pages: int) -> None:
             token = None
 
 
-def measure(url: str, *, hits: int, clients: int, rounds: int, client_kind: str) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc), 0.0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    url: str, *, hits: int, clients: int, rounds: int, client_kind: str, server_pid: int
+) -> dict:
     key = "AKIABENCHMARK0000001"
     load_before = os.getloadavg()[0]
     if client_kind == "boto3":
@@ -180,9 +191,11 @@ def measure(url: str, *, hits: int, clients: int, rounds: int, client_kind: str)
     # CreateHIT: `rounds` timed rounds, then untimed filling up to `hits` stored HITs.
     per_round = max(clients, min(hits // (rounds * 2), 400) // clients * clients)
     create_rates = []
+    cpu_before = cpu_seconds(server_pid)
     for _ in range(rounds):
         elapsed = run_parallel(pool, lambda c, i: create_hits(c, per_round // clients))
         create_rates.append(per_round / elapsed)
+    create_cpu_ms = (cpu_seconds(server_pid) - cpu_before) * 1000 / (per_round * rounds)
     stored = per_round * rounds
     if stored < hits:
         remaining = hits - stored
@@ -192,15 +205,19 @@ def measure(url: str, *, hits: int, clients: int, rounds: int, client_kind: str)
     # ListHITs: each client walks `pages_each` pages of 100 from the start.
     pages_each = min(hits // 100, 25)
     list_rates = []
+    cpu_before = cpu_seconds(server_pid)
     for _ in range(rounds):
         elapsed = run_parallel(pool, lambda c, i: list_pages(c, pages_each))
         list_rates.append(pages_each * clients / elapsed)
+    list_cpu_ms = (cpu_seconds(server_pid) - cpu_before) * 1000 / (pages_each * clients * rounds)
     return {
         "create_hit_per_second": statistics.median(create_rates),
         "list_pages_per_second": statistics.median(list_rates),
         "create_rates": create_rates,
         "list_rates": list_rates,
         "stored": stored,
+        "create_cpu_ms": create_cpu_ms,
+        "list_cpu_ms": list_cpu_ms,
         "load_before": load_before,
         "load_after": os.getloadavg()[0],
     }
@@ -226,6 +243,13 @@ def write_section(result: dict, *, clients: int, rounds: int, database: str, cli
             f"| CreateHIT per second | {result['create_hit_per_second']:.0f} | 200 |",
             f"| ListHITs pages (100 HITs) per second, {result['stored']:,} HITs stored "
             f"| {result['list_pages_per_second']:.0f} | 100 |",
+            "",
+            "Server CPU per operation (load-independent): "
+            f"CreateHIT {result['create_cpu_ms']:.2f} ms, ListHITs page "
+            f"{result['list_cpu_ms']:.2f} ms; with the GIL one emulator process can use one "
+            "core, so its ceiling is about "
+            f"{1000 / max(result['create_cpu_ms'], 0.001):.0f} CreateHIT/s and "
+            f"{1000 / max(result['list_cpu_ms'], 0.001):.0f} pages/s on an idle core.",
             "",
             "Rounds: CreateHIT/s "
             + ", ".join(f"{rate:.0f}" for rate in result["create_rates"])
@@ -271,6 +295,7 @@ def main() -> None:
         try:
             result = measure(
                 server.url,
+                server_pid=server.process.pid,
                 hits=args.hits,
                 clients=args.clients,
                 rounds=args.rounds,
@@ -282,6 +307,10 @@ def main() -> None:
     print(
         f"CreateHIT/s median {result['create_hit_per_second']:.1f} "
         f"(rounds {', '.join(f'{r:.0f}' for r in result['create_rates'])})"
+    )
+    print(
+        f"server CPU per CreateHIT {result['create_cpu_ms']:.2f} ms, "
+        f"per ListHITs page {result['list_cpu_ms']:.2f} ms"
     )
     print(
         f"ListHITs pages/s median {result['list_pages_per_second']:.1f} with "
