@@ -9,6 +9,7 @@ The local MTurk has its own settings module (apps/emulator/settings.py); nothing
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,8 +62,9 @@ def _database(name: str, default: str) -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
         }
-        # A file, not memory, so that a Celery worker started by a test sees the test database.
-        config["TEST"] = {"NAME": str(VAR_DIR / "test-dashboard.sqlite3")}
+        # A file, not memory, so that a Celery worker started by a test sees the test database;
+        # one per test process, so that two test runs in one checkout do not share it.
+        config["TEST"] = {"NAME": str(VAR_DIR / f"test-dashboard-{os.getpid()}.sqlite3")}
     else:
         config["CONN_MAX_AGE"] = _read("DATABASE_CONN_MAX_AGE", "int", default=60)
         config["CONN_HEALTH_CHECKS"] = True

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("apps.batches.urls")),
     path("", include("apps.notifications.urls")),
     path("", include("apps.review.urls")),
+    path("", include("apps.workers.urls")),
 ]

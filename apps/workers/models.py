@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -47,3 +48,25 @@ class WorkerBlock(models.Model):
 
     def __str__(self) -> str:
         return f"block of {self.worker_id}"
+
+
+class WorkerMessage(models.Model):
+    """A message sent to workers with NotifyWorkers, and who did not get it."""
+
+    requester = models.ForeignKey(
+        "requesters.Requester", on_delete=models.CASCADE, related_name="+"
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(max_length=200)
+    text = models.TextField()
+    worker_ids = models.JSONField(default=list)
+    failures = models.JSONField(default=dict, blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,42 @@
+from django import forms
+
+from apps.qualifications.models import QualificationType
+
+
+class WorkerFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=64, label="Worker id")
+    blocked = forms.ChoiceField(
+        required=False, choices=[("", "Blocked or not"), ("yes", "Blocked"), ("no", "Not blocked")]
+    )
+    min_rejected = forms.IntegerField(required=False, min_value=1, label="At least rejected")
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("last_seen", "Last seen"),
+            ("submitted", "Most work"),
+            ("rejected", "Most rejected"),
+            ("approval", "Lowest approval rate"),
+            ("earned", "Most earned"),
+            ("worker", "Worker id"),
+        ],
+    )
+
+
+class BlockForm(forms.Form):
+    reason = forms.CharField(max_length=1024)
+
+
+class MessageForm(forms.Form):
+    subject = forms.CharField(max_length=200)
+    text = forms.CharField(max_length=4096, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ScoreForm(forms.Form):
+    qualification_type = forms.ModelChoiceField(queryset=QualificationType.objects.none())
+    value = forms.IntegerField(required=False, min_value=0)
+
+    def __init__(self, *args, requester, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["qualification_type"].queryset = QualificationType.objects.filter(
+            requester=requester, gone_at__isnull=True
+        )

@@ -1,0 +1,198 @@
+"""Worker actions: blocks, messages, qualification scores. Each checks the role, calls MTurk
+through the gateway, mirrors the result and writes an audit event."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.hits.upserts import jsonable
+from apps.qualifications.models import QualificationScore, QualificationType
+from apps.requesters.models import Membership
+from apps.requesters.roles import Action
+from apps.requesters.services import membership_require, requester_gateway
+from apps.workers.models import WorkerBlock, WorkerMessage
+
+WORKER_ID = re.compile(r"^A[A-Z0-9]{1,63}$")
+SUBJECT_MAX = 200
+TEXT_MAX = 4096
+NOTIFY_CHUNK = 100
+
+
+def worker_id_clean(value: str) -> str:
+    worker_id = (value or "").strip().upper()
+    if not WORKER_ID.match(worker_id):
+        raise ValidationError(f"{value!r} is not a worker id (A followed by letters and digits).")
+    return worker_id
+
+
+def worker_block(*, membership: Membership, actor, worker_id: str, reason: str) -> WorkerBlock:
+    """A hard block: the worker can no longer accept this account's HITs (CreateWorkerBlock)."""
+    membership_require(membership, Action.WORKERS)
+    worker_id = worker_id_clean(worker_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give the reason for the block (MTurk requires one).")
+    requester_gateway(membership.requester).call(
+        "create_worker_block", WorkerId=worker_id, Reason=reason
+    )
+    block, _ = WorkerBlock.objects.update_or_create(
+        requester=membership.requester,
+        worker_id=worker_id,
+        defaults={
+            "reason": reason,
+            "raw": {"WorkerId": worker_id, "Reason": reason},
+            "synced_at": timezone.now(),
+        },
+    )
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="worker.block",
+        target_type="worker",
+        target_id=worker_id,
+        details={"reason": reason},
+    )
+    return block
+
+
+def worker_unblock(*, membership: Membership, actor, worker_id: str, reason: str = "") -> None:
+    membership_require(membership, Action.WORKERS)
+    worker_id = worker_id_clean(worker_id)
+    params = {"WorkerId": worker_id}
+    if reason:
+        params["Reason"] = reason
+    requester_gateway(membership.requester).call("delete_worker_block", **params)
+    WorkerBlock.objects.filter(requester=membership.requester, worker_id=worker_id).delete()
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="worker.unblock",
+        target_type="worker",
+        target_id=worker_id,
+        details={"reason": reason},
+    )
+
+
+def workers_message(
+    *, membership: Membership, actor, worker_ids: list[str], subject: str, text: str
+) -> WorkerMessage:
+    """NotifyWorkers in chunks of 100; per-worker failures are kept on the message."""
+    membership_require(membership, Action.WORKERS)
+    ids = sorted({worker_id_clean(w) for w in worker_ids if w.strip()})
+    subject, text = (subject or "").strip(), (text or "").strip()
+    if not ids:
+        raise ValidationError("Name at least one worker.")
+    if not subject or len(subject) > SUBJECT_MAX:
+        raise ValidationError(f"The subject is required and at most {SUBJECT_MAX} characters.")
+    if not text or len(text) > TEXT_MAX:
+        raise ValidationError(f"The message is required and at most {TEXT_MAX} characters.")
+    gateway = requester_gateway(membership.requester)
+    failures: dict[str, str] = {}
+    for start in range(0, len(ids), NOTIFY_CHUNK):
+        chunk = ids[start : start + NOTIFY_CHUNK]
+        response = gateway.call(
+            "notify_workers", Subject=subject, MessageText=text, WorkerIds=chunk
+        )
+        for failure in response.get("NotifyWorkersFailureStatuses", []):
+            failures[failure["WorkerId"]] = failure.get(
+                "NotifyWorkersFailureMessage", failure.get("NotifyWorkersFailureCode", "")
+            )
+    message = WorkerMessage.objects.create(
+        requester=membership.requester,
+        sent_by=actor,
+        subject=subject,
+        text=text,
+        worker_ids=ids,
+        failures=failures,
+    )
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="worker.message",
+        target_type="message",
+        target_id=message.pk,
+        details={"workers": len(ids), "failed": len(failures), "subject": subject},
+    )
+    return message
+
+
+def worker_score_set(
+    *,
+    membership: Membership,
+    actor,
+    worker_id: str,
+    qualification_type: QualificationType,
+    value: int | None,
+    notify: bool = False,
+) -> QualificationScore:
+    """Grant or change a worker's score on one of the account's qualification types."""
+    membership_require(membership, Action.QUALIFICATIONS)
+    worker_id = worker_id_clean(worker_id)
+    params = {
+        "QualificationTypeId": qualification_type.mturk_id,
+        "WorkerId": worker_id,
+        "SendNotification": notify,
+    }
+    if value is not None:
+        params["IntegerValue"] = int(value)
+    requester_gateway(membership.requester).call("associate_qualification_with_worker", **params)
+    score, _ = QualificationScore.objects.update_or_create(
+        qualification_type=qualification_type,
+        worker_id=worker_id,
+        defaults={
+            "requester": membership.requester,
+            "value": value,
+            "status": "Granted",
+            "granted_at": timezone.now(),
+            "raw": jsonable(params),
+            "synced_at": timezone.now(),
+        },
+    )
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="qualification.grant",
+        target_type="worker",
+        target_id=worker_id,
+        details={
+            "type": qualification_type.mturk_id,
+            "name": qualification_type.name,
+            "value": value,
+        },
+    )
+    return score
+
+
+def worker_score_revoke(
+    *,
+    membership: Membership,
+    actor,
+    worker_id: str,
+    qualification_type: QualificationType,
+    reason: str = "",
+) -> None:
+    membership_require(membership, Action.QUALIFICATIONS)
+    worker_id = worker_id_clean(worker_id)
+    params = {"QualificationTypeId": qualification_type.mturk_id, "WorkerId": worker_id}
+    if reason:
+        params["Reason"] = reason
+    requester_gateway(membership.requester).call("disassociate_qualification_from_worker", **params)
+    QualificationScore.objects.filter(
+        qualification_type=qualification_type, worker_id=worker_id
+    ).update(status="Revoked", synced_at=timezone.now())
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="qualification.revoke",
+        target_type="worker",
+        target_id=worker_id,
+        details={
+            "type": qualification_type.mturk_id,
+            "name": qualification_type.name,
+            "reason": reason,
+        },
+    )

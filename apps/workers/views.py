@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.mturk.errors import MTurkError
+from apps.requesters.context_processors import current_membership
+from apps.requesters.roles import Action, role_allows
+from apps.requesters.selectors import membership_for
+from apps.workers import selectors, services
+from apps.workers.forms import BlockForm, MessageForm, ScoreForm, WorkerFilterForm
+
+
+def _membership(request, action: Action = Action.VIEW):
+    current = current_membership(request)
+    if current is None:
+        return None
+    return membership_for(user=request.user, requester_id=current.requester_id, action=action)
+
+
+@require_GET
+def worker_list(request):
+    membership = _membership(request)
+    if membership is None:
+        messages.info(request, "Choose an account first.")
+        return redirect("home")
+    form = WorkerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(
+        selectors.workers_for_requester(membership.requester, filters=filters), 50
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "requester": membership.requester,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "workers/list.html#rows", context)
+    return render(request, "workers/list.html", context)
+
+
+@require_GET
+def worker_detail(request, worker_id: str):
+    membership = _membership(request)
+    if membership is None:
+        return redirect("home")
+    profile = selectors.worker_profile(membership.requester, worker_id.upper())
+    if profile["worker"] is None and profile["block"] is None and not profile["scores"]:
+        raise Http404("This account has never seen that worker.")
+    return render(
+        request,
+        "workers/detail.html",
+        {
+            **profile,
+            "worker_id": worker_id.upper(),
+            "requester": membership.requester,
+            "can_act": role_allows(membership.role, Action.WORKERS),
+            "can_qualify": role_allows(membership.role, Action.QUALIFICATIONS),
+            "score_form": ScoreForm(requester=membership.requester),
+            "block_form": BlockForm(),
+            "message_form": MessageForm(),
+        },
+    )
+
+
+def _done(request, worker_id: str):
+    return redirect("workers-detail", worker_id=worker_id)
+
+
+@require_POST
+def worker_block(request, worker_id: str):
+    membership = _membership(request, Action.WORKERS)
+    form = BlockForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Give the reason for the block.")
+        services.worker_block(
+            membership=membership,
+            actor=request.user,
+            worker_id=worker_id,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, f"{worker_id} is blocked from this account's HITs.")
+    except (ValidationError, MTurkError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return _done(request, worker_id)
+
+
+@require_POST
+def worker_unblock(request, worker_id: str):
+    membership = _membership(request, Action.WORKERS)
+    try:
+        services.worker_unblock(
+            membership=membership,
+            actor=request.user,
+            worker_id=worker_id,
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, f"{worker_id} is no longer blocked.")
+    except (ValidationError, MTurkError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return _done(request, worker_id)
+
+
+@require_POST
+def worker_message(request, worker_id: str):
+    membership = _membership(request, Action.WORKERS)
+    form = MessageForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(
+                "A subject (up to 200 characters) and a message (up to 4,096) are needed."
+            )
+        sent = services.workers_message(
+            membership=membership,
+            actor=request.user,
+            worker_ids=[worker_id],
+            subject=form.cleaned_data["subject"],
+            text=form.cleaned_data["text"],
+        )
+        if sent.failures:
+            messages.warning(
+                request, f"MTurk did not deliver it: {sent.failures.get(worker_id.upper(), '')}"
+            )
+        else:
+            messages.success(request, "Message sent.")
+    except (ValidationError, MTurkError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return _done(request, worker_id)
+
+
+@require_POST
+def worker_score(request, worker_id: str):
+    membership = _membership(request, Action.QUALIFICATIONS)
+    form = ScoreForm(request.POST, requester=membership.requester)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Choose a qualification type and a value.")
+        qtype = form.cleaned_data["qualification_type"]
+        if request.POST.get("revoke"):
+            services.worker_score_revoke(
+                membership=membership,
+                actor=request.user,
+                worker_id=worker_id,
+                qualification_type=qtype,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, f"{qtype.name} revoked.")
+        else:
+            services.worker_score_set(
+                membership=membership,
+                actor=request.user,
+                worker_id=worker_id,
+                qualification_type=qtype,
+                value=form.cleaned_data["value"],
+            )
+            messages.success(request, f"{qtype.name} set to {form.cleaned_data['value']}.")
+    except (ValidationError, MTurkError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return _done(request, worker_id)
