@@ -244,12 +244,13 @@ def write_section(result: dict, *, clients: int, rounds: int, database: str, cli
             f"| ListHITs pages (100 HITs) per second, {result['stored']:,} HITs stored "
             f"| {result['list_pages_per_second']:.0f} | 100 |",
             "",
-            "Server CPU per operation (load-independent): "
+            "Server CPU per operation in this run: "
             f"CreateHIT {result['create_cpu_ms']:.2f} ms, ListHITs page "
-            f"{result['list_cpu_ms']:.2f} ms; with the GIL one emulator process can use one "
-            "core, so its ceiling is about "
+            f"{result['list_cpu_ms']:.2f} ms. With the GIL one emulator process uses at most "
+            "one core, so at these costs its ceiling is about "
             f"{1000 / max(result['create_cpu_ms'], 0.001):.0f} CreateHIT/s and "
-            f"{1000 / max(result['list_cpu_ms'], 0.001):.0f} pages/s on an idle core.",
+            f"{1000 / max(result['list_cpu_ms'], 0.001):.0f} pages/s (the cost per operation "
+            "itself grows when the machine is oversubscribed).",
             "",
             "Rounds: CreateHIT/s "
             + ", ".join(f"{rate:.0f}" for rate in result["create_rates"])
