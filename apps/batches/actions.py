@@ -1,0 +1,98 @@
+"""Bulk actions on a batch's HITs (expire, extend, add assignments, delete), run as Celery jobs.
+
+A job records which HITs it has handled, so a redelivered task carries on where it stopped.
+CreateAdditionalAssignmentsForHIT carries a token derived from the job's stored random key and
+the HIT, so a repeated call cannot add the assignments twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
+from apps.batches.models import ActionKind, ActionStatus, BatchAction
+from apps.hits.models import HIT
+from apps.hits.upserts import hit_upsert_from_api
+from apps.mturk.errors import MTurkDuplicateRequest, MTurkError, MTurkNotFound
+from apps.mturk.gateway import Gateway
+from apps.requesters.services import requester_gateway
+
+logger = logging.getLogger(__name__)
+
+# Any time in the past expires a HIT at once.
+_PAST = datetime(2015, 1, 1, tzinfo=UTC)
+
+
+def action_token(action: BatchAction, hit: HIT) -> str:
+    return f"mturkdash-add-{action.key}-{hit.pk}"
+
+
+def _refresh(gateway: Gateway, hit: HIT) -> None:
+    data = gateway.call("get_hit", HITId=hit.mturk_id)["HIT"]
+    hit_upsert_from_api(requester=hit.requester, data=data, fetched_at=timezone.now())
+
+
+def _apply(action: BatchAction, gateway: Gateway, hit: HIT) -> None:
+    if action.kind == ActionKind.EXPIRE:
+        gateway.call("update_expiration_for_hit", HITId=hit.mturk_id, ExpireAt=_PAST)
+    elif action.kind == ActionKind.EXTEND:
+        start = max(timezone.now(), hit.expiration or timezone.now())
+        gateway.call(
+            "update_expiration_for_hit",
+            HITId=hit.mturk_id,
+            ExpireAt=start + timedelta(seconds=int(action.params["seconds"])),
+        )
+    elif action.kind == ActionKind.ADD_ASSIGNMENTS:
+        # A duplicate means an earlier attempt of this job added them.
+        with contextlib.suppress(MTurkDuplicateRequest):
+            gateway.call(
+                "create_additional_assignments_for_hit",
+                HITId=hit.mturk_id,
+                NumberOfAdditionalAssignments=int(action.params["assignments"]),
+                UniqueRequestToken=action_token(action, hit),
+            )
+    elif action.kind == ActionKind.DELETE:
+        with contextlib.suppress(MTurkNotFound):
+            gateway.call("delete_hit", HITId=hit.mturk_id)
+        HIT.objects.filter(pk=hit.pk).update(gone_at=timezone.now())
+        return
+    _refresh(gateway, hit)
+
+
+def batch_action_run(action_id: int) -> None:
+    """Run (or carry on) one bulk action."""
+    action = BatchAction.objects.select_related("batch__requester").filter(pk=action_id).first()
+    if action is None or action.status == ActionStatus.DONE:
+        return
+    BatchAction.objects.filter(pk=action.pk, status=ActionStatus.QUEUED).update(
+        status=ActionStatus.RUNNING
+    )
+    gateway = requester_gateway(action.batch.requester)
+    handled = set(action.handled)
+    hits = HIT.objects.filter(pk__in=action.hit_ids).select_related("requester").order_by("pk")
+    for hit in hits:
+        if hit.pk in handled:
+            continue
+        error = ""
+        try:
+            _apply(action, gateway, hit)
+        except MTurkError as exc:
+            error = str(exc)
+            logger.info("batch action %s on %s: %s", action.pk, hit.mturk_id, exc)
+        handled.add(hit.pk)
+        action.handled = sorted(handled)
+        if error:
+            action.errors[hit.mturk_id] = error[:500]
+        BatchAction.objects.filter(pk=action.pk).update(
+            handled=action.handled,
+            errors=action.errors,
+            done=F("done") + (0 if error else 1),
+            failed=F("failed") + (1 if error else 0),
+        )
+    BatchAction.objects.filter(pk=action.pk).update(
+        status=ActionStatus.DONE, finished_at=timezone.now()
+    )

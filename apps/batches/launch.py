@@ -1,0 +1,443 @@
+"""Launching a batch: one CreateHITType, then one CreateHITWithHITType per row, exactly once.
+
+Exactly once rests on three rules:
+
+1. Each row's UniqueRequestToken is derived from the batch's random `launch_key` and the row's
+   index, and is committed on the row (with the claim, status `creating`) before the call.
+2. Any attempt whose outcome is unknown (a lost answer, a killed worker) is repeated with the
+   same token. MTurk then answers "HIT already exists" and names the HIT, which we read and keep.
+3. Rows are claimed with a compare-and-set, and a chunk only re-sends the `creating` rows it
+   found when it started (left by a run that died), so live work is not repeated needlessly.
+
+The launch task (`batch_launch_run`) is idempotent: running it again for a batch that is
+launching re-dispatches chunk tasks for whatever is not done. Workers run it for every
+launching batch when they start (see tasks.py), since a SIGKILLed worker's prefetched tasks are
+gone with the file-system broker.
+
+MTurk honours a token for 24 hours. A row whose token is older than `TOKEN_TTL` is first looked
+for at MTurk by its annotation marker; only when it is not there does it get a new token.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import secrets
+import threading
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.batches import templating
+from apps.batches.models import (
+    TRANSITIONS,
+    ActionKind,
+    Batch,
+    BatchAction,
+    BatchRow,
+    BatchStatus,
+    RowStatus,
+)
+from apps.hits.models import HIT, HITType
+from apps.hits.upserts import hit_type_upsert_from_api, hit_upsert_from_api
+from apps.mturk.errors import (
+    MTurkDuplicateRequest,
+    MTurkError,
+    MTurkInsufficientFunds,
+)
+from apps.mturk.gateway import Gateway
+from apps.notifications.services import hit_type_notifications_configure
+from apps.requesters.services import CredentialsMissing, requester_gateway
+
+logger = logging.getLogger(__name__)
+
+TOKEN_TTL = timedelta(hours=23)
+ROW_RETRIES = 4
+_HIT_ID_IN_MESSAGE = re.compile(r"HIT with ID `?([A-Z0-9]{10,64})`?")
+
+
+def chunk_size() -> int:
+    return getattr(settings, "BATCH_LAUNCH_CHUNK", 100)
+
+
+def chunk_threads() -> int:
+    return getattr(settings, "BATCH_LAUNCH_THREADS", 4)
+
+
+def batch_transition(batch: Batch, to: str, **fields) -> bool:
+    """Move the batch to `to` if it is still where we saw it; True when this call moved it."""
+    if to not in TRANSITIONS[batch.status]:
+        return False
+    moved = Batch.objects.filter(pk=batch.pk, status=batch.status).update(status=to, **fields)
+    if moved:
+        batch.status = to
+        for name, value in fields.items():
+            setattr(batch, name, value)
+    return bool(moved)
+
+
+def row_token(batch: Batch, index: int, salt: str = "") -> str:
+    token = f"mturkdash-{batch.launch_key}-{index}"
+    return f"{token}-{salt}" if salt else token
+
+
+def row_marker(batch: Batch, index: int) -> str:
+    """Put at the start of the RequesterAnnotation: finds the row's HIT without the token."""
+    return f"mturkdash:{batch.launch_key}:{index}"
+
+
+def row_annotation(batch: Batch, index: int) -> str:
+    annotation = batch.launch_properties.get("annotation", "")
+    return f"{row_marker(batch, index)} {annotation}".strip()[:255]
+
+
+def row_question(batch: Batch, values: dict) -> str:
+    props = batch.launch_properties
+    return templating.question(
+        props["template"], values, kind=props["question_kind"], frame_height=props["frame_height"]
+    )
+
+
+# --- the launch task -----------------------------------------------------------------------
+
+
+def batch_launch_run(batch_id: int, *, dispatch=None) -> None:
+    """Make sure the batch has its HIT type, then hand its unfinished rows to chunk tasks.
+
+    `dispatch(batch_id, first_index, last_index)` queues one chunk (tasks.py passes the Celery
+    task's delay); without it the chunks run here, one after the other.
+    """
+    batch = Batch.objects.select_related("requester").filter(pk=batch_id).first()
+    if batch is None or batch.status not in (BatchStatus.LAUNCHING, BatchStatus.CANCELLING):
+        return
+    if batch.status == BatchStatus.LAUNCHING and not batch.hit_type_mturk_id:
+        try:
+            gateway = requester_gateway(batch.requester)
+            _hit_type_ensure(batch, gateway)
+        except (MTurkError, CredentialsMissing) as exc:
+            logger.warning("batch %s: no HIT type: %s", batch.pk, exc)
+            batch_transition(batch, BatchStatus.FAILED, error=f"CreateHITType failed: {exc}")
+            return
+    unfinished = BatchRow.objects.filter(batch=batch, status=RowStatus.CREATING)
+    if batch.status == BatchStatus.LAUNCHING:
+        unfinished = BatchRow.objects.filter(
+            batch=batch, status__in=[RowStatus.PENDING, RowStatus.CREATING]
+        )
+    indexes = list(unfinished.order_by("index").values_list("index", flat=True))
+    if not indexes:
+        batch_finish_if_done(batch.pk)
+        return
+    size = chunk_size()
+    for start in range(0, len(indexes), size):
+        part = indexes[start : start + size]
+        if dispatch is None:
+            batch_chunk_run(batch.pk, part[0], part[-1])
+        else:
+            dispatch(batch.pk, part[0], part[-1])
+
+
+def _hit_type_ensure(batch: Batch, gateway: Gateway) -> str:
+    props = batch.launch_properties
+    params = {
+        "AutoApprovalDelayInSeconds": props["auto_approval_delay"],
+        "AssignmentDurationInSeconds": props["assignment_duration"],
+        "Reward": props["reward"],
+        "Title": props["title"],
+        "Keywords": props["keywords"],
+        "Description": props["description"],
+        "QualificationRequirements": props["qualification_requirements"],
+    }
+    attempt = 0
+    while True:
+        try:
+            hit_type_id = gateway.call("create_hit_type", **params)["HITTypeId"]
+            break
+        except MTurkError as exc:
+            # CreateHITType is idempotent by nature (same properties, same id): just repeat.
+            if (exc.retryable or exc.outcome_unknown) and attempt < ROW_RETRIES:
+                attempt += 1
+                time.sleep(min(8, 0.5 * 2**attempt))
+                continue
+            raise
+    Batch.objects.filter(pk=batch.pk).update(hit_type_mturk_id=hit_type_id)
+    batch.hit_type_mturk_id = hit_type_id
+    hit_type_upsert_from_api(
+        requester=batch.requester,
+        data={"HITTypeId": hit_type_id, **params},
+        fetched_at=timezone.now(),
+    )
+    try:
+        hit_type_notifications_configure(
+            requester=batch.requester, hit_type_id=hit_type_id, actor=batch.launched_by
+        )
+    except MTurkError as exc:
+        # The HITs still get launched: reconciliation sees them; the page says what failed.
+        Batch.objects.filter(pk=batch.pk).update(
+            error=f"Notifications could not be set for the HIT type: {exc}"
+        )
+    return hit_type_id
+
+
+# --- chunks --------------------------------------------------------------------------------
+
+
+class _StopWatch:
+    """Re-reads the batch's status at most every half second, for many threads."""
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        self._status = ""
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+
+    def status(self) -> str:
+        with self._lock:
+            if time.monotonic() - self._read_at > 0.5:
+                self._status = (
+                    Batch.objects.filter(pk=self.batch_id).values_list("status", flat=True).first()
+                    or ""
+                )
+                self._read_at = time.monotonic()
+            return self._status
+
+
+def batch_chunk_run(batch_id: int, first_index: int, last_index: int) -> None:
+    """Create the HITs of the batch's unfinished rows with index in [first, last]."""
+    batch = Batch.objects.select_related("requester").filter(pk=batch_id).first()
+    if batch is None or batch.status not in (BatchStatus.LAUNCHING, BatchStatus.CANCELLING):
+        return
+    rows = BatchRow.objects.filter(batch=batch, index__gte=first_index, index__lte=last_index)
+    # Rows already `creating` when the chunk starts were left by a run that died.
+    orphans = set(rows.filter(status=RowStatus.CREATING).values_list("pk", flat=True))
+    todo = list(
+        rows.filter(Q(status=RowStatus.PENDING) | Q(pk__in=orphans))
+        .order_by("index")
+        .values_list("pk", flat=True)
+    )
+    if todo:
+        gateway = requester_gateway(batch.requester)
+        hit_type = HITType.objects.filter(
+            requester=batch.requester, mturk_id=batch.hit_type_mturk_id
+        ).first()
+        watch = _StopWatch(batch.pk)
+        work: queue.Queue[int] = queue.Queue()
+        for pk in todo:
+            work.put(pk)
+
+        def worker() -> None:
+            try:
+                while True:
+                    try:
+                        pk = work.get_nowait()
+                    except queue.Empty:
+                        return
+                    try:
+                        row_create(batch, pk, gateway, hit_type, orphan=pk in orphans, watch=watch)
+                    except Exception:
+                        logger.exception("batch %s: row %s", batch.pk, pk)
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=worker, daemon=True)
+            for _ in range(min(chunk_threads(), len(todo)))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    batch_finish_if_done(batch.pk)
+
+
+def _hit_found_by_marker(gateway: Gateway, batch: Batch, index: int) -> dict | None:
+    marker = row_marker(batch, index) + " "
+    for hit in gateway.paginate("list_hits"):
+        if (hit.get("RequesterAnnotation", "") + " ").startswith(marker):
+            return hit
+    return None
+
+
+def _hit_for_duplicate(
+    gateway: Gateway, batch: Batch, index: int, exc: MTurkDuplicateRequest
+) -> dict:
+    match = _HIT_ID_IN_MESSAGE.search(exc.message)
+    if match:
+        return gateway.call("get_hit", HITId=match.group(1))["HIT"]
+    found = _hit_found_by_marker(gateway, batch, index)
+    if found is None:
+        raise MTurkError(
+            "MTurk says this row's HIT exists, but it names none and none carries the row's "
+            "marker.",
+            operation="create_hit_with_hit_type",
+        )
+    return found
+
+
+def _token_for(batch: Batch, row: BatchRow, gateway: Gateway) -> tuple[str, object] | dict:
+    """The token to send, or the row's HIT payload when an expired token's HIT is at MTurk."""
+    now = timezone.now()
+    if not row.unique_request_token:
+        return row_token(batch, row.index), now
+    if row.token_issued_at and now - row.token_issued_at > TOKEN_TTL:
+        found = _hit_found_by_marker(gateway, batch, row.index)
+        if found is not None:
+            return found
+        return row_token(batch, row.index, secrets.token_hex(3)), now
+    return row.unique_request_token, row.token_issued_at
+
+
+def row_create(
+    batch: Batch,
+    row_pk: int,
+    gateway: Gateway,
+    hit_type: HITType | None,
+    *,
+    orphan: bool = False,
+    watch: _StopWatch | None = None,
+) -> str:
+    """Create one row's HIT (exactly once); returns the row's resulting status."""
+    row = BatchRow.objects.get(pk=row_pk)
+    status = watch.status() if watch else batch.status
+    if row.status == RowStatus.PENDING:
+        if status != BatchStatus.LAUNCHING:
+            return row.status
+        token = _token_for(batch, row, gateway)
+        if isinstance(token, dict):
+            _row_mark_created(batch, row, token, hit_type, expected=RowStatus.PENDING)
+            return RowStatus.CREATED
+        token, issued_at = token
+        claimed = BatchRow.objects.filter(pk=row.pk, status=RowStatus.PENDING).update(
+            status=RowStatus.CREATING,
+            unique_request_token=token,
+            token_issued_at=issued_at,
+            claimed_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            error="",
+        )
+    elif row.status == RowStatus.CREATING and orphan:
+        token = row.unique_request_token
+        claimed = BatchRow.objects.filter(
+            pk=row.pk, status=RowStatus.CREATING, attempts=row.attempts
+        ).update(claimed_at=timezone.now(), attempts=F("attempts") + 1)
+    else:
+        return row.status
+    if not claimed:
+        return row.status
+    # The token is committed (autocommit) before the call below.
+    attempt = 0
+    while True:
+        try:
+            data = gateway.call(
+                "create_hit_with_hit_type",
+                HITTypeId=batch.hit_type_mturk_id,
+                MaxAssignments=batch.launch_properties["max_assignments"],
+                LifetimeInSeconds=batch.launch_properties["lifetime"],
+                Question=row_question(batch, row.values),
+                RequesterAnnotation=row_annotation(batch, row.index),
+                UniqueRequestToken=token,
+            )["HIT"]
+            break
+        except MTurkDuplicateRequest as exc:
+            try:
+                data = _hit_for_duplicate(gateway, batch, row.index, exc)
+                break
+            except MTurkError as lookup_error:
+                return _row_fail(row, lookup_error)
+        except MTurkInsufficientFunds as exc:
+            # Every further row would fail the same way: stop the launch; a retry resumes.
+            BatchRow.objects.filter(pk=row.pk, status=RowStatus.CREATING).update(
+                status=RowStatus.PENDING, error=str(exc)
+            )
+            fresh = Batch.objects.get(pk=batch.pk)
+            batch_transition(
+                fresh, BatchStatus.FAILED, error=f"The account's balance ran out: {exc}"
+            )
+            return RowStatus.PENDING
+        except MTurkError as exc:
+            if (exc.retryable or exc.outcome_unknown) and attempt < ROW_RETRIES:
+                attempt += 1
+                time.sleep(min(8, 0.25 * 2**attempt))
+                continue
+            return _row_fail(row, exc)
+    _row_mark_created(batch, row, data, hit_type, expected=RowStatus.CREATING)
+    return RowStatus.CREATED
+
+
+def _row_fail(row: BatchRow, exc: Exception) -> str:
+    BatchRow.objects.filter(pk=row.pk, status=RowStatus.CREATING).update(
+        status=RowStatus.FAILED, error=str(exc)[:2000]
+    )
+    return RowStatus.FAILED
+
+
+def _row_mark_created(
+    batch: Batch, row: BatchRow, data: dict, hit_type: HITType | None, *, expected: str
+) -> None:
+    hit, _ = hit_upsert_from_api(
+        requester=batch.requester, data=data, fetched_at=timezone.now(), hit_type=hit_type
+    )
+    BatchRow.objects.filter(pk=row.pk, status=expected).update(
+        status=RowStatus.CREATED,
+        hit=hit,
+        hit_mturk_id=data["HITId"],
+        created_at_mturk=data.get("CreationTime"),
+        error="",
+    )
+
+
+def batch_finish_if_done(batch_id: int, *, dispatch_action=None) -> None:
+    """Close the launch once no row is left to create (or, when cancelling, in flight)."""
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return
+    rows = BatchRow.objects.filter(batch=batch)
+    now = timezone.now()
+    if batch.status == BatchStatus.LAUNCHING:
+        if not rows.filter(status__in=[RowStatus.PENDING, RowStatus.CREATING]).exists():
+            batch_transition(batch, BatchStatus.LAUNCHED, launch_finished_at=now)
+    elif (
+        batch.status == BatchStatus.CANCELLING
+        and not rows.filter(status=RowStatus.CREATING).exists()
+        and batch_transition(batch, BatchStatus.CANCELLED, launch_finished_at=now)
+        and batch.expire_on_cancel
+    ):
+        batch_expire_after_cancel(batch, dispatch_action=dispatch_action)
+
+
+def batch_expire_after_cancel(batch: Batch, *, dispatch_action=None) -> BatchAction | None:
+    hit_ids = list(
+        HIT.objects.filter(batch_rows__batch=batch, gone_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    if not hit_ids:
+        return None
+    with transaction.atomic():
+        action = BatchAction.objects.create(
+            batch=batch,
+            kind=ActionKind.EXPIRE,
+            hit_ids=hit_ids,
+            total=len(hit_ids),
+            created_by=batch.launched_by,
+        )
+        audit_record(
+            actor=None,
+            requester=batch.requester,
+            action="batch.expire",
+            target_type="batch",
+            target_id=batch.pk,
+            details={"hits": len(hit_ids), "reason": "cancelled launch"},
+        )
+    if dispatch_action is None:
+        from apps.batches.actions import batch_action_run
+
+        batch_action_run(action.pk)
+    else:
+        transaction.on_commit(lambda: dispatch_action(action.pk))
+    return action

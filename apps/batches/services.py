@@ -1,0 +1,393 @@
+"""Writes for projects and batches: create, upload, launch, retry, cancel, resume, HIT actions.
+
+Every function checks the person's role itself (a forged request is refused all the same),
+writes an audit entry for what changes at MTurk or spends money, and queues Celery work only
+once its transaction has committed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.batches import costs, csvinput, tasks
+from apps.batches.launch import batch_transition
+from apps.batches.models import (
+    ActionKind,
+    Batch,
+    BatchAction,
+    BatchRow,
+    BatchStatus,
+    Project,
+    RowStatus,
+)
+from apps.hits.models import HIT, AssignmentStatus, HITStatus
+from apps.mturk import fees
+from apps.mturk.errors import MTurkError
+from apps.requesters.models import Membership
+from apps.requesters.roles import Action, role_allows
+from apps.requesters.services import CredentialsMissing, requester_balance
+
+DEFAULT_MAX_CSV_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_ROWS = 100_000
+
+
+def max_csv_bytes() -> int:
+    return getattr(settings, "BATCH_CSV_MAX_BYTES", DEFAULT_MAX_CSV_BYTES)
+
+
+def max_rows() -> int:
+    return getattr(settings, "BATCH_CSV_MAX_ROWS", DEFAULT_MAX_ROWS)
+
+
+def _require(membership: Membership, action: Action) -> None:
+    if not role_allows(membership.role, action):
+        raise PermissionDenied(
+            f"A {membership.role} of {membership.requester} cannot do this ({action})."
+        )
+
+
+PROJECT_FIELDS = (
+    "name",
+    "question_kind",
+    "template",
+    "frame_height",
+    "title",
+    "description",
+    "keywords",
+    "reward",
+    "max_assignments",
+    "lifetime",
+    "assignment_duration",
+    "auto_approval_delay",
+    "qualification_requirements",
+    "annotation",
+)
+
+
+def project_save(
+    *, membership: Membership, actor, data: dict, project: Project | None = None
+) -> Project:
+    """Create a project of the membership's account, or change one of its projects."""
+    _require(membership, Action.LAUNCH)
+    if project is None:
+        project = Project(requester=membership.requester, created_by=actor)
+    elif project.requester_id != membership.requester_id:
+        raise PermissionDenied("This project belongs to another account.")
+    for name in PROJECT_FIELDS:
+        if name in data:
+            setattr(project, name, data[name])
+    project.full_clean()
+    project.save()
+    return project
+
+
+def batch_create(
+    *, membership: Membership, actor, project: Project, name: str, upload: UploadedFile
+) -> Batch:
+    """Store the uploaded CSV, check it against the project's template and keep its rows.
+
+    A CSV with errors still makes a batch (status `invalid`, the report says why) but no rows:
+    nothing can be launched from it.
+    """
+    _require(membership, Action.LAUNCH)
+    if project.requester_id != membership.requester_id:
+        raise PermissionDenied("This project belongs to another account.")
+    limit = max_csv_bytes()
+    if upload.size > limit:
+        raise ValidationError(
+            f"The file is {upload.size / 1_048_576:.1f} MB; batches take CSV files of at most "
+            f"{limit / 1_048_576:.1f} MB. Split it into several batches."
+        )
+    batch = Batch(
+        project=project,
+        requester=membership.requester,
+        name=name,
+        input_name=upload.name[:255],
+        created_by=actor,
+    )
+    batch.input_file.save(upload.name, upload, save=False)
+    with transaction.atomic():
+        batch.save()
+
+        def store(rows: list[csvinput.ParsedRow]) -> None:
+            BatchRow.objects.bulk_create(
+                [
+                    BatchRow(batch=batch, index=r.index, source_row=r.source_row, values=r.values)
+                    for r in rows
+                ]
+            )
+
+        with batch.input_file.open("rb") as stored:
+            report = csvinput.read_csv(
+                stored.file,
+                template=project.template,
+                kind=project.question_kind,
+                frame_height=project.frame_height,
+                max_rows=max_rows(),
+                on_rows=store,
+            )
+        if not report.ok:
+            BatchRow.objects.filter(batch=batch).delete()
+        batch.encoding = report.encoding
+        batch.delimiter = report.delimiter
+        batch.columns = report.columns
+        batch.row_count = report.row_count if report.ok else 0
+        batch.report = report.as_dict()
+        batch.status = BatchStatus.VALIDATED if report.ok else BatchStatus.INVALID
+        batch.save(
+            update_fields=["encoding", "delimiter", "columns", "row_count", "report", "status"]
+        )
+    return batch
+
+
+def _launch_properties(project: Project) -> dict:
+    return {
+        "question_kind": project.question_kind,
+        "template": project.template,
+        "frame_height": project.frame_height,
+        "title": project.title,
+        "description": project.description,
+        "keywords": project.keywords,
+        "reward": str(project.reward),
+        "max_assignments": project.max_assignments,
+        "lifetime": project.lifetime,
+        "assignment_duration": project.assignment_duration,
+        "auto_approval_delay": project.auto_approval_delay,
+        "qualification_requirements": project.qualification_requirements,
+        "annotation": project.annotation,
+    }
+
+
+def batch_properties(batch: Batch) -> dict:
+    """What the launch sends: the snapshot once launched, the project's values before."""
+    return batch.launch_properties or _launch_properties(batch.project)
+
+
+def batch_estimate(batch: Batch, *, remaining_only: bool = False) -> costs.Estimate:
+    props = batch_properties(batch)
+    hits = batch.row_count
+    if remaining_only:
+        hits = batch.rows.exclude(status=RowStatus.CREATED).count()
+    return costs.estimate(
+        reward=Decimal(props["reward"]),
+        max_assignments=props["max_assignments"],
+        hits=hits,
+        requirements=props["qualification_requirements"],
+    )
+
+
+def _dispatch_launch(batch_id: int) -> None:
+    transaction.on_commit(lambda: tasks.batch_launch_task.delay(batch_id))
+
+
+def batch_launch(
+    *, membership: Membership, actor, batch: Batch, confirm_name: str = ""
+) -> costs.Estimate:
+    """Start (or, after a stop, resume) the launch of a checked batch.
+
+    Refused when the account's balance does not cover the rows still to launch, and on a
+    production account unless the person typed the account's name.
+    """
+    _require(membership, Action.LAUNCH)
+    requester = membership.requester
+    if batch.requester_id != requester.pk:
+        raise PermissionDenied("This batch belongs to another account.")
+    if not batch.can_launch:
+        raise ValidationError(
+            f"A batch that is {batch.get_status_display().lower()} cannot launch."
+        )
+    if requester.is_production and confirm_name.strip() != requester.name:
+        raise ValidationError(
+            f"This is a production account: type its name, {requester.name}, to launch."
+        )
+    estimate = batch_estimate(batch, remaining_only=True)
+    try:
+        balance = requester_balance(requester=requester, refresh=True)
+    except (MTurkError, CredentialsMissing) as exc:
+        raise ValidationError(f"MTurk did not give the account's balance: {exc}") from exc
+    if balance < estimate.total:
+        raise ValidationError(
+            f"The account's balance, ${balance}, does not cover this batch's ${estimate.total}."
+        )
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch.pk)
+        first = batch.status == BatchStatus.VALIDATED
+        fields = {
+            "launched_by": actor,
+            "error": "",
+            "estimate": batch_estimate(batch).total if first else batch.estimate,
+            "estimate_fees": batch_estimate(batch).cost.fees if first else batch.estimate_fees,
+        }
+        if first:
+            fields["launch_properties"] = _launch_properties(batch.project)
+            fields["launch_started_at"] = timezone.now()
+        if not batch_transition(batch, BatchStatus.LAUNCHING, **fields):
+            raise ValidationError("The batch changed meanwhile; reload the page.")
+        audit_record(
+            actor=actor,
+            requester=requester,
+            action="batch.launch" if first else "batch.relaunch",
+            target_type="batch",
+            target_id=batch.pk,
+            amount=estimate.cost.rewards,
+            fee=estimate.cost.fees,
+            details={
+                "batch": batch.name,
+                "hits": estimate.hits,
+                "assignments_per_hit": estimate.max_assignments,
+                "balance": str(balance),
+            },
+        )
+        _dispatch_launch(batch.pk)
+    return estimate
+
+
+def batch_retry_failed(*, membership: Membership, actor, batch: Batch) -> int:
+    """Send the failed rows again (with their own tokens). Returns how many."""
+    _require(membership, Action.LAUNCH)
+    if batch.requester_id != membership.requester_id:
+        raise PermissionDenied("This batch belongs to another account.")
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch.pk)
+        failed = batch.rows.filter(status=RowStatus.FAILED)
+        count = failed.count()
+        if not count:
+            raise ValidationError("No row failed.")
+        if batch.status == BatchStatus.FAILED:
+            raise ValidationError("The launch is stopped: launch it again to resume.")
+        if batch.status == BatchStatus.LAUNCHED and not batch_transition(
+            batch, BatchStatus.LAUNCHING, launch_finished_at=None
+        ):
+            raise ValidationError("The batch changed meanwhile; reload the page.")
+        if batch.status != BatchStatus.LAUNCHING:
+            raise ValidationError(f"A {batch.get_status_display().lower()} batch cannot retry.")
+        failed.update(status=RowStatus.PENDING)
+        audit_record(
+            actor=actor,
+            requester=batch.requester,
+            action="batch.retry",
+            target_type="batch",
+            target_id=batch.pk,
+            details={"rows": count},
+        )
+        _dispatch_launch(batch.pk)
+    return count
+
+
+def batch_cancel(*, membership: Membership, actor, batch: Batch, expire: bool) -> None:
+    """Stop launching; with `expire`, expire what was launched once in-flight rows are settled."""
+    _require(membership, Action.LAUNCH)
+    if batch.requester_id != membership.requester_id:
+        raise PermissionDenied("This batch belongs to another account.")
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch.pk)
+        if not batch_transition(batch, BatchStatus.CANCELLING, expire_on_cancel=expire):
+            raise ValidationError(
+                f"A {batch.get_status_display().lower()} batch cannot be cancelled."
+            )
+        audit_record(
+            actor=actor,
+            requester=batch.requester,
+            action="batch.cancel",
+            target_type="batch",
+            target_id=batch.pk,
+            details={"expire_launched": expire},
+        )
+        _dispatch_launch(batch.pk)
+
+
+def batch_resume(*, membership: Membership, batch: Batch) -> None:
+    """Queue the launch task again (after a worker died); it only finishes what is left."""
+    _require(membership, Action.LAUNCH)
+    if batch.requester_id != membership.requester_id:
+        raise PermissionDenied("This batch belongs to another account.")
+    if batch.status not in (BatchStatus.LAUNCHING, BatchStatus.CANCELLING):
+        raise ValidationError("Only a launching or cancelling batch can be resumed.")
+    _dispatch_launch(batch.pk)
+
+
+def _finished(hits):
+    return hits.filter(status__in=[HITStatus.REVIEWABLE, HITStatus.REVIEWING]).exclude(
+        assignments__status=AssignmentStatus.SUBMITTED
+    )
+
+
+def batch_action_start(
+    *,
+    membership: Membership,
+    actor,
+    batch: Batch,
+    kind: str,
+    hit_ids: list[int] | None = None,
+    seconds: int | None = None,
+    assignments: int | None = None,
+) -> BatchAction:
+    """Queue a bulk action on the batch's HITs (all, or the selected `hit_ids`)."""
+    _require(membership, Action.LAUNCH)
+    if batch.requester_id != membership.requester_id:
+        raise PermissionDenied("This batch belongs to another account.")
+    hits = HIT.objects.filter(batch_rows__batch=batch, gone_at__isnull=True)
+    if hit_ids:
+        hits = hits.filter(pk__in=hit_ids)
+    params: dict = {}
+    amount = fee = None
+    if kind == ActionKind.DELETE:
+        hits = _finished(hits)
+    elif kind == ActionKind.EXTEND:
+        if not seconds or seconds < 60:
+            raise ValidationError("Extend by at least 60 seconds.")
+        params["seconds"] = seconds
+    elif kind == ActionKind.ADD_ASSIGNMENTS:
+        if not assignments or assignments < 1:
+            raise ValidationError("Add at least one assignment.")
+        limit = fees.LARGE_BATCH_ASSIGNMENTS
+        crossing = hits.filter(
+            max_assignments__lt=limit, max_assignments__gte=limit - assignments
+        ).count()
+        if crossing:
+            raise ValidationError(
+                f"{crossing} of these HITs have fewer than {limit} assignments and would reach "
+                f"{limit} or more. MTurk refuses that (the fee goes from 20% to 40% at {limit} "
+                f"assignments, so a HIT created under {limit} cannot cross it). Add at most "
+                f"{limit - 1} in total per HIT, or launch a new batch with {limit}+ assignments."
+            )
+        params["assignments"] = assignments
+    elif kind != ActionKind.EXPIRE:
+        raise ValidationError(f"Unknown action {kind!r}.")
+    ids = sorted(set(hits.values_list("pk", flat=True)))
+    if not ids:
+        raise ValidationError(
+            "None of the selected HITs is finished (reviewable with every assignment decided)."
+            if kind == ActionKind.DELETE
+            else "No HIT to act on."
+        )
+    if kind == ActionKind.ADD_ASSIGNMENTS:
+        amount = fee = Decimal("0")
+        for reward, current in HIT.objects.filter(pk__in=ids).values_list(
+            "reward", "max_assignments"
+        ):
+            amount += reward * assignments
+            fee += fees.assignment_fee(reward, max_assignments=current + assignments) * assignments
+    with transaction.atomic():
+        action = BatchAction.objects.create(
+            batch=batch, kind=kind, params=params, hit_ids=ids, total=len(ids), created_by=actor
+        )
+        audit_record(
+            actor=actor,
+            requester=batch.requester,
+            action=f"batch.{kind}",
+            target_type="batch",
+            target_id=batch.pk,
+            amount=amount,
+            fee=fee,
+            details={"hits": len(ids), **params},
+        )
+        transaction.on_commit(lambda: tasks.batch_action_task.delay(action.pk))
+    return action

@@ -1,0 +1,51 @@
+"""Celery tasks of batches: thin shells that take ids and call launch.py / actions.py.
+
+A worker that starts queues the launch task of every batch still launching or cancelling: with
+the file-system broker a SIGKILLed worker's prefetched tasks are gone, and the launch task is
+idempotent (it only finishes what is left, each row exactly once).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.signals import worker_ready
+
+from apps.batches.actions import batch_action_run
+from apps.batches.launch import batch_chunk_run, batch_finish_if_done, batch_launch_run
+from apps.batches.models import Batch, BatchStatus
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(soft_time_limit=600, time_limit=660)
+def batch_launch_task(batch_id: int) -> None:
+    batch_launch_run(
+        batch_id, dispatch=lambda pk, first, last: batch_chunk_task.delay(pk, first, last)
+    )
+
+
+@shared_task(soft_time_limit=3000, time_limit=3300)
+def batch_chunk_task(batch_id: int, first_index: int, last_index: int) -> None:
+    batch_chunk_run(batch_id, first_index, last_index)
+    batch_finish_if_done(batch_id, dispatch_action=batch_action_task.delay)
+
+
+@shared_task(soft_time_limit=3000, time_limit=3300)
+def batch_action_task(action_id: int) -> None:
+    batch_action_run(action_id)
+
+
+@shared_task
+def batches_resume_all() -> None:
+    for batch_id in Batch.objects.filter(
+        status__in=[BatchStatus.LAUNCHING, BatchStatus.CANCELLING]
+    ).values_list("pk", flat=True):
+        logger.info("resuming the launch of batch %s", batch_id)
+        batch_launch_task.delay(batch_id)
+
+
+@worker_ready.connect
+def _resume_on_start(sender=None, **kwargs) -> None:
+    batches_resume_all.delay()
