@@ -17,6 +17,7 @@ from django.http import HttpRequest, JsonResponse
 
 from . import clock, lifecycle, models, questions
 from .faults import injector
+from .gate import working
 from .protocol import customer_cache
 from .requirements import system_types_ensure
 from .stats import call_stats
@@ -76,8 +77,9 @@ def control_view(methods: set[str]) -> Callable:
                     status=405,
                 )
             try:
-                lifecycle.run_due_if_needed(clock.now())
-                response = JsonResponse(view(request), safe=False)
+                with working():
+                    lifecycle.run_due_if_needed(clock.now())
+                    response = JsonResponse(view(request), safe=False)
             except ControlError as exc:
                 response = JsonResponse(
                     {"error": exc.code, "message": exc.message}, status=exc.status

@@ -25,6 +25,7 @@ from . import clock, errors, lifecycle
 from .auth import authenticate
 from .errors import AuthError, RequestError
 from .faults import Throttled, injector
+from .gate import working
 from .ids import new_request_id
 from .models import Customer
 from .stats import call_stats
@@ -168,16 +169,17 @@ def api(request: HttpRequest) -> HttpResponse:
         call_stats.record(operation, access_key_id)
         params = _params_from(body)
         injector.before(operation)
-        now = clock.now()
-        lifecycle.run_due_if_needed(now)
-        params = validate_input(operation, params)
-        context = Context(
-            customer=customer_for(access_key_id, now),
-            now=now,
-            request_id=request_id,
-            operation=operation,
-        )
-        result = REGISTRY[operation](context, params)
+        with working():
+            now = clock.now()
+            lifecycle.run_due_if_needed(now)
+            params = validate_input(operation, params)
+            context = Context(
+                customer=customer_for(access_key_id, now),
+                now=now,
+                request_id=request_id,
+                operation=operation,
+            )
+            result = REGISTRY[operation](context, params)
         if injector.lose_response(operation):
             raise errors.ServiceFault(
                 errors.SERVICE_FAULT,

@@ -10,6 +10,8 @@ Environment variables:
 - `EMULATOR_STARTING_BALANCE`: a new customer's balance, default `10000.00`.
 - `EMULATOR_TICK_SECONDS`: how often the background ticker runs due transitions (default 1; 0
   disables it; transitions also run lazily before each request).
+- `EMULATOR_ACTIVE_REQUESTS`: how many requests do their work at the same time (default 2; see
+  `apps.emulator.gate`).
 - `EMULATOR_SECRET_KEY`: Django's secret key (only used for nothing security relevant here).
 """
 
@@ -108,6 +110,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 EMULATOR_CREDENTIALS = _credentials(os.environ.get("EMULATOR_CREDENTIALS", ""))
 EMULATOR_STARTING_BALANCE = _balance(os.environ.get("EMULATOR_STARTING_BALANCE", "10000.00"))
 EMULATOR_TICK_SECONDS = float(os.environ.get("EMULATOR_TICK_SECONDS", "1"))
+EMULATOR_ACTIVE_REQUESTS = int(os.environ.get("EMULATOR_ACTIVE_REQUESTS", "2"))
 
 LOGGING = {
     "version": 1,
