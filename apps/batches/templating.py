@@ -47,6 +47,10 @@ def variables(template: str) -> list[str]:
     return list(dict.fromkeys(p.name for p in placeholders(template)))
 
 
+def uses_crowd_form(template: str) -> bool:
+    return bool(_CROWD_FORM.search(template))
+
+
 def raw_variables(template: str) -> list[str]:
     return list(dict.fromkeys(p.name for p in placeholders(template) if p.raw))
 

@@ -1,1 +1,34 @@
-urlpatterns: list = []
+from django.urls import path
+
+from apps.batches import views
+
+urlpatterns = [
+    path("batches/", views.batch_list, name="batches-list"),
+    path("batches/projects/", views.project_list, name="batches-projects"),
+    path("batches/projects/new/", views.project_edit, name="batches-project-new"),
+    path("batches/projects/check/", views.project_check, name="batches-project-check"),
+    path("batches/projects/<int:pk>/", views.project_detail, name="batches-project"),
+    path("batches/projects/<int:pk>/edit/", views.project_edit, name="batches-project-edit"),
+    path(
+        "batches/projects/<int:pk>/preview/", views.project_preview, name="batches-project-preview"
+    ),
+    path("batches/projects/<int:pk>/upload/", views.batch_upload, name="batches-upload"),
+    path("batches/<int:pk>/", views.batch_detail, name="batches-detail"),
+    path("batches/<int:pk>/progress/", views.batch_progress, name="batches-progress"),
+    path(
+        "batches/<int:pk>/rows/<int:index>/preview/", views.row_preview, name="batches-row-preview"
+    ),
+    path("batches/<int:pk>/launch/", views.batch_launch, name="batches-launch"),
+    path("batches/<int:pk>/retry/", views.batch_retry, name="batches-retry"),
+    path("batches/<int:pk>/cancel/", views.batch_cancel, name="batches-cancel"),
+    path("batches/<int:pk>/resume/", views.batch_resume, name="batches-resume"),
+    path("batches/<int:pk>/actions/", views.batch_action, name="batches-action"),
+    path(
+        "batches/<int:pk>/actions/<int:action_id>/",
+        views.action_progress,
+        name="batches-action-progress",
+    ),
+    path("batches/<int:pk>/results.csv", views.results_csv, name="batches-results-csv"),
+    path("batches/<int:pk>/results.jsonl", views.results_jsonl, name="batches-results-jsonl"),
+    path("batches/<int:pk>/input.csv", views.input_csv, name="batches-input"),
+]

@@ -13,6 +13,8 @@ def hits_for_requester(requester: Requester, *, filters: dict) -> QuerySet[HIT]:
         hits = hits.filter(status=filters["status"])
     if filters.get("hit_type"):
         hits = hits.filter(hit_type=filters["hit_type"])
+    if filters.get("batch"):
+        hits = hits.filter(batch_rows__batch=filters["batch"])
     if filters.get("created_from"):
         hits = hits.filter(created_at_mturk__date__gte=filters["created_from"])
     if filters.get("created_to"):
