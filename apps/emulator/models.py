@@ -300,6 +300,8 @@ class NotificationSetting(models.Model):
     version = models.CharField(max_length=32)
     event_types = models.JSONField(default=list)
     active = models.BooleanField(default=True)
+    # Events recorded up to this Event pk happened before these settings: never sent with them.
+    since_event_pk = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.transport} {self.destination}"
@@ -319,6 +321,14 @@ class Event(models.Model):
     hit_type_id = models.CharField(max_length=64, blank=True, default="")
     assignment_id = models.CharField(max_length=64, blank=True, default="")
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Delivery (apps.emulator.delivery): "" pending, then sent / skipped / undeliverable.
+    delivery = models.CharField(max_length=16, blank=True, default="")
+    # EventDocId, fixed at the first attempt so retries and duplicates carry the same one.
+    doc_id = models.CharField(max_length=64, blank=True, default="")
+    attempts = models.IntegerField(default=0)
+    # Real (not emulator) time before which the sender leaves it alone (backoff, reordering).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["delivered_at", "id"])]
