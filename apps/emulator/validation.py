@@ -31,6 +31,13 @@ def operation_model(name: str) -> OperationModel:
     return service_model().operation_model(name)
 
 
+def warm_up() -> None:
+    """Load botocore's model and every operation's input shape once, before serving: the caches
+    above are not locked, so sixteen threads starting at once would each load it."""
+    for name in operation_names():
+        operation_model(name).input_shape  # noqa: B018 - resolving the shape fills the cache
+
+
 @cache
 def _pattern(pattern: str) -> re.Pattern:
     return re.compile(pattern)

@@ -62,12 +62,13 @@ class Command(BaseCommand):
         from django.db import connection
         from waitress import serve
 
-        from apps.emulator import clock, lifecycle
+        from apps.emulator import clock, lifecycle, validation
         from apps.emulator.requirements import system_types_ensure
 
         if options["threads"] < 8:
             raise CommandError("--threads must be at least 8")
         call_command("migrate", interactive=False, verbosity=0)
+        validation.warm_up()
         system_types_ensure(clock.now())
         lifecycle.run_due(clock.now())
         if settings.EMULATOR_TICK_SECONDS > 0:
