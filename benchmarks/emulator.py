@@ -233,7 +233,8 @@ def write_section(result: dict, *, clients: int, rounds: int, database: str, cli
             "",
             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
             f"{cores} cores, Python {platform.python_version()}; one emulator process "
-            f"(waitress, 16 threads), {database}; {clients} concurrent {client} clients "
+            f"(waitress, 16 threads, {os.environ.get('EMULATOR_ACTIVE_REQUESTS', '2')} working at "
+            f"once), {database}; {clients} concurrent {client} clients "
             f"(threads of one process on the same machine); median of {rounds} rounds. "
             f"Load average before/after: {result['load_before']:.2f} / {result['load_after']:.2f} "
             "(the machine is shared, so figures vary with what else runs).",
