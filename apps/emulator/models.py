@@ -335,3 +335,14 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.hit_id} {self.assignment_id}".strip()
+
+
+class CrowdTruth(models.Model):
+    """The right answers of a HIT for the simulated crowd (`POST /_emulator/crowd/truth`):
+    field name -> list of values. Without one, the crowd draws a truth from the question."""
+
+    hit = models.OneToOneField(HIT, on_delete=models.CASCADE, related_name="crowd_truth")
+    answers = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"truth of {self.hit_id}"
