@@ -107,11 +107,12 @@ def row_question(batch: Batch, values: dict) -> str:
 # --- the launch task -----------------------------------------------------------------------
 
 
-def batch_launch_run(batch_id: int, *, dispatch=None) -> None:
+def batch_launch_run(batch_id: int, *, dispatch=None, dispatch_action=None) -> None:
     """Make sure the batch has its HIT type, then hand its unfinished rows to chunk tasks.
 
     `dispatch(batch_id, first_index, last_index)` queues one chunk (tasks.py passes the Celery
-    task's delay); without it the chunks run here, one after the other.
+    task's delay) and the first chunk runs here; without it every chunk runs here in turn.
+    `dispatch_action(action_id)` queues the expiry that a cancellation may ask for.
     """
     batch = Batch.objects.select_related("requester").filter(pk=batch_id).first()
     if batch is None or batch.status not in (BatchStatus.LAUNCHING, BatchStatus.CANCELLING):
@@ -131,15 +132,16 @@ def batch_launch_run(batch_id: int, *, dispatch=None) -> None:
         )
     indexes = list(unfinished.order_by("index").values_list("index", flat=True))
     if not indexes:
-        batch_finish_if_done(batch.pk)
+        batch_finish_if_done(batch.pk, dispatch_action=dispatch_action)
         return
     size = chunk_size()
-    for start in range(0, len(indexes), size):
-        part = indexes[start : start + size]
-        if dispatch is None:
-            batch_chunk_run(batch.pk, part[0], part[-1])
-        else:
+    parts = [indexes[start : start + size] for start in range(0, len(indexes), size)]
+    if dispatch is not None:
+        for part in parts[1:]:
             dispatch(batch.pk, part[0], part[-1])
+        parts = parts[:1]  # the first chunk runs here: no wait for the broker to hand it over
+    for part in parts:
+        batch_chunk_run(batch.pk, part[0], part[-1], dispatch_action=dispatch_action)
 
 
 def _hit_type_ensure(batch: Batch, gateway: Gateway) -> str:
@@ -207,7 +209,9 @@ class _StopWatch:
             return self._status
 
 
-def batch_chunk_run(batch_id: int, first_index: int, last_index: int) -> None:
+def batch_chunk_run(
+    batch_id: int, first_index: int, last_index: int, *, dispatch_action=None
+) -> None:
     """Create the HITs of the batch's unfinished rows with index in [first, last]."""
     batch = Batch.objects.select_related("requester").filter(pk=batch_id).first()
     if batch is None or batch.status not in (BatchStatus.LAUNCHING, BatchStatus.CANCELLING):
@@ -252,7 +256,7 @@ def batch_chunk_run(batch_id: int, first_index: int, last_index: int) -> None:
             thread.start()
         for thread in threads:
             thread.join()
-    batch_finish_if_done(batch.pk)
+    batch_finish_if_done(batch.pk, dispatch_action=dispatch_action)
 
 
 def _hit_found_by_marker(gateway: Gateway, batch: Batch, index: int) -> dict | None:

@@ -13,7 +13,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from apps.batches.actions import batch_action_run
-from apps.batches.launch import batch_chunk_run, batch_finish_if_done, batch_launch_run
+from apps.batches.launch import batch_chunk_run, batch_launch_run
 from apps.batches.models import Batch, BatchStatus
 
 logger = logging.getLogger(__name__)
@@ -28,8 +28,7 @@ def batch_launch_task(batch_id: int) -> None:
 
 @shared_task(soft_time_limit=3000, time_limit=3300)
 def batch_chunk_task(batch_id: int, first_index: int, last_index: int) -> None:
-    batch_chunk_run(batch_id, first_index, last_index)
-    batch_finish_if_done(batch_id, dispatch_action=batch_action_task.delay)
+    batch_chunk_run(batch_id, first_index, last_index, dispatch_action=batch_action_task.delay)
 
 
 @shared_task(soft_time_limit=3000, time_limit=3300)

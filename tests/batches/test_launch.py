@@ -230,9 +230,9 @@ def test_cancel_stops_claiming_rows_settles_those_in_flight_and_can_expire(
 ):
     batch = make_batch(make_project(local_account, carol), carol, rows_csv(5))
     services.batch_launch(membership=_membership(carol), actor=carol, batch=batch)
-    launch.batch_launch_run(batch.pk, dispatch=lambda *a: None)  # the HIT type only
     batch.refresh_from_db()
     gateway = launch.requester_gateway(local_account)
+    launch._hit_type_ensure(batch, gateway)
     for index in (0, 1):
         launch.row_create(batch, batch.rows.get(index=index).pk, gateway, None)
     # Row 2 was claimed by a worker that then died mid-call.
