@@ -329,6 +329,9 @@ class Event(models.Model):
     # Real (not emulator) time before which the sender leaves it alone (backoff, reordering).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    # {"Destination", "Transport", "Version"} of the settings in force when the event happened,
+    # fixed when those settings change before it was sent (else the current settings apply).
+    bound_to = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["delivered_at", "id"])]

@@ -4,40 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('emulator', '0001_initial'),
+        ("emulator", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='attempts',
+            model_name="event",
+            name="attempts",
             field=models.IntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='event',
-            name='delivery',
-            field=models.CharField(blank=True, default='', max_length=16),
+            model_name="event",
+            name="delivery",
+            field=models.CharField(blank=True, default="", max_length=16),
         ),
         migrations.AddField(
-            model_name='event',
-            name='doc_id',
-            field=models.CharField(blank=True, default='', max_length=64),
+            model_name="event",
+            name="doc_id",
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
         migrations.AddField(
-            model_name='event',
-            name='last_error',
-            field=models.TextField(blank=True, default=''),
+            model_name="event",
+            name="last_error",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.AddField(
-            model_name='event',
-            name='next_attempt_at',
+            model_name="event",
+            name="next_attempt_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='notificationsetting',
-            name='since_event_pk',
+            model_name="notificationsetting",
+            name="since_event_pk",
             field=models.BigIntegerField(default=0),
         ),
     ]

@@ -5,18 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('emulator', '0002_delivery'),
+        ("emulator", "0002_delivery"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CrowdTruth',
+            name="CrowdTruth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('answers', models.JSONField(default=dict)),
-                ('hit', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='crowd_truth', to='emulator.hit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("answers", models.JSONField(default=dict)),
+                (
+                    "hit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="crowd_truth",
+                        to="emulator.hit",
+                    ),
+                ),
             ],
         ),
     ]
