@@ -8,6 +8,9 @@ Settings are held in memory: they belong to the running process and reset with i
   ServiceFault instead of the answer (what UniqueRequestToken exists for).
 - `operations`: limit all of the above to these operation names.
 - `seed`: makes the random draws repeatable.
+- `duplicate_delivery_rate`: probability that a notification message is sent twice (same
+  EventDocId, two queue messages); `reorder`: probability that a message is held back so later
+  ones overtake it (`true` means 0.5). Both act on notification delivery (`apps.emulator.delivery`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,16 @@ from typing import Any
 
 from . import errors
 
-KEYS = {"throttle_rps", "error_rate", "latency_ms", "lost_response_rate", "operations", "seed"}
+KEYS = {
+    "throttle_rps",
+    "error_rate",
+    "latency_ms",
+    "lost_response_rate",
+    "operations",
+    "seed",
+    "duplicate_delivery_rate",
+    "reorder",
+}
 
 
 class Throttled(Exception):
@@ -36,7 +48,11 @@ class FaultInjector:
         if unknown:
             raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
         clean: dict[str, Any] = {}
-        for key in ("error_rate", "lost_response_rate"):
+        if settings.get("reorder") is True:
+            settings = {**settings, "reorder": 0.5}
+        elif settings.get("reorder") is False:
+            settings = {**settings, "reorder": None}
+        for key in ("error_rate", "lost_response_rate", "duplicate_delivery_rate", "reorder"):
             if settings.get(key) is not None:
                 value = float(settings[key])
                 if not 0 <= value <= 1:
@@ -66,6 +82,10 @@ class FaultInjector:
     def _applies(self, operation: str) -> bool:
         operations = self.settings.get("operations")
         return operations is None or operation in operations
+
+    def draw(self, probability: float | None) -> bool:
+        """True with `probability`, from the seeded generator (notification delivery faults)."""
+        return self._draw(probability)
 
     def _draw(self, probability: float | None) -> bool:
         if not probability:

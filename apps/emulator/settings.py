@@ -12,6 +12,12 @@ Environment variables:
   disables it; transitions also run lazily before each request).
 - `EMULATOR_ACTIVE_REQUESTS`: how many requests do their work at the same time (default 2; see
   `apps.emulator.gate`).
+- `EMULATOR_DELIVERY_SECONDS`: how often the notification sender drains the outbox (default 1;
+  0 disables the thread, `POST /_emulator/notifications/flush` still delivers).
+- `EMULATOR_SNS_ENDPOINT`: where SNS topics live (default `http://127.0.0.1:8002`, moto).
+- `EMULATOR_CROWD`: `on` starts a background crowd of simulated workers (`apps.emulator.crowd`);
+  `EMULATOR_CROWD_WORKERS` (default 30) and `EMULATOR_CROWD_INTERVAL` (seconds between two
+  actions, default 3) set its size and pace.
 - `EMULATOR_SECRET_KEY`: Django's secret key (only used for nothing security relevant here).
 """
 
@@ -111,6 +117,11 @@ EMULATOR_CREDENTIALS = _credentials(os.environ.get("EMULATOR_CREDENTIALS", ""))
 EMULATOR_STARTING_BALANCE = _balance(os.environ.get("EMULATOR_STARTING_BALANCE", "10000.00"))
 EMULATOR_TICK_SECONDS = float(os.environ.get("EMULATOR_TICK_SECONDS", "1"))
 EMULATOR_ACTIVE_REQUESTS = int(os.environ.get("EMULATOR_ACTIVE_REQUESTS", "2"))
+EMULATOR_DELIVERY_SECONDS = float(os.environ.get("EMULATOR_DELIVERY_SECONDS", "1"))
+EMULATOR_SNS_ENDPOINT = os.environ.get("EMULATOR_SNS_ENDPOINT", "http://127.0.0.1:8002")
+EMULATOR_CROWD = os.environ.get("EMULATOR_CROWD", "off").lower() in {"on", "1", "true", "yes"}
+EMULATOR_CROWD_WORKERS = int(os.environ.get("EMULATOR_CROWD_WORKERS", "30"))
+EMULATOR_CROWD_INTERVAL = float(os.environ.get("EMULATOR_CROWD_INTERVAL", "3"))
 
 LOGGING = {
     "version": 1,

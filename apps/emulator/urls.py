@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import control, protocol
+from . import control, control_simulation, protocol
 
 urlpatterns = [
     path("", protocol.api, name="emulator-api"),
@@ -22,6 +22,23 @@ urlpatterns = [
     ),
     path("_emulator/notifications", control.notifications, name="emulator-notifications"),
     path("_emulator/events", control.events, name="emulator-events"),
+    path(
+        "_emulator/notifications/flush",
+        control_simulation.notifications_flush,
+        name="emulator-notifications-flush",
+    ),
+    path(
+        "_emulator/notifications/outbox",
+        control_simulation.notifications_outbox,
+        name="emulator-notifications-outbox",
+    ),
+    path(
+        "_emulator/notifications/sender",
+        control_simulation.notifications_sender,
+        name="emulator-notifications-sender",
+    ),
+    path("_emulator/crowd/work", control_simulation.crowd_work, name="emulator-crowd-work"),
+    path("_emulator/crowd/truth", control_simulation.crowd_truth, name="emulator-crowd-truth"),
 ]
 
 handler404 = "apps.emulator.control.not_found"

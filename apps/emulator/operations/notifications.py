@@ -1,14 +1,14 @@
-"""Notification settings and review policy results.
+"""Notification settings, test events and review policy results.
 
-Delivery of notifications (SQS / SNS / email) belongs to part 2; these operations validate and
-store what they can and never pretend to have delivered anything.
+Settings are stored here; the outbox sender (`apps.emulator.delivery`) delivers the events.
+SendTestEventNotification sends its message at once, as MTurk does.
 """
 
 from __future__ import annotations
 
 import re
 
-from .. import errors
+from .. import delivery, errors
 from ..models import NotificationSetting
 from ..protocol import Context
 from .common import hit_get, hit_type_get
@@ -54,10 +54,17 @@ def update_notification_settings(ctx: Context, params: dict) -> dict:
             raise errors.invalid(
                 "Active", f"HIT type {hit_type.hit_type_id} has no notification settings yet"
             )
+        if not active:
+            delivery.settings_changing(existing)
+        if active and not existing.active:
+            # Events while inactive are never sent.
+            existing.since_event_pk = delivery.latest_event_pk()
         existing.active = active
-        existing.save(update_fields=["active"])
+        existing.save(update_fields=["active", "since_event_pk"])
         return {}
     _check_notification(notification, allow_ping=False)
+    if existing is not None:
+        delivery.settings_changing(existing)
     NotificationSetting.objects.update_or_create(
         hit_type=hit_type,
         defaults={
@@ -66,18 +73,28 @@ def update_notification_settings(ctx: Context, params: dict) -> dict:
             "version": notification["Version"],
             "event_types": list(dict.fromkeys(notification["EventTypes"])),
             "active": True if active is None else active,
+            # Events that happened before these settings are not sent with them.
+            "since_event_pk": delivery.latest_event_pk(),
         },
     )
     return {}
 
 
 def send_test_event_notification(ctx: Context, params: dict) -> dict:
-    _check_notification(params["Notification"], allow_ping=True)
-    raise errors.RequestError(
-        errors.INVALID_NOTIFICATION_DESTINATION,
-        "This local MTurk cannot deliver notifications yet: the test event to "
-        f"{params['Notification']['Destination']} was not sent.",
-    )
+    notification = params["Notification"]
+    _check_notification(notification, allow_ping=True)
+    try:
+        delivery.test_event_send(
+            access_key_id=ctx.customer.access_key_id,
+            notification=notification,
+            event_type=params["TestEventType"],
+        )
+    except (delivery.DeliveryError, delivery.Undeliverable) as exc:
+        raise errors.RequestError(
+            errors.INVALID_NOTIFICATION_DESTINATION,
+            f"The test event to {notification['Destination']} was not sent: {exc}",
+        ) from None
+    return {}
 
 
 def list_review_policy_results_for_hit(ctx: Context, params: dict) -> dict:

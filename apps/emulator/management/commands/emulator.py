@@ -75,6 +75,20 @@ class Command(BaseCommand):
             threading.Thread(
                 target=_tick, args=(settings.EMULATOR_TICK_SECONDS,), daemon=True
             ).start()
+        if settings.EMULATOR_DELIVERY_SECONDS > 0:
+            from apps.emulator.delivery import sender_loop
+
+            threading.Thread(
+                target=sender_loop, args=(settings.EMULATOR_DELIVERY_SECONDS,), daemon=True
+            ).start()
+        if settings.EMULATOR_CROWD:
+            from apps.emulator.crowd import background_crowd_loop
+
+            threading.Thread(
+                target=background_crowd_loop,
+                args=(settings.EMULATOR_CROWD_WORKERS, settings.EMULATOR_CROWD_INTERVAL),
+                daemon=True,
+            ).start()
         from django.core.wsgi import get_wsgi_application
 
         database = settings.DATABASES["default"]
