@@ -16,10 +16,15 @@ install: $(STAMP)
 
 # Start every process of the Procfile on the embedded defaults (SQLite, file-system broker,
 # the local MTurk). Ctrl-C stops them all.
+# The local SQS (moto, Procfile `sqs`) keeps queues in memory: the emulator process creates this
+# one when moto is up (`--ensure-sqs-queue` in the Procfile); the Local MTurk account polls it.
+LOCAL_SQS_QUEUE_URL := http://127.0.0.1:8002/123456789012/mturk-local
+
 run: export DEBUG ?= 1
+run: export EMULATOR_CROWD ?= on
 run: install
 	$(BIN)/python manage.py migrate --no-input -v 0
-	$(BIN)/python manage.py bootstrap
+	$(BIN)/python manage.py bootstrap --sqs-queue-url $(LOCAL_SQS_QUEUE_URL)
 	@echo "Sign in at http://127.0.0.1:8000/ (local MTurk on http://127.0.0.1:8001/)"
 	$(BIN)/honcho start -f Procfile
 

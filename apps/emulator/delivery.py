@@ -476,3 +476,27 @@ def outbox_summary() -> dict:
 def latest_event_pk() -> int:
     """The newest outbox row so far: notification settings stored now start after it."""
     return Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def queue_ensure(queue_url: str) -> None:
+    """Create the SQS queue named by `queue_url` on its (local) server; idempotent."""
+    endpoint, region = _sqs_target(queue_url)
+    _client("sqs", endpoint, region).create_queue(QueueName=queue_url.rstrip("/").rsplit("/", 1)[1])
+
+
+def queue_keeper_loop(queue_url: str, interval: float = 30.0) -> None:
+    """Keep `queue_url` existing: moto keeps queues in memory, so a restarted moto has none.
+    Tries every second until the server answers, then checks every `interval` seconds."""
+    ready = False
+    while True:
+        try:
+            queue_ensure(queue_url)
+            if not ready:
+                logger.info("notification queue %s is ready", queue_url)
+            ready = True
+        except Undeliverable:
+            logger.error("not creating %s: only local queues are managed", queue_url)
+            return
+        except Exception:
+            ready = False
+        time.sleep(interval if ready else 1.0)

@@ -27,6 +27,13 @@ class Command(BaseCommand):
             "var/emulator.sqlite3)",
         )
         parser.add_argument("--threads", type=int, default=16)
+        parser.add_argument(
+            "--ensure-sqs-queue",
+            default="",
+            metavar="QUEUE_URL",
+            help="create this SQS queue (on a local moto server) as soon as it answers, and "
+            "again whenever it disappears (`make run` passes its notification queue)",
+        )
 
     def execute(self, *args, **options):
         # The settings module reads the database at import; point it there before Django
@@ -80,6 +87,12 @@ class Command(BaseCommand):
 
             threading.Thread(
                 target=sender_loop, args=(settings.EMULATOR_DELIVERY_SECONDS,), daemon=True
+            ).start()
+        if options["ensure_sqs_queue"]:
+            from apps.emulator.delivery import queue_keeper_loop
+
+            threading.Thread(
+                target=queue_keeper_loop, args=(options["ensure_sqs_queue"],), daemon=True
             ).start()
         if settings.EMULATOR_CROWD:
             from apps.emulator.crowd import background_crowd_loop
