@@ -349,3 +349,20 @@ class CrowdTruth(models.Model):
 
     def __str__(self) -> str:
         return f"truth of {self.hit_id}"
+
+
+class UploadedFile(models.Model):
+    """A file a worker uploaded for a QuestionForm's FileUploadAnswer (read back through
+    GetFileUploadURL, whose URL works for 60 seconds)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="uploads")
+    question_identifier = models.CharField(max_length=255)
+    key = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=255, blank=True, default="")
+    content_type = models.CharField(max_length=255, blank=True, default="")
+    size = models.BigIntegerField()
+    content = models.BinaryField()
+    uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.question_identifier} of {self.assignment_id}"

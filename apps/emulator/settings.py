@@ -100,7 +100,15 @@ INSTALLED_APPS = ["apps.emulator.apps.EmulatorConfig"]
 MIDDLEWARE = ["apps.emulator.middleware.content_length"]
 ROOT_URLCONF = "apps.emulator.urls"
 WSGI_APPLICATION = None
-TEMPLATES: list[dict] = []
+# The worker site (`apps.emulator.worker_site`) renders templates from the app's templates/.
+TEMPLATES: list[dict] = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+STATIC_URL = "/static/"
 
 DATABASES = {
     "default": database_from(
