@@ -290,6 +290,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.hits.tasks.requesters_sync_all",
         "schedule": float(SYNC_INTERVAL_SECONDS),
     },
+    "review-bonuses-retry": {
+        "task": "apps.review.tasks.bonuses_retry_pending_all",
+        "schedule": 300.0,
+    },
     "notifications-poll-all": {
         "task": "apps.notifications.tasks.notifications_poll_all",
         "schedule": float(NOTIFICATIONS_POLL_SECONDS),

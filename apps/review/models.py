@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -49,3 +50,63 @@ class FeedbackReason(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class BulkReview(models.Model):
+    """Approving or rejecting many assignments at once, as a Celery job with progress.
+
+    `items` lists what to do, one entry per assignment: {"id": pk, "action": "approve" or
+    "reject", "feedback": "..."}. Each item's result is a `BulkReviewOutcome` row, unique per
+    job and assignment, so a chunk that runs twice (a redelivered task) does nothing twice.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview"  # an uploaded review CSV, checked, waiting for "Apply"
+        QUEUED = "queued"
+        RUNNING = "running"
+        FINISHED = "finished"
+        CANCELLED = "cancelled"
+
+    requester = models.ForeignKey(
+        "requesters.Requester", on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=20, default="queue")  # queue, csv
+    items = models.JSONField(default=list)
+    # Rows of an uploaded CSV that cannot be applied: [{"row": n, "error": "..."}].
+    problems = models.JSONField(default=list, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"bulk review {self.pk} of {self.total}"
+
+
+class BulkReviewOutcome(models.Model):
+    class Result(models.TextChoices):
+        DONE = "done"
+        SKIPPED = "skipped"  # already decided, at MTurk or here
+        FAILED = "failed"
+
+    job = models.ForeignKey(BulkReview, on_delete=models.CASCADE, related_name="outcomes")
+    assignment_id = models.BigIntegerField()
+    result = models.CharField(max_length=10, choices=Result.choices)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "assignment_id"], name="bulk_review_outcome_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: {self.result}"

@@ -7,4 +7,10 @@ urlpatterns = [
     path("review/<int:pk>/approve/", views.approve, name="review-approve"),
     path("review/<int:pk>/reject/", views.reject, name="review-reject"),
     path("review/<int:pk>/bonus/", views.bonus, name="review-bonus"),
+    path("review/bulk/", views.bulk_start, name="review-bulk"),
+    path("review/export.csv", views.review_export, name="review-export"),
+    path("review/import/", views.review_import, name="review-import"),
+    path("review/jobs/<int:pk>/", views.job_detail, name="review-job"),
+    path("review/jobs/<int:pk>/apply/", views.job_apply, name="review-job-apply"),
+    path("review/jobs/<int:pk>/cancel/", views.job_cancel, name="review-job-cancel"),
 ]

@@ -15,9 +15,10 @@ from apps.requesters.context_processors import current_membership
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import membership_for
 from apps.requesters.services import SpendingRefused
-from apps.review import selectors, services
+from apps.review import bulk, csvround, selectors, services
 from apps.review.forms import BonusForm, DecisionForm, ReviewFilterForm
-from apps.review.models import FeedbackReason
+from apps.review.models import BulkReview, FeedbackReason
+from mturkdash.exports import csv_response
 
 PAGE_SIZE = 25
 
@@ -182,3 +183,132 @@ def bonus(request, pk: int):
             request, membership, assignment, error=f"The bonus is not confirmed yet: {exc}"
         )
     return _answer(request, membership, assignment, notice=f"Bonus of ${payment.amount} paid.")
+
+
+def _queue_membership(request, action: Action = Action.VIEW):
+    current = current_membership(request)
+    if current is None:
+        return None
+    return membership_for(user=request.user, requester_id=current.requester_id, action=action)
+
+
+@require_POST
+def bulk_start(request):
+    membership = _queue_membership(request, Action.REVIEW)
+    if membership is None:
+        return redirect("home")
+    action = request.POST.get("action")
+    feedback = request.POST.get("feedback", "")
+    if request.POST.get("scope") == "all":
+        form = ReviewFilterForm(request.POST, requester=membership.requester)
+        ids = list(
+            selectors.review_queue(membership.requester, filters=form.filters()).values_list(
+                "pk", flat=True
+            )
+        )
+    else:
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    items = [{"id": pk, "action": action, "feedback": feedback} for pk in ids]
+    try:
+        job = bulk.bulk_review_start(
+            membership=membership,
+            actor=request.user,
+            items=items,
+            confirmed=request.POST.get("confirmed") == "1",
+        )
+    except bulk.ConfirmationRequired as exc:
+        return render(
+            request,
+            "review/confirm.html",
+            {
+                "message": str(exc),
+                "post": [
+                    (k, v)
+                    for k in request.POST
+                    for v in request.POST.getlist(k)
+                    if k != "csrfmiddlewaretoken"
+                ],
+            },
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("review-queue")
+    return redirect("review-job", pk=job.pk)
+
+
+def _job_for(request, pk: int, action: Action = Action.VIEW) -> tuple:
+    job = get_object_or_404(BulkReview, pk=pk)
+    return membership_for(user=request.user, requester_id=job.requester_id, action=action), job
+
+
+@require_GET
+def job_detail(request, pk: int):
+    _, job = _job_for(request, pk)
+    context = {
+        "job": job,
+        "progress": bulk.bulk_review_progress(job),
+        "failures": job.outcomes.filter(result="failed")[:100],
+        "counts": {a: sum(1 for i in job.items if i["action"] == a) for a in ("approve", "reject")},
+    }
+    if request.htmx:
+        return render(request, "review/job.html#progress", context)
+    return render(request, "review/job.html", context)
+
+
+@require_POST
+def job_apply(request, pk: int):
+    membership, job = _job_for(request, pk, Action.REVIEW)
+    try:
+        bulk.bulk_review_apply(
+            membership=membership,
+            actor=request.user,
+            job=job,
+            confirmed=request.POST.get("confirmed") == "1",
+        )
+    except bulk.ConfirmationRequired as exc:
+        return render(
+            request,
+            "review/confirm.html",
+            {"message": str(exc), "post": [("confirmed", "1")], "action_url": request.path},
+        )
+    return redirect("review-job", pk=job.pk)
+
+
+@require_POST
+def job_cancel(request, pk: int):
+    membership, job = _job_for(request, pk, Action.REVIEW)
+    if bulk.bulk_review_cancel(membership=membership, job=job, actor=request.user):
+        messages.success(request, "Stopped. Decisions already sent to MTurk stay as they are.")
+    return redirect("review-job", pk=job.pk)
+
+
+@require_GET
+def review_export(request):
+    membership = _queue_membership(request)
+    if membership is None:
+        return redirect("home")
+    form = ReviewFilterForm(request.GET or None, requester=membership.requester)
+    header, rows = csvround.review_csv_header_and_rows(
+        selectors.review_queue(membership.requester, filters=form.filters())
+    )
+    return csv_response(f"review-{membership.requester.pk}.csv", header, rows)
+
+
+def review_import(request):
+    membership = _queue_membership(request, Action.REVIEW)
+    if membership is None:
+        return redirect("home")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "Choose the CSV file to upload.")
+        else:
+            try:
+                job = csvround.review_csv_import(
+                    membership=membership, actor=request.user, upload=upload
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                return redirect("review-job", pk=job.pk)
+    return render(request, "review/import.html", {"requester": membership.requester})

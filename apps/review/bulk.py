@@ -1,0 +1,260 @@
+"""Bulk review: many approvals or rejections as one Celery job with progress.
+
+Items are split into chunks, each a task; every item goes through the same services as a single
+click (`assignment_approve`, `assignment_reject`), so the role, the money checks, the
+compare-and-set and the audit hold for each. An item's result is stored once per job, so a
+redelivered chunk skips what it already did.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.hits.models import Assignment, AssignmentStatus
+from apps.mturk.errors import MTurkError
+from apps.requesters.models import Membership
+from apps.requesters.roles import Action
+from apps.requesters.services import membership_require
+from apps.review.models import BulkReview, BulkReviewOutcome
+from apps.review.services import assignment_approve, assignment_reject, feedback_clean
+
+CHUNK = 50
+REJECT_CONFIRM_COUNT = 10
+REJECT_CONFIRM_SHARE = 0.20
+
+
+class ConfirmationRequired(Exception):
+    """Too many rejections to do without the person saying yes to the numbers."""
+
+
+@dataclass
+class Progress:
+    total: int
+    done: int
+    skipped: int
+    failed: int
+    status: str
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.skipped + self.failed
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.finished / self.total) if self.total else 100
+
+
+def _reject_check(requester, items: list[dict]) -> None:
+    rejects = [item for item in items if item["action"] == "reject"]
+    if not rejects:
+        return
+    hit_types = set(
+        Assignment.objects.filter(
+            requester=requester, pk__in=[i["id"] for i in rejects]
+        ).values_list("hit__hit_type_mturk_id", flat=True)
+    )
+    population = Assignment.objects.filter(
+        requester=requester, hit__hit_type_mturk_id__in=hit_types
+    ).count()
+    share = len(rejects) / population if population else 1.0
+    if len(rejects) > REJECT_CONFIRM_COUNT or share > REJECT_CONFIRM_SHARE:
+        raise ConfirmationRequired(
+            f"This rejects {len(rejects)} assignment{'s' if len(rejects) != 1 else ''}, "
+            f"{share:.0%} of the {population} submitted to these HIT types. Rejections lower the "
+            "workers' approval rates and cannot be undone after 30 days. Confirm to go on."
+        )
+
+
+def items_clean(items: list[dict]) -> list[dict]:
+    clean = []
+    for item in items:
+        action = item.get("action")
+        if action not in {"approve", "reject"}:
+            raise ValidationError(f"Unknown action {action!r}.")
+        feedback = feedback_clean(item.get("feedback", ""), required=action == "reject")
+        clean.append({"id": int(item["id"]), "action": action, "feedback": feedback})
+    return clean
+
+
+def _dispatch(job: BulkReview, actor) -> None:
+    from apps.review.tasks import bulk_review_chunk
+
+    counts = Counter(i["action"] for i in job.items)
+    audit_record(
+        actor=actor,
+        requester=job.requester,
+        action="review.bulk",
+        target_type="bulk_review",
+        target_id=job.pk,
+        details={"approve": counts["approve"], "reject": counts["reject"], "source": job.source},
+    )
+    for start in range(0, job.total, CHUNK):
+        transaction.on_commit(lambda s=start: bulk_review_chunk.delay(job.pk, s, s + CHUNK))
+
+
+def bulk_review_apply(
+    *, membership: Membership, actor, job: BulkReview, confirmed: bool = False
+) -> BulkReview:
+    """Start a previewed job (an uploaded review CSV)."""
+    membership_require(membership, Action.REVIEW)
+    if not confirmed:
+        _reject_check(membership.requester, job.items)
+    with transaction.atomic():
+        started = BulkReview.objects.filter(pk=job.pk, status=BulkReview.Status.PREVIEW).update(
+            status=BulkReview.Status.QUEUED, created_by=actor
+        )
+        if started:
+            job.refresh_from_db()
+            _dispatch(job, actor)
+    return job
+
+
+def bulk_review_start(
+    *,
+    membership: Membership,
+    actor,
+    items: list[dict],
+    confirmed: bool = False,
+    source: str = "queue",
+) -> BulkReview:
+    """Check the items and start the job. Raises ConfirmationRequired for large rejections."""
+    membership_require(membership, Action.REVIEW)
+    clean = items_clean(items)
+    if not clean:
+        raise ValidationError("Nothing to review: no assignment matches.")
+    known = set(
+        Assignment.objects.filter(
+            requester=membership.requester, pk__in=[i["id"] for i in clean]
+        ).values_list("pk", flat=True)
+    )
+    if len(known) != len({i["id"] for i in clean}):
+        raise ValidationError("Some assignments are not this account's.")
+    if not confirmed:
+        _reject_check(membership.requester, clean)
+    with transaction.atomic():
+        job = BulkReview.objects.create(
+            requester=membership.requester,
+            created_by=actor,
+            source=source,
+            items=clean,
+            total=len(clean),
+        )
+        _dispatch(job, actor)
+    return job
+
+
+def bulk_review_run_chunk(*, job_id: int, start: int, end: int) -> None:
+    job = BulkReview.objects.select_related("requester", "created_by").get(pk=job_id)
+    if job.status in {
+        BulkReview.Status.CANCELLED,
+        BulkReview.Status.FINISHED,
+        BulkReview.Status.PREVIEW,
+    }:
+        return
+    BulkReview.objects.filter(pk=job.pk, status=BulkReview.Status.QUEUED).update(
+        status=BulkReview.Status.RUNNING
+    )
+    membership = (
+        Membership.objects.filter(user=job.created_by, requester=job.requester)
+        .select_related("requester")
+        .first()
+    )
+    already = set(
+        BulkReviewOutcome.objects.filter(
+            job=job, assignment_id__in=[i["id"] for i in job.items[start:end]]
+        ).values_list("assignment_id", flat=True)
+    )
+    for item in job.items[start:end]:
+        if item["id"] in already:
+            continue
+        if BulkReview.objects.filter(pk=job.pk, status=BulkReview.Status.CANCELLED).exists():
+            return
+        result, message = _review_one(membership, job, item)
+        try:
+            BulkReviewOutcome.objects.create(
+                job=job, assignment_id=item["id"], result=result, message=message[:2000]
+            )
+        except IntegrityError:
+            continue
+    _finish_if_complete(job)
+
+
+def _review_one(membership: Membership | None, job: BulkReview, item: dict) -> tuple[str, str]:
+    if membership is None:
+        return (
+            BulkReviewOutcome.Result.FAILED,
+            "The person who started this job is no longer a member.",
+        )
+    assignment = (
+        Assignment.objects.select_related("hit", "hit__hit_type")
+        .filter(pk=item["id"], requester=job.requester)
+        .first()
+    )
+    if assignment is None:
+        return BulkReviewOutcome.Result.FAILED, "The assignment is gone."
+    try:
+        if item["action"] == "approve":
+            if assignment.status == AssignmentStatus.APPROVED:
+                return BulkReviewOutcome.Result.SKIPPED, "Already Approved."
+            outcome = assignment_approve(
+                membership=membership,
+                assignment=assignment,
+                actor=job.created_by,
+                feedback=item.get("feedback", ""),
+            )
+        else:
+            outcome = assignment_reject(
+                membership=membership,
+                assignment=assignment,
+                actor=job.created_by,
+                feedback=item["feedback"],
+            )
+    except (ValidationError, PermissionDenied, MTurkError) as exc:
+        return BulkReviewOutcome.Result.FAILED, " ".join(getattr(exc, "messages", [str(exc)]))
+    return (
+        BulkReviewOutcome.Result.DONE if outcome.done else BulkReviewOutcome.Result.SKIPPED
+    ), outcome.message
+
+
+def _finish_if_complete(job: BulkReview) -> None:
+    if BulkReviewOutcome.objects.filter(job=job).count() >= job.total:
+        BulkReview.objects.filter(
+            pk=job.pk, status__in=[BulkReview.Status.QUEUED, BulkReview.Status.RUNNING]
+        ).update(status=BulkReview.Status.FINISHED, finished_at=timezone.now())
+
+
+def bulk_review_progress(job: BulkReview) -> Progress:
+    counts = dict(
+        BulkReviewOutcome.objects.filter(job=job).values_list("result").annotate(n=Count("id"))
+    )
+    job.refresh_from_db(fields=["status"])
+    return Progress(
+        total=job.total,
+        done=counts.get("done", 0),
+        skipped=counts.get("skipped", 0),
+        failed=counts.get("failed", 0),
+        status=job.status,
+    )
+
+
+def bulk_review_cancel(*, membership: Membership, job: BulkReview, actor) -> bool:
+    membership_require(membership, Action.REVIEW)
+    cancelled = BulkReview.objects.filter(
+        pk=job.pk, status__in=[BulkReview.Status.QUEUED, BulkReview.Status.RUNNING]
+    ).update(status=BulkReview.Status.CANCELLED, finished_at=timezone.now())
+    if cancelled:
+        audit_record(
+            actor=actor,
+            requester=job.requester,
+            action="review.bulk.cancel",
+            target_type="bulk_review",
+            target_id=job.pk,
+        )
+    return bool(cancelled)
