@@ -67,7 +67,7 @@ def chunk_size() -> int:
 
 
 def chunk_threads() -> int:
-    return getattr(settings, "BATCH_LAUNCH_THREADS", 4)
+    return getattr(settings, "BATCH_LAUNCH_THREADS", 8)
 
 
 def batch_transition(batch: Batch, to: str, **fields) -> bool:

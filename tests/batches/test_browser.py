@@ -16,7 +16,9 @@ TEMPLATE = """<style>.ask { color: rgb(200, 0, 0); }</style>
 
 def test_the_preview_frame_shows_the_row_as_a_worker_would(page, carol, account):
     project = make_project(account, carol, template=TEMPLATE)
-    batch = make_batch(project, carol, 'caption\n"<b>bold</b><script>window.top.pwned=1</script>"\n')
+    batch = make_batch(
+        project, carol, 'caption\n"<b>bold</b><script>window.top.pwned=1</script>"\n'
+    )
 
     page.goto("/login/")
     page.fill("#id_username", "carol")

@@ -273,3 +273,45 @@ def test_every_new_hit_type_gets_its_notification_settings(
     assert configured == [
         {"requester": local_account, "hit_type_id": batch.hit_type_mturk_id, "actor": carol}
     ]
+
+
+def test_a_balance_that_runs_out_stops_the_launch_and_a_relaunch_finishes_it(
+    local_account, account_mturk, carol, emulator, eager, monkeypatch
+):
+    # The local MTurk charges at approval; real MTurk refuses CreateHIT on an empty balance.
+    from apps.mturk.errors import MTurkInsufficientFunds
+    from apps.mturk.gateway import Gateway
+
+    real_call = Gateway.call
+    made = []
+
+    def call(self, operation, **params):
+        if operation == "create_hit_with_hit_type":
+            if len(made) >= 2:
+                raise MTurkInsufficientFunds("You do not have enough funds.", operation=operation)
+            made.append(params["UniqueRequestToken"])
+        return real_call(self, operation, **params)
+
+    monkeypatch.setattr(Gateway, "call", call)
+    monkeypatch.setattr(launch, "chunk_threads", lambda: 1)
+    batch = make_batch(make_project(local_account, carol), carol, rows_csv(4))
+
+    services.batch_launch(membership=_membership(carol), actor=carol, batch=batch)
+
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED
+    assert "balance ran out" in batch.error
+    assert sorted(batch.rows.values_list("status", flat=True)) == [
+        "created",
+        "created",
+        "pending",
+        "pending",
+    ]
+    monkeypatch.setattr(Gateway, "call", real_call)
+
+    services.batch_launch(membership=_membership(carol), actor=carol, batch=batch)
+
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.LAUNCHED
+    _assert_one_hit_per_row(batch, account_mturk)
+    assert AuditEvent.objects.filter(action="batch.relaunch").exists()
