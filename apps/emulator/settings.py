@@ -125,6 +125,8 @@ EMULATOR_CREDENTIALS = _credentials(os.environ.get("EMULATOR_CREDENTIALS", ""))
 EMULATOR_STARTING_BALANCE = _balance(os.environ.get("EMULATOR_STARTING_BALANCE", "10000.00"))
 EMULATOR_TICK_SECONDS = float(os.environ.get("EMULATOR_TICK_SECONDS", "1"))
 EMULATOR_ACTIVE_REQUESTS = int(os.environ.get("EMULATOR_ACTIVE_REQUESTS", "2"))
+# Base URL in links the emulator hands out (GetFileUploadURL); `manage.py emulator` fills it.
+EMULATOR_PUBLIC_URL = os.environ.get("EMULATOR_PUBLIC_URL", "")
 EMULATOR_DELIVERY_SECONDS = float(os.environ.get("EMULATOR_DELIVERY_SECONDS", "1"))
 EMULATOR_SNS_ENDPOINT = os.environ.get("EMULATOR_SNS_ENDPOINT", "http://127.0.0.1:8002")
 EMULATOR_CROWD = os.environ.get("EMULATOR_CROWD", "off").lower() in {"on", "1", "true", "yes"}

@@ -1,4 +1,7 @@
-from django.urls import path
+from pathlib import Path
+
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from . import control, control_simulation, protocol
 
@@ -39,6 +42,13 @@ urlpatterns = [
     ),
     path("_emulator/crowd/work", control_simulation.crowd_work, name="emulator-crowd-work"),
     path("_emulator/crowd/truth", control_simulation.crowd_truth, name="emulator-crowd-truth"),
+    path("", include("apps.emulator.worker_site.urls")),
+    # The worker site's scripts and styles (crowd elements, timer, forms); no collectstatic.
+    re_path(
+        r"^static/emulator/(?P<path>[A-Za-z0-9_.-]+)$",
+        serve,
+        {"document_root": Path(__file__).parent / "static" / "emulator"},
+    ),
 ]
 
 handler404 = "apps.emulator.control.not_found"

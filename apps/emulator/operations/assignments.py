@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 
-from .. import errors, fees, questions, rules
+from .. import errors, fees, questions, rules, uploads
 from ..lifecycle import assignment_approve, assignment_transition, balance_debit
 from ..models import Assignment, BonusPayment, Customer
 from ..protocol import Context
@@ -160,8 +160,7 @@ def get_account_balance(ctx: Context, params: dict) -> dict:
 
 
 def get_file_upload_url(ctx: Context, params: dict) -> dict:
-    """The worker side (uploads) arrives with part 2: until then no answer holds a file, so the
-    documented error for a question without an uploaded file is the only possible answer."""
+    """A URL serving the worker's uploaded file, valid for 60 seconds (`apps.emulator.uploads`)."""
     assignment = assignment_get(ctx, params["AssignmentId"])
     identifier = params["QuestionIdentifier"]
     info = None
@@ -175,8 +174,12 @@ def get_file_upload_url(ctx: Context, params: dict) -> dict:
             "QuestionIdentifier",
             f"{identifier!r} is not a FileUploadAnswer question of HIT {assignment.hit.hit_id}",
         )
-    raise errors.RequestError(
-        errors.NO_FILE_UPLOAD_ANSWER,
-        f"There is no file upload answer for question {identifier!r} in assignment "
-        f"{assignment.assignment_id}.",
-    )
+    upload = assignment.uploads.filter(question_identifier=identifier).order_by("-pk").first()
+    if upload is None:
+        raise errors.RequestError(
+            errors.NO_FILE_UPLOAD_ANSWER,
+            f"There is no file upload answer for question {identifier!r} in assignment "
+            f"{assignment.assignment_id}.",
+        )
+    token = uploads.download_token(upload, now=ctx.now)
+    return {"FileUploadURL": f"{uploads.public_url()}/mturk/uploads/{token}"}

@@ -82,6 +82,8 @@ class Command(BaseCommand):
             threading.Thread(
                 target=_tick, args=(settings.EMULATOR_TICK_SECONDS,), daemon=True
             ).start()
+        if not settings.EMULATOR_PUBLIC_URL:
+            settings.EMULATOR_PUBLIC_URL = f"http://{options['host']}:{options['port']}"
         if settings.EMULATOR_DELIVERY_SECONDS > 0:
             from apps.emulator.delivery import sender_loop
 

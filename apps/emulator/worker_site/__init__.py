@@ -1,0 +1,1 @@
+"""The local MTurk's worker site (`/worker/`) and `/mturk/externalSubmit`."""
