@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("apps.notifications.urls")),
     path("", include("apps.review.urls")),
     path("", include("apps.workers.urls")),
+    path("", include("apps.qualifications.urls")),
 ]

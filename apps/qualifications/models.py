@@ -19,6 +19,9 @@ class QualificationType(MirrorModel):
     test_duration = models.PositiveIntegerField(null=True, blank=True, help_text="seconds")
     created_at_mturk = models.DateTimeField(null=True, blank=True)
     gone_at = models.DateTimeField(null=True, blank=True)
+    # Set when the dashboard manages the type as a group of workers: "exclude" (projects require
+    # DoesNotExist: a soft block) or "include" (projects require Exists).
+    group = models.CharField(max_length=10, blank=True)
 
     class Meta(MirrorModel.Meta):
         ordering = ["name"]

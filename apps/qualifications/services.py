@@ -1,0 +1,284 @@
+"""Qualification types, their scores and requests, and worker groups, written through MTurk."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.hits.models import HIT, Assignment, HITType
+from apps.qualifications.models import QualificationRequest, QualificationType
+from apps.qualifications.upserts import qualification_type_upsert_from_api
+from apps.requesters.models import Membership
+from apps.requesters.roles import Action
+from apps.requesters.services import membership_require, requester_gateway
+from apps.workers.services import worker_id_clean, worker_score_set
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _identifiers(root, element: str) -> list[str]:
+    return [
+        (child.text or "").strip()
+        for node in root.iter()
+        if _local(node.tag) == element
+        for child in node
+        if _local(child.tag) == "QuestionIdentifier"
+    ]
+
+
+def test_and_key_check(test: str, answer_key: str, test_duration: int | None) -> None:
+    """A test is QuestionForm XML with a duration; a key's questions must be the test's."""
+    if not test:
+        if answer_key:
+            raise ValidationError("An answer key needs a test.")
+        return
+    if not test_duration:
+        raise ValidationError("A test needs a time limit (TestDurationInSeconds).")
+    try:
+        test_root = fromstring(test, forbid_dtd=True)
+        if _local(test_root.tag) != "QuestionForm":
+            raise ValidationError(f"The test must be a QuestionForm, not {_local(test_root.tag)}.")
+        if not answer_key:
+            return
+        key_root = fromstring(answer_key, forbid_dtd=True)
+    except (ParseError, DefusedXmlException) as exc:
+        raise ValidationError(f"The XML is not well-formed or not allowed: {exc}") from exc
+    if _local(key_root.tag) != "AnswerKey":
+        raise ValidationError(f"The answer key must be an AnswerKey, not {_local(key_root.tag)}.")
+    questions = set(_identifiers(test_root, "Question"))
+    keyed = set(_identifiers(key_root, "Question"))
+    unknown = keyed - questions
+    if unknown:
+        raise ValidationError(
+            f"The answer key scores questions the test does not have: {', '.join(sorted(unknown))}."
+        )
+
+
+def _params(data: dict) -> dict:
+    params = {
+        "Description": data["description"],
+        "QualificationTypeStatus": data.get("status") or "Active",
+    }
+    if data.get("retry_delay") is not None:
+        params["RetryDelayInSeconds"] = int(data["retry_delay"])
+    if data.get("test"):
+        params["Test"] = data["test"]
+        params["TestDurationInSeconds"] = int(data["test_duration"])
+        if data.get("answer_key"):
+            params["AnswerKey"] = data["answer_key"]
+    if data.get("auto_granted"):
+        params["AutoGranted"] = True
+        if data.get("auto_granted_value") is not None:
+            params["AutoGrantedValue"] = int(data["auto_granted_value"])
+    return params
+
+
+def qualification_type_create(
+    *, membership: Membership, actor, data: dict, group: str = ""
+) -> QualificationType:
+    membership_require(membership, Action.QUALIFICATIONS)
+    test_and_key_check(data.get("test", ""), data.get("answer_key", ""), data.get("test_duration"))
+    params = {"Name": data["name"], **_params(data)}
+    if data.get("keywords"):
+        params["Keywords"] = data["keywords"]
+    response = requester_gateway(membership.requester).call("create_qualification_type", **params)
+    qtype = qualification_type_upsert_from_api(
+        requester=membership.requester,
+        data=response["QualificationType"],
+        fetched_at=timezone.now(),
+    )
+    if group:
+        QualificationType.objects.filter(pk=qtype.pk).update(group=group)
+        qtype.group = group
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="qualification.create",
+        target_type="qualification_type",
+        target_id=qtype.mturk_id,
+        details={"name": qtype.name, "group": group},
+    )
+    return qtype
+
+
+def qualification_type_update(
+    *, membership: Membership, actor, qtype: QualificationType, data: dict
+) -> QualificationType:
+    membership_require(membership, Action.QUALIFICATIONS)
+    test_and_key_check(data.get("test", ""), data.get("answer_key", ""), data.get("test_duration"))
+    params = {"QualificationTypeId": qtype.mturk_id, **_params(data)}
+    response = requester_gateway(membership.requester).call("update_qualification_type", **params)
+    updated = qualification_type_upsert_from_api(
+        requester=membership.requester,
+        data=response["QualificationType"],
+        fetched_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="qualification.update",
+        target_type="qualification_type",
+        target_id=qtype.mturk_id,
+        details={k: v for k, v in params.items() if k not in {"Test", "AnswerKey"}},
+    )
+    return updated
+
+
+def qualification_type_delete(*, membership: Membership, actor, qtype: QualificationType) -> None:
+    """MTurk disposes of a deleted type over time; until it is gone it shows as Disposing."""
+    membership_require(membership, Action.QUALIFICATIONS)
+    requester_gateway(membership.requester).call(
+        "delete_qualification_type", QualificationTypeId=qtype.mturk_id
+    )
+    QualificationType.objects.filter(pk=qtype.pk).update(status="Disposing")
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="qualification.delete",
+        target_type="qualification_type",
+        target_id=qtype.mturk_id,
+        details={"name": qtype.name},
+    )
+
+
+def qualification_request_accept(
+    *, membership: Membership, actor, request: QualificationRequest, value: int | None
+) -> None:
+    membership_require(membership, Action.QUALIFICATIONS)
+    params = {"QualificationRequestId": request.mturk_id}
+    if value is not None:
+        params["IntegerValue"] = int(value)
+    requester_gateway(membership.requester).call("accept_qualification_request", **params)
+    QualificationRequest.objects.filter(pk=request.pk).update(status="Accepted")
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="qualification.request.accept",
+        target_type="worker",
+        target_id=request.worker_id,
+        details={"type": request.qualification_type.mturk_id, "value": value},
+    )
+
+
+def qualification_request_reject(
+    *, membership: Membership, actor, request: QualificationRequest, reason: str
+) -> None:
+    membership_require(membership, Action.QUALIFICATIONS)
+    params = {"QualificationRequestId": request.mturk_id}
+    if reason:
+        params["Reason"] = reason
+    requester_gateway(membership.requester).call("reject_qualification_request", **params)
+    QualificationRequest.objects.filter(pk=request.pk).update(status="Rejected")
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="qualification.request.reject",
+        target_type="worker",
+        target_id=request.worker_id,
+        details={"type": request.qualification_type.mturk_id, "reason": reason},
+    )
+
+
+@dataclass
+class BulkResult:
+    applied: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+
+def scores_csv_apply(
+    *, membership: Membership, actor, qtype: QualificationType, upload
+) -> BulkResult:
+    """Grant scores from a CSV with WorkerId and Value columns; every bad row is reported by number."""
+    membership_require(membership, Action.QUALIFICATIONS)
+    if upload.size > MAX_CSV_BYTES:
+        raise ValidationError("The file is larger than 5 MB.")
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("The file is not UTF-8 text: save it as CSV UTF-8.") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not {"WorkerId", "Value"} <= set(reader.fieldnames or []):
+        raise ValidationError("The file needs a WorkerId and a Value column.")
+    result = BulkResult()
+    for number, row in enumerate(reader, start=2):
+        try:
+            worker_id = worker_id_clean(row.get("WorkerId", ""))
+            raw_value = (row.get("Value") or "").strip()
+            if not raw_value.lstrip("-").isdigit():
+                raise ValidationError(f"Value {raw_value!r} is not a whole number.")
+            worker_score_set(
+                membership=membership,
+                actor=actor,
+                worker_id=worker_id,
+                qualification_type=qtype,
+                value=int(raw_value),
+            )
+            result.applied += 1
+        except ValidationError as exc:
+            result.errors.append({"row": number, "error": " ".join(exc.messages)})
+        except Exception as exc:  # an MTurk refusal for one worker does not stop the rest
+            result.errors.append({"row": number, "error": str(exc)})
+    return result
+
+
+def hits_requiring(qtype: QualificationType) -> int:
+    type_ids = [
+        t.pk
+        for t in HITType.objects.filter(requester_id=qtype.requester_id)
+        if any(
+            r.get("QualificationTypeId") == qtype.mturk_id
+            for r in t.qualification_requirements or []
+        )
+    ]
+    return HIT.objects.filter(hit_type_id__in=type_ids, gone_at__isnull=True).count()
+
+
+def group_add_workers(
+    *, membership: Membership, actor, qtype: QualificationType, worker_ids: list[str]
+) -> BulkResult:
+    """Put workers in a group (score 1 on its type). Granting is idempotent at MTurk."""
+    result = BulkResult()
+    for worker_id in sorted(set(worker_ids)):
+        try:
+            worker_score_set(
+                membership=membership,
+                actor=actor,
+                worker_id=worker_id,
+                qualification_type=qtype,
+                value=1,
+            )
+            result.applied += 1
+        except ValidationError as exc:
+            result.errors.append({"worker": worker_id, "error": " ".join(exc.messages)})
+    return result
+
+
+def workers_of_hit_type(*, requester, hit_type_mturk_id: str) -> list[str]:
+    return sorted(
+        set(
+            Assignment.objects.filter(
+                requester=requester, hit__hit_type_mturk_id=hit_type_mturk_id
+            ).values_list("worker_id", flat=True)
+        )
+    )
+
+
+def group_requirement(qtype: QualificationType) -> dict:
+    """The requirement a project adds to use the group: a soft block, or an include list."""
+    comparator = "DoesNotExist" if qtype.group == "exclude" else "Exists"
+    return {
+        "QualificationTypeId": qtype.mturk_id,
+        "Comparator": comparator,
+        "ActionsGuarded": "DiscoverPreviewAndAccept",
+    }

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from apps.qualifications import views
+
+urlpatterns = [
+    path("qualifications/", views.type_list, name="qualifications-list"),
+    path("qualifications/new/", views.type_create, name="qualifications-create"),
+    path("qualifications/<int:pk>/", views.type_detail, name="qualifications-detail"),
+    path("qualifications/<int:pk>/edit/", views.type_edit, name="qualifications-edit"),
+    path("qualifications/<int:pk>/delete/", views.type_delete, name="qualifications-delete"),
+    path("qualifications/<int:pk>/scores/", views.score_grant, name="qualifications-grant"),
+    path(
+        "qualifications/<int:pk>/scores/upload/", views.scores_upload, name="qualifications-upload"
+    ),
+    path(
+        "qualifications/<int:pk>/requests/<int:request_pk>/",
+        views.request_decide,
+        name="qualifications-request",
+    ),
+    path("qualifications/<int:pk>/group/", views.group_add, name="qualifications-group-add"),
+]
