@@ -1,0 +1,226 @@
+"""The worker site in a real browser (Debian's headless Chromium through Playwright)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from .conftest import QUESTION_FORM_NS, create_hit, new_worker_id
+
+pytestmark = pytest.mark.browser
+
+PLAIN_FORM = """<!DOCTYPE html><html><head><title>Label</title></head><body>
+<form id="mturk_form" method="post" action="https://www.mturk.com/mturk/externalSubmit">
+<input type="hidden" id="assignmentId" name="assignmentId" value="">
+<label>Caption <input type="text" name="caption"></label>
+<label><input type="checkbox" name="tags" value="cute"> cute</label>
+<label><input type="checkbox" name="tags" value="blurry"> blurry</label>
+<input type="submit" id="submitButton" value="Submit"></form></body></html>"""
+
+CROWD_FORM = """<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>
+<crowd-form answer-format="flatten-objects">
+  <crowd-classifier name="category" categories="['Cat', 'Dog']" header="What is it?">
+    <classification-target>A small animal that meows.</classification-target>
+  </crowd-classifier>
+  <crowd-input name="note" label="Note"></crowd-input>
+  <crowd-bounding-box name="box"></crowd-bounding-box>
+</crowd-form>"""
+
+CONSTRAINED_FORM = (
+    f'<QuestionForm xmlns="{QUESTION_FORM_NS}"><Overview><Title>Counting</Title></Overview>'
+    "<Question><QuestionIdentifier>count</QuestionIdentifier><IsRequired>true</IsRequired>"
+    "<QuestionContent><Text>How many cats?</Text></QuestionContent><AnswerSpecification>"
+    '<FreeTextAnswer><Constraints><IsNumeric minValue="1" maxValue="10"/></Constraints>'
+    "</FreeTextAnswer></AnswerSpecification></Question>"
+    "<Question><QuestionIdentifier>color</QuestionIdentifier><IsRequired>true</IsRequired>"
+    "<QuestionContent><Text>Which colour?</Text></QuestionContent><AnswerSpecification>"
+    "<SelectionAnswer><StyleSuggestion>radiobutton</StyleSuggestion><Selections>"
+    "<Selection><SelectionIdentifier>red</SelectionIdentifier><Text>Red</Text></Selection>"
+    "<Selection><SelectionIdentifier>blue</SelectionIdentifier><Text>Blue</Text></Selection>"
+    "</Selections></SelectionAnswer></AnswerSpecification></Question></QuestionForm>"
+)
+
+TEST_FORM = (
+    f'<QuestionForm xmlns="{QUESTION_FORM_NS}"><Question><QuestionIdentifier>q1'
+    "</QuestionIdentifier><QuestionContent><Text>2 + 2?</Text></QuestionContent>"
+    "<AnswerSpecification><SelectionAnswer><Selections>"
+    "<Selection><SelectionIdentifier>three</SelectionIdentifier><Text>3</Text></Selection>"
+    "<Selection><SelectionIdentifier>four</SelectionIdentifier><Text>4</Text></Selection>"
+    "</Selections></SelectionAnswer></AnswerSpecification></Question></QuestionForm>"
+)
+TEST_KEY = (
+    '<AnswerKey xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
+    '2005-10-01/AnswerKey.xsd"><Question><QuestionIdentifier>q1</QuestionIdentifier>'
+    "<AnswerOption><SelectionIdentifier>four</SelectionIdentifier><AnswerScore>1</AnswerScore>"
+    "</AnswerOption></Question><QualificationValueMapping><PercentageMapping>"
+    "<MaximumSummedScore>1</MaximumSummedScore></PercentageMapping>"
+    "</QualificationValueMapping></AnswerKey>"
+)
+
+
+def html_question(html: str) -> str:
+    return (
+        '<HTMLQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
+        f'2011-11-11/HTMLQuestion.xsd"><HTMLContent><![CDATA[{html}]]></HTMLContent>'
+        "<FrameHeight>450</FrameHeight></HTMLQuestion>"
+    )
+
+
+@pytest.fixture
+def worker_page(browser, emulator_server) -> Iterator:
+    """A page on the local MTurk, signed in as a brand-new worker."""
+    context = browser.new_context(base_url=emulator_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    worker_id = new_worker_id()
+    page.goto("/worker/")
+    page.fill("input[name=worker_id]", worker_id)
+    page.click("text=Work as this worker")
+    page.worker_id = worker_id
+    yield page
+    context.close()
+
+
+def accept_from_list(page, title: str) -> None:
+    page.goto("/worker/hits")
+    row = page.locator("tr", has_text=title)
+    row.get_by_role("button", name="Accept & work").click()
+    page.wait_for_url(re.compile(r"/worker/assignments/"))
+
+
+def only_assignment(mturk, hit_id: str) -> dict:
+    found = mturk.list_assignments_for_hit(HITId=hit_id)["Assignments"]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_a_worker_accepts_and_submits_a_plain_html_form(worker_page, mturk):
+    hit = create_hit(mturk, Title="Caption a plain photo", Question=html_question(PLAIN_FORM))
+    page = worker_page
+    accept_from_list(page, "Caption a plain photo")
+    assert page.locator("#timer").is_visible()
+    frame = page.frame_locator("iframe.question")
+    frame.locator("input[name=caption]").fill("a <cat> & a dog")
+    frame.locator("input[value=cute]").check()
+    frame.locator("input[value=blurry]").check()
+    frame.locator("#submitButton").click()
+    page.wait_for_url(re.compile(r"/worker/hits\?notice="))
+    assert "submitted" in page.locator(".notice").inner_text()
+    assignment = only_assignment(mturk, hit["HITId"])
+    assert assignment["WorkerId"] == page.worker_id
+    answer = assignment["Answer"]
+    assert "<FreeText>a &lt;cat&gt; &amp; a dog</FreeText>" in answer
+    assert answer.count("<QuestionIdentifier>tags</QuestionIdentifier>") == 2
+    assert "assignmentId" not in answer
+
+
+def test_the_frame_is_sandboxed_and_the_preview_cannot_submit(worker_page, mturk):
+    hit = create_hit(mturk, Title="Preview only", Question=html_question(PLAIN_FORM))
+    page = worker_page
+    page.goto(f"/worker/hits/{hit['HITId']}")
+    frame_element = page.locator("iframe.question")
+    assert frame_element.get_attribute("sandbox") == "allow-forms allow-scripts"
+    assert "ASSIGNMENT_ID_NOT_AVAILABLE" in frame_element.get_attribute("srcdoc")
+    frame = page.frame_locator("iframe.question")
+    frame.locator("input[name=caption]").fill("too early")
+    frame.locator("#submitButton").click()
+    frame.locator("text=accept the HIT before submitting").wait_for()
+    assert mturk.get_hit(HITId=hit["HITId"])["HIT"]["NumberOfAssignmentsPending"] == 0
+
+
+def test_a_crowd_form_submits_task_answers_and_flags_unsupported_elements(worker_page, mturk):
+    hit = create_hit(mturk, Title="Classify with crowd", Question=html_question(CROWD_FORM))
+    page = worker_page
+    accept_from_list(page, "Classify with crowd")
+    frame = page.frame_locator("iframe.question")
+    frame.locator(".crowd-unsupported").wait_for()
+    assert "crowd-bounding-box" in frame.locator(".crowd-unsupported").inner_text()
+    frame.locator("crowd-button button").click()  # nothing chosen yet: refused
+    frame.locator(".crowd-form-problem", has_text="Choose a category").wait_for()
+    frame.locator("label", has_text="Dog").locator("input").check()
+    frame.locator("crowd-input input").fill("barks")
+    frame.locator("crowd-button button").click()
+    page.wait_for_url(re.compile(r"/worker/hits\?notice="))
+    answer = only_assignment(mturk, hit["HITId"])["Answer"]
+    assert "<QuestionIdentifier>taskAnswers</QuestionIdentifier>" in answer
+    assert "&quot;category&quot;:{&quot;label&quot;:&quot;Dog&quot;}" in answer.replace(
+        '"', "&quot;"
+    )
+    assert "barks" in answer
+
+
+def test_a_question_form_refuses_an_answer_that_breaks_its_constraints(worker_page, mturk):
+    hit = create_hit(mturk, Title="Count the cats", Question=CONSTRAINED_FORM)
+    page = worker_page
+    accept_from_list(page, "Count the cats")
+    frame = page.frame_locator("iframe.question")
+    frame.locator("input[name=count]").fill("42")
+    frame.locator("input[value=blue]").check()
+    frame.get_by_role("button", name="Submit").click()
+    frame.locator(".problem", has_text="at most 10").wait_for()
+    assert mturk.list_assignments_for_hit(HITId=hit["HITId"])["NumResults"] == 0
+    frame.locator("input[name=count]").fill("3")
+    frame.get_by_role("button", name="Submit").click()
+    page.wait_for_url(re.compile(r"/worker/hits\?notice="))
+    answer = only_assignment(mturk, hit["HITId"])["Answer"]
+    assert "<SelectionIdentifier>blue</SelectionIdentifier>" in answer
+    assert "<FreeText>3</FreeText>" in answer
+
+
+def test_a_qualification_test_is_graded_by_its_answer_key(worker_page, mturk):
+    qtype = mturk.create_qualification_type(
+        Name="Arithmetic (browser)",
+        Description="Add two numbers",
+        QualificationTypeStatus="Active",
+        Test=TEST_FORM,
+        AnswerKey=TEST_KEY,
+        TestDurationInSeconds=300,
+    )["QualificationType"]
+    page = worker_page
+    page.goto("/worker/qualifications")
+    row = page.locator("tr", has_text="Arithmetic (browser)")
+    row.get_by_role("button", name="Take the test").click()
+    frame = page.frame_locator("iframe.question")
+    frame.locator("input[value=four]").check()
+    frame.get_by_role("button", name="Submit the test").click()
+    page.wait_for_url(re.compile(r"/worker/qualifications\?notice="))
+    assert "value 100" in page.locator(".notice").inner_text()
+    score = mturk.get_qualification_score(
+        QualificationTypeId=qtype["QualificationTypeId"], WorkerId=page.worker_id
+    )["Qualification"]
+    assert score["IntegerValue"] == 100
+
+
+def test_a_worker_returns_a_hit_and_sees_it_in_their_history(worker_page, mturk):
+    hit = create_hit(mturk, Title="Return me", Question=html_question(PLAIN_FORM))
+    page = worker_page
+    accept_from_list(page, "Return me")
+    page.get_by_role("button", name="Return").click()
+    page.wait_for_url(re.compile(r"/worker/hits"))
+    assert mturk.get_hit(HITId=hit["HITId"])["HIT"]["NumberOfAssignmentsAvailable"] == 1
+    page.goto("/worker/me")
+    assert page.locator("tr", has_text="Return me").locator("text=Returned").is_visible()
+
+
+def test_groups_a_worker_may_not_discover_are_hidden(worker_page, mturk):
+    qtype = mturk.create_qualification_type(
+        Name="hidden-group", Description="x", QualificationTypeStatus="Active"
+    )["QualificationType"]
+    create_hit(
+        mturk,
+        Title="Secret group",
+        QualificationRequirements=[
+            {
+                "QualificationTypeId": qtype["QualificationTypeId"],
+                "Comparator": "Exists",
+                "ActionsGuarded": "DiscoverPreviewAndAccept",
+            }
+        ],
+    )
+    create_hit(mturk, Title="Open group")
+    page = worker_page
+    page.goto("/worker/hits")
+    assert page.locator("tr", has_text="Open group").is_visible()
+    assert page.locator("tr", has_text="Secret group").count() == 0
