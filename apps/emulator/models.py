@@ -366,3 +366,37 @@ class UploadedFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_identifier} of {self.assignment_id}"
+
+
+class ReviewResult(models.Model):
+    """One computed value of a review policy (ListReviewPolicyResultsForHIT's ReviewResults)."""
+
+    hit = models.ForeignKey(HIT, on_delete=models.CASCADE, related_name="review_results")
+    level = models.CharField(max_length=16)  # Assignment | HIT
+    action_id = models.CharField(max_length=64, blank=True, default="")
+    subject_id = models.CharField(max_length=64)
+    subject_type = models.CharField(max_length=16)  # Assignment | HIT
+    question_id = models.CharField(max_length=255, blank=True, default="")
+    key = models.CharField(max_length=64)
+    value = models.TextField(blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.key}={self.value}"
+
+
+class ReviewAction(models.Model):
+    """An action a review policy took or meant to take (approve, reject, extend)."""
+
+    hit = models.ForeignKey(HIT, on_delete=models.CASCADE, related_name="review_actions")
+    level = models.CharField(max_length=16)  # Assignment | HIT
+    action_id = models.CharField(max_length=64, unique=True)
+    action_name = models.CharField(max_length=32)
+    target_id = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)  # Intended | Succeeded | Failed | Cancelled
+    complete_time = models.DateTimeField(null=True, blank=True)
+    result = models.TextField(blank=True, default="")
+    error_code = models.CharField(max_length=128, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.action_name} {self.target_id} {self.status}"
