@@ -5,7 +5,9 @@ Exactly once rests on three rules:
 1. Each row's UniqueRequestToken is derived from the batch's random `launch_key` and the row's
    index, and is committed on the row (with the claim, status `creating`) before the call.
 2. Any attempt whose outcome is unknown (a lost answer, a killed worker) is repeated with the
-   same token. MTurk then answers "HIT already exists" and names the HIT, which we read and keep.
+   same token. MTurk then answers "HIT already exists" and names the HIT: the row is done, and
+   the HIT is read (GetHIT) into the mirror once the launch has no row left to create, so that
+   the reads do not take rate-limit slots from the creations.
 3. Rows are claimed with a compare-and-set, and a chunk only re-sends the `creating` rows it
    found when it started (left by a run that died), so live work is not repeated needlessly.
 
@@ -269,10 +271,12 @@ def _hit_found_by_marker(gateway: Gateway, batch: Batch, index: int) -> dict | N
 
 def _hit_for_duplicate(
     gateway: Gateway, batch: Batch, index: int, exc: MTurkDuplicateRequest
-) -> dict:
+) -> str | dict:
+    """The existing HIT: its id when MTurk names it (read after the launch), else its payload
+    found by the row's annotation marker."""
     match = _HIT_ID_IN_MESSAGE.search(exc.message)
     if match:
-        return gateway.call("get_hit", HITId=match.group(1))["HIT"]
+        return match.group(1)
     found = _hit_found_by_marker(gateway, batch, index)
     if found is None:
         raise MTurkError(
@@ -350,9 +354,12 @@ def row_create(
         except MTurkDuplicateRequest as exc:
             try:
                 data = _hit_for_duplicate(gateway, batch, row.index, exc)
-                break
             except MTurkError as lookup_error:
                 return _row_fail(row, lookup_error)
+            if isinstance(data, str):
+                _row_mark_resolved(batch, row, data)
+                return RowStatus.CREATED
+            break
         except MTurkInsufficientFunds as exc:
             # Every further row would fail the same way: stop the launch; a retry resumes.
             BatchRow.objects.filter(pk=row.pk, status=RowStatus.CREATING).update(
@@ -395,6 +402,39 @@ def _row_mark_created(
     )
 
 
+def _row_mark_resolved(batch: Batch, row: BatchRow, hit_id: str) -> None:
+    """MTurk named the row's existing HIT: the row is done; the HIT is read after the launch
+    (`batch_rows_read`), so that the reads do not hold up the creations under the rate limit."""
+    BatchRow.objects.filter(pk=row.pk, status=RowStatus.CREATING).update(
+        status=RowStatus.CREATED,
+        hit=HIT.objects.filter(requester=batch.requester, mturk_id=hit_id).first(),
+        hit_mturk_id=hit_id,
+        error="",
+    )
+
+
+def batch_rows_read(batch: Batch, gateway: Gateway | None = None) -> int:
+    """Read (GetHIT) and mirror the created HITs of the batch not yet in the mirror."""
+    unread = BatchRow.objects.filter(batch=batch, status=RowStatus.CREATED, hit__isnull=True)
+    read = 0
+    for row in unread.order_by("index"):
+        known = HIT.objects.filter(requester=batch.requester, mturk_id=row.hit_mturk_id).first()
+        if known is None:
+            gateway = gateway or requester_gateway(batch.requester)
+            try:
+                data = gateway.call("get_hit", HITId=row.hit_mturk_id)["HIT"]
+            except MTurkError as exc:
+                logger.warning("batch %s: cannot read %s: %s", batch.pk, row.hit_mturk_id, exc)
+                continue
+            known, _ = hit_upsert_from_api(
+                requester=batch.requester, data=data, fetched_at=timezone.now()
+            )
+            read += 1
+            BatchRow.objects.filter(pk=row.pk).update(created_at_mturk=data.get("CreationTime"))
+        BatchRow.objects.filter(pk=row.pk, hit__isnull=True).update(hit=known)
+    return read
+
+
 def batch_finish_if_done(batch_id: int, *, dispatch_action=None) -> None:
     """Close the launch once no row is left to create (or, when cancelling, in flight)."""
     batch = Batch.objects.filter(pk=batch_id).first()
@@ -403,15 +443,18 @@ def batch_finish_if_done(batch_id: int, *, dispatch_action=None) -> None:
     rows = BatchRow.objects.filter(batch=batch)
     now = timezone.now()
     if batch.status == BatchStatus.LAUNCHING:
-        if not rows.filter(status__in=[RowStatus.PENDING, RowStatus.CREATING]).exists():
-            batch_transition(batch, BatchStatus.LAUNCHED, launch_finished_at=now)
+        if not rows.filter(
+            status__in=[RowStatus.PENDING, RowStatus.CREATING]
+        ).exists() and batch_transition(batch, BatchStatus.LAUNCHED, launch_finished_at=now):
+            batch_rows_read(batch)
     elif (
         batch.status == BatchStatus.CANCELLING
         and not rows.filter(status=RowStatus.CREATING).exists()
         and batch_transition(batch, BatchStatus.CANCELLED, launch_finished_at=now)
-        and batch.expire_on_cancel
     ):
-        batch_expire_after_cancel(batch, dispatch_action=dispatch_action)
+        batch_rows_read(batch)
+        if batch.expire_on_cancel:
+            batch_expire_after_cancel(batch, dispatch_action=dispatch_action)
 
 
 def batch_expire_after_cancel(batch: Batch, *, dispatch_action=None) -> BatchAction | None:

@@ -13,8 +13,8 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from apps.batches.actions import batch_action_run
-from apps.batches.launch import batch_chunk_run, batch_launch_run
-from apps.batches.models import Batch, BatchStatus
+from apps.batches.launch import batch_chunk_run, batch_launch_run, batch_rows_read
+from apps.batches.models import Batch, BatchRow, BatchStatus, RowStatus
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,13 @@ def batch_action_task(action_id: int) -> None:
     batch_action_run(action_id)
 
 
+@shared_task(soft_time_limit=3000, time_limit=3300)
+def batch_rows_read_task(batch_id: int) -> None:
+    batch = Batch.objects.select_related("requester").filter(pk=batch_id).first()
+    if batch is not None:
+        batch_rows_read(batch)
+
+
 @shared_task
 def batches_resume_all() -> None:
     for batch_id in Batch.objects.filter(
@@ -43,6 +50,18 @@ def batches_resume_all() -> None:
     ).values_list("pk", flat=True):
         logger.info("resuming the launch of batch %s", batch_id)
         batch_launch_task.delay(batch_id)
+    # Launches that ended before their resolved HITs were all read.
+    unread = (
+        BatchRow.objects.filter(
+            status=RowStatus.CREATED,
+            hit__isnull=True,
+            batch__status__in=[BatchStatus.LAUNCHED, BatchStatus.CANCELLED],
+        )
+        .values_list("batch_id", flat=True)
+        .distinct()
+    )
+    for batch_id in unread:
+        batch_rows_read_task.delay(batch_id)
 
 
 @worker_ready.connect

@@ -107,6 +107,10 @@ def test_every_row_once_when_mturk_loses_responses(
     _assert_one_hit_per_row(batch, account_mturk)
     # Responses were indeed lost and the calls repeated (with the same tokens).
     assert _calls(emulator, local_account, "CreateHITWithHITType") > 40
+    # The HITs MTurk named in its "already exists" answers were read into the mirror after.
+    assert _calls(emulator, local_account, "GetHIT") > 0
+    assert not batch.rows.filter(hit__isnull=True).exists()
+    assert all(r.hit.mturk_id == r.hit_mturk_id for r in batch.rows.select_related("hit"))
 
 
 def test_a_row_that_failed_after_a_lost_response_is_retried_into_the_same_hit(

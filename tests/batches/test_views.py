@@ -172,6 +172,10 @@ def test_launch_from_the_page_then_progress_counters_and_the_hits_filter(
     assert "<strong>3</strong> created" in fragment and "<strong>0</strong> remaining" in fragment
     assert '<td class="num">6</td><td class="num">1</td>' in fragment  # target, submitted
     listing = client.get("/hits/", {"batch": batch.pk}, HTTP_HX_REQUEST="true").content.decode()
+    page = client.get(f"/batches/{batch.pk}/").content.decode()
+    assert '<svg class="chart"' in page and "UTC: 1</title></rect>" in page
+    assert "Spent $0.00 of the $3.60 estimate" in page
+    assert "$0.60 once the submitted ones are approved" in page
     links = {word for word in listing.split() if word.startswith('href="/hits/')}
     assert links == {
         f'href="/hits/{r.hit_id}/"><code>{r.hit_mturk_id}</code></a></td>' for r in batch.rows.all()
