@@ -99,6 +99,10 @@ def hit_refresh(hit: HIT, *, now: datetime, at: datetime | None = None) -> HIT:
             event_emit(
                 customer_id=hit.customer_id, event_type="HITReviewable", at=at or now, hit=hit
             )
+            if hit.hit_review_policy:
+                from .review_policies import hit_policy_schedule
+
+                hit_policy_schedule(hit, now=now)
     return hit
 
 

@@ -160,6 +160,10 @@ def assignment_submit(
             answer=answer_xml,
         )
         due_at(auto_approval)
+        if assignment.hit.assignment_review_policy:
+            from .review_policies import assignment_policy_run
+
+            assignment_policy_run(assignment, now=now)
     return assignment
 
 

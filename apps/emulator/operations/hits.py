@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from .. import errors, questions, rules
+from .. import errors, questions, review_policies, rules
 from ..ids import new_id
 from ..lifecycle import due_at, event_emit, hit_dispose, hit_lock, hit_refresh
 from ..models import HIT, Assignment, HITLayout, HITType
@@ -86,7 +86,7 @@ def _policy(params: dict, key: str, allowed: set[str]) -> dict | None:
         raise errors.invalid(
             f"{key}.PolicyName", f"{policy['PolicyName']!r} is not one of {', '.join(allowed)}"
         )
-    return policy
+    return review_policies.policy_check(key, policy)
 
 
 def _question_for(params: dict) -> tuple[str, str, list]:

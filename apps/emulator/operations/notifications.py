@@ -6,10 +6,12 @@ SendTestEventNotification sends its message at once, as MTurk does.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 
 from .. import delivery, errors
-from ..models import NotificationSetting
+from ..models import NotificationSetting, ReviewAction, ReviewResult
 from ..protocol import Context
 from .common import hit_get, hit_type_get
 
@@ -97,22 +99,88 @@ def send_test_event_notification(ctx: Context, params: dict) -> dict:
     return {}
 
 
+def _offsets(token: str | None) -> tuple[int, int]:
+    if not token:
+        return 0, 0
+    try:
+        results, actions = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return int(results), int(actions)
+    except (ValueError, TypeError):
+        raise errors.invalid("NextToken", "is not a token this service returned") from None
+
+
+def _result_dict(item: ReviewResult) -> dict:
+    data = {
+        "SubjectId": item.subject_id,
+        "SubjectType": item.subject_type,
+        "Key": item.key,
+        "Value": item.value,
+    }
+    if item.question_id:
+        data["QuestionId"] = item.question_id
+    if item.action_id:
+        data["ActionId"] = item.action_id
+    return data
+
+
+def _action_dict(item: ReviewAction) -> dict:
+    data = {
+        "ActionId": item.action_id,
+        "ActionName": item.action_name,
+        "TargetId": item.target_id,
+        "TargetType": item.target_type,
+        "Status": item.status,
+        "Result": item.result,
+    }
+    if item.complete_time:
+        data["CompleteTime"] = item.complete_time
+    if item.error_code:
+        data["ErrorCode"] = item.error_code
+    return data
+
+
 def list_review_policy_results_for_hit(ctx: Context, params: dict) -> dict:
-    """The policies stored on the HIT; no review policy has run, so no results or actions."""
+    """The policies stored on the HIT with what they computed (ReviewResults) and did
+    (ReviewActions), per level; results and actions are paged together by MaxResults."""
     hit = hit_get(ctx, params["HITId"])
     levels = params.get("PolicyLevels") or ["Assignment", "HIT"]
-    data: dict = {"HITId": hit.hit_id}
     want_results = params.get("RetrieveResults", True)
     want_actions = params.get("RetrieveActions", True)
-    report: dict = {}
-    if want_results:
-        report["ReviewResults"] = []
-    if want_actions:
-        report["ReviewActions"] = []
-    if "Assignment" in levels and hit.assignment_review_policy:
-        data["AssignmentReviewPolicy"] = hit.assignment_review_policy
-        data["AssignmentReviewReport"] = dict(report)
-    if "HIT" in levels and hit.hit_review_policy:
-        data["HITReviewPolicy"] = hit.hit_review_policy
-        data["HITReviewReport"] = dict(report)
+    size = params.get("MaxResults") or 10
+    result_offset, action_offset = _offsets(params.get("NextToken"))
+    data: dict = {"HITId": hit.hit_id}
+    more = False
+    next_results, next_actions = result_offset, action_offset
+    for level, policy_key, report_key in (
+        ("Assignment", "assignment_review_policy", "Assignment"),
+        ("HIT", "hit_review_policy", "HIT"),
+    ):
+        policy = getattr(hit, policy_key)
+        if level not in levels or not policy:
+            continue
+        data[f"{report_key}ReviewPolicy"] = policy
+        report: dict = {}
+        if want_results:
+            rows = list(
+                ReviewResult.objects.filter(hit=hit, level=level).order_by("pk")[
+                    result_offset : result_offset + size + 1
+                ]
+            )
+            more = more or len(rows) > size
+            report["ReviewResults"] = [_result_dict(r) for r in rows[:size]]
+            next_results = max(next_results, result_offset + min(len(rows), size))
+        if want_actions:
+            rows = list(
+                ReviewAction.objects.filter(hit=hit, level=level).order_by("pk")[
+                    action_offset : action_offset + size + 1
+                ]
+            )
+            more = more or len(rows) > size
+            report["ReviewActions"] = [_action_dict(a) for a in rows[:size]]
+            next_actions = max(next_actions, action_offset + min(len(rows), size))
+        data[f"{report_key}ReviewReport"] = report
+    if more:
+        data["NextToken"] = base64.urlsafe_b64encode(
+            json.dumps([next_results, next_actions]).encode()
+        ).decode()
     return data
