@@ -101,6 +101,9 @@ class Assignment(MirrorModel):
     file_answers = models.JSONField(default=dict, blank=True)
     # Why the answer could not be parsed (malformed or hostile XML); empty when it parsed.
     answer_error = models.CharField(max_length=255, blank=True)
+    # Share of this assignment's categorical answers that match the HIT's majority (None when
+    # the HIT has a single assignment or no field has a majority). See apps/hits/agreement.py.
+    agreement = models.FloatField(null=True, blank=True)
     # A decision in flight: claimed here (compare-and-set) before the call to MTurk, cleared
     # when MTurk answered. Two clicks or two workers cannot both approve or reject.
     decision = models.CharField(max_length=10, blank=True)

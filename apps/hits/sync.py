@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.hits.agreement import agreement_refresh
 from apps.hits.models import HIT, Assignment, AssignmentStatus, SyncLock, SyncRun
 from apps.hits.upserts import (
     assignments_upsert_for_hit,
@@ -173,13 +174,17 @@ class _AssignmentReader:
     def _store(self, hit: HIT, items: list[dict]) -> None:
         fetched_at = timezone.now()
         with transaction.atomic():
+            changed_here = False
             for assignment in assignments_upsert_for_hit(
                 hit=hit, items=items, fetched_at=fetched_at
             ):
+                changed_here = True
                 self.report.changes["assignments_changed"] += 1
                 self.touched_workers.add(assignment.worker_id)
             # Everything MTurk holds is stored: the HIT has no unread news left.
             HIT.objects.filter(pk=hit.pk).update(assignments_stale=False)
+            if changed_here:
+                agreement_refresh(hit)
         self.report.changes["hits_read"] += 1
 
     def finish(self) -> None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.audit.services import audit_record
+from apps.hits.agreement import agreement_refresh
 from apps.hits.models import HIT, HITType
 from apps.hits.upserts import (
     assignment_upsert_from_api,
@@ -277,9 +278,11 @@ def _read_assignment(requester: Requester, gateway: Gateway, assignment_id: str)
     fetched_at = timezone.now()
     response = gateway.call("get_assignment", AssignmentId=assignment_id)
     hit = _hit_from(requester, response["HIT"], fetched_at)
-    assignment, _ = assignment_upsert_from_api(
+    assignment, changed = assignment_upsert_from_api(
         hit=hit, data=response["Assignment"], fetched_at=fetched_at
     )
+    if changed:
+        agreement_refresh(hit)
     return assignment.worker_id
 
 

@@ -25,6 +25,9 @@ class ReviewFilterForm(forms.Form):
     submitted_to = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="to"
     )
+    agreement_below = forms.IntegerField(
+        required=False, min_value=0, max_value=100, label="Agreement below (%)"
+    )
     soon = forms.BooleanField(required=False, label="Auto-approving within 24 h")
     sort = forms.ChoiceField(
         required=False, choices=[("submitted", "Oldest first"), ("deadline", "Auto-approval first")]

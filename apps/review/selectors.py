@@ -31,6 +31,8 @@ def review_queue(requester: Requester, *, filters: dict) -> QuerySet[Assignment]
         assignments = assignments.filter(submit_time__date__lte=filters["submitted_to"])
     if filters.get("answer"):
         assignments = assignments.filter(answer_xml__icontains=filters["answer"])
+    if filters.get("agreement_below") is not None:
+        assignments = assignments.filter(agreement__lt=filters["agreement_below"] / 100)
     if filters.get("soon"):
         assignments = assignments.filter(
             status=AssignmentStatus.SUBMITTED, auto_approval_time__lte=timezone.now() + SOON

@@ -8,6 +8,7 @@ urlpatterns = [
     path("review/<int:pk>/reject/", views.reject, name="review-reject"),
     path("review/<int:pk>/bonus/", views.bonus, name="review-bonus"),
     path("review/bulk/", views.bulk_start, name="review-bulk"),
+    path("review/quality/", views.quality, name="review-quality"),
     path("review/export.csv", views.review_export, name="review-export"),
     path("review/import/", views.review_import, name="review-import"),
     path("review/jobs/<int:pk>/", views.job_detail, name="review-job"),

@@ -9,13 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.hits.models import Assignment
+from apps.hits.models import Assignment, HITType
 from apps.mturk.errors import MTurkError
 from apps.requesters.context_processors import current_membership
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import membership_for
 from apps.requesters.services import SpendingRefused
 from apps.review import bulk, csvround, selectors, services
+from apps.review import quality as quality_service
 from apps.review.forms import BonusForm, DecisionForm, ReviewFilterForm
 from apps.review.models import BulkReview, FeedbackReason
 from mturkdash.exports import csv_response
@@ -312,3 +313,48 @@ def review_import(request):
             else:
                 return redirect("review-job", pk=job.pk)
     return render(request, "review/import.html", {"requester": membership.requester})
+
+
+@require_GET
+def quality(request):
+    membership = _queue_membership(request)
+    if membership is None:
+        return redirect("home")
+    hit_types = HITType.objects.filter(requester=membership.requester).order_by("title")
+    chosen = (
+        hit_types.filter(pk=request.GET.get("hit_type")).first()
+        if request.GET.get("hit_type", "").isdigit()
+        else None
+    )
+    method = (
+        request.GET.get("method")
+        if request.GET.get("method") in quality_service.METHODS
+        else "dawid_skene"
+    )
+    report = (
+        quality_service.worker_quality(
+            requester=membership.requester, hit_type_mturk_id=chosen.mturk_id, method=method
+        )
+        if chosen
+        else None
+    )
+    if report is not None and request.GET.get("format") == "csv":
+        rows = (
+            [hit, name, label, "" if conf is None else f"{conf:.4f}"]
+            for hit, fields in sorted(report.answers.items())
+            for name, (label, conf) in sorted(fields.items())
+        )
+        return csv_response(
+            f"aggregated-{chosen.mturk_id}.csv", ["HITId", "Field", "Answer", "Confidence"], rows
+        )
+    return render(
+        request,
+        "review/quality.html",
+        {
+            "hit_types": hit_types,
+            "chosen": chosen,
+            "method": method,
+            "methods": quality_service.METHODS,
+            "report": report,
+        },
+    )
