@@ -44,7 +44,7 @@ def labelled(local_account, account_mturk, emulator):
 
 
 def test_agreement_is_kept_on_each_assignment_and_filters_the_queue(login, bob, labelled):
-    careful, spammer = labelled
+    _, spammer = labelled
     spam = Assignment.objects.filter(worker_id=spammer)
     assert spam.filter(agreement=0.0).count() == 7  # right only on the 3 dog images
     page = (
@@ -58,7 +58,7 @@ def test_agreement_is_kept_on_each_assignment_and_filters_the_queue(login, bob, 
 
 @pytest.mark.parametrize("method", ["dawid_skene", "mace", "majority"])
 def test_worker_quality_ranks_the_spammer_last(labelled, local_account, method):
-    careful, spammer = labelled
+    _, spammer = labelled
     hit_type = HITType.objects.get(requester=local_account)
     report = worker_quality(
         requester=local_account, hit_type_mturk_id=hit_type.mturk_id, method=method
