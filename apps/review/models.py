@@ -110,3 +110,32 @@ class BulkReviewOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment_id}: {self.result}"
+
+
+class BonusBatch(models.Model):
+    """Bonuses uploaded as a CSV (WorkerId, AssignmentId, Amount, Reason), previewed, then paid.
+
+    Each row's UniqueRequestToken derives from the batch and the row, so paying twice (a double
+    click, a retried task) pays each row once.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview"
+        PAYING = "paying"
+        DONE = "done"
+
+    requester = models.ForeignKey(
+        "requesters.Requester", on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rows = models.JSONField(
+        default=list
+    )  # [{"row", "worker_id", "assignment_id", "hit_id", "amount", "reason"}]
+    problems = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"bonus batch {self.pk}"

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from apps.requesters.models import Requester
-from apps.review import bulk, services
+from apps.review import bonus_csv, bulk, services
 
 
 @shared_task
@@ -14,3 +14,15 @@ def bonuses_retry_pending_all() -> None:
     """Deliver bonuses left pending by a crash or an outage, with their stored tokens."""
     for requester in Requester.objects.all():
         services.bonuses_retry_pending(requester=requester)
+
+
+@shared_task(soft_time_limit=3000, time_limit=3300)
+def bonus_batch_pay(batch_id: int, user_id: int) -> None:
+    from apps.requesters.models import Membership
+    from apps.review.models import BonusBatch
+
+    batch = BonusBatch.objects.get(pk=batch_id)
+    membership = Membership.objects.select_related("requester", "user").get(
+        user_id=user_id, requester=batch.requester
+    )
+    bonus_csv.bonus_batch_pay(membership=membership, actor=membership.user, batch=batch)

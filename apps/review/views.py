@@ -5,6 +5,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -15,10 +16,10 @@ from apps.requesters.context_processors import current_membership
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import membership_for
 from apps.requesters.services import SpendingRefused
-from apps.review import bulk, csvround, selectors, services
+from apps.review import bonus_csv, bulk, csvround, selectors, services
 from apps.review import quality as quality_service
 from apps.review.forms import BonusForm, DecisionForm, ReviewFilterForm
-from apps.review.models import BulkReview, FeedbackReason
+from apps.review.models import BonusBatch, BulkReview, FeedbackReason
 from mturkdash.exports import csv_response
 
 PAGE_SIZE = 25
@@ -358,3 +359,56 @@ def quality(request):
             "report": report,
         },
     )
+
+
+def bonus_upload(request):
+    membership = _queue_membership(request, Action.BONUS)
+    if membership is None:
+        return redirect("home")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationError("Choose the CSV file to upload.")
+            batch = bonus_csv.bonus_csv_read(
+                membership=membership, actor=request.user, upload=upload
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            return redirect("review-bonus-batch", pk=batch.pk)
+    return render(request, "review/bonus_upload.html", {"requester": membership.requester})
+
+
+def _bonus_batch_for(request, pk: int, action: Action = Action.VIEW):
+    batch = get_object_or_404(BonusBatch, pk=pk)
+    return membership_for(user=request.user, requester_id=batch.requester_id, action=action), batch
+
+
+@require_GET
+def bonus_batch_detail(request, pk: int):
+    membership, batch = _bonus_batch_for(request, pk)
+    context = {
+        "batch": batch,
+        "preview": bonus_csv.bonus_batch_preview(membership=membership, batch=batch),
+        "progress": bonus_csv.bonus_batch_progress(batch),
+        "can_pay": role_allows(membership.role, Action.BONUS),
+    }
+    if request.htmx:
+        return render(request, "review/bonus_batch.html#status", context)
+    return render(request, "review/bonus_batch.html", context)
+
+
+@require_POST
+def bonus_batch_pay(request, pk: int):
+    membership, batch = _bonus_batch_for(request, pk, Action.BONUS)
+    preview = bonus_csv.bonus_batch_preview(membership=membership, batch=batch)
+    if not preview.fits_daily_limit:
+        messages.error(request, "These bonuses would pass the account's daily spending limit.")
+        return redirect("review-bonus-batch", pk=batch.pk)
+    if batch.status == BonusBatch.Status.PREVIEW:
+        from apps.review.tasks import bonus_batch_pay as pay_task
+
+        transaction.on_commit(lambda: pay_task.delay(batch.pk, request.user.pk))
+        messages.success(request, f"Paying {preview.count} bonuses.")
+    return redirect("review-bonus-batch", pk=batch.pk)

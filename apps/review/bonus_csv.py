@@ -1,0 +1,163 @@
+"""Bonuses in bulk from a CSV: checked and priced before anything is paid."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from apps.hits.models import Assignment
+from apps.mturk import fees
+from apps.mturk.errors import MTurkError
+from apps.requesters.models import Membership
+from apps.requesters.roles import Action, role_allows
+from apps.requesters.services import membership_require, requester_spent_today
+from apps.review.models import BonusBatch, BonusPayment
+from apps.review.services import bonus_amount_clean, bonus_send, feedback_clean
+
+MAX_BYTES = 5 * 1024 * 1024
+COLUMNS = {"WorkerId", "AssignmentId", "Amount", "Reason"}
+
+
+@dataclass
+class BonusPreview:
+    count: int
+    rewards: Decimal
+    fees: Decimal
+    spent_today: Decimal
+    daily_limit: Decimal
+    over_cap: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.rewards + self.fees
+
+    @property
+    def fits_daily_limit(self) -> bool:
+        return self.spent_today + self.total <= self.daily_limit
+
+
+def bonus_csv_read(*, membership: Membership, actor, upload) -> BonusBatch:
+    membership_require(membership, Action.BONUS)
+    if upload.size > MAX_BYTES:
+        raise ValidationError("The file is larger than 5 MB.")
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("The file is not UTF-8 text: save it as CSV UTF-8.") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = COLUMNS - set(reader.fieldnames or [])
+    if missing:
+        raise ValidationError(f"The file has no {', '.join(sorted(missing))} column.")
+    parsed, problems = [], []
+    for number, row in enumerate(reader, start=2):
+        try:
+            amount = bonus_amount_clean(row.get("Amount", ""))
+            reason = feedback_clean(row.get("Reason", ""), required=True)
+        except ValidationError as exc:
+            problems.append({"row": number, "error": " ".join(exc.messages)})
+            continue
+        parsed.append(
+            (
+                number,
+                (row.get("WorkerId") or "").strip().upper(),
+                (row.get("AssignmentId") or "").strip(),
+                amount,
+                reason,
+            )
+        )
+    known = {
+        a.mturk_id: a
+        for a in Assignment.objects.filter(
+            requester=membership.requester, mturk_id__in=[p[2] for p in parsed]
+        ).select_related("hit")
+    }
+    rows = []
+    for number, worker_id, assignment_id, amount, reason in parsed:
+        assignment = known.get(assignment_id)
+        if assignment is None:
+            problems.append(
+                {"row": number, "error": f"No assignment {assignment_id!r} in this account."}
+            )
+        elif assignment.worker_id != worker_id:
+            problems.append(
+                {
+                    "row": number,
+                    "error": f"{assignment_id} was done by {assignment.worker_id}, not {worker_id}.",
+                }
+            )
+        else:
+            rows.append(
+                {
+                    "row": number,
+                    "worker_id": worker_id,
+                    "assignment_id": assignment_id,
+                    "hit_id": assignment.hit.mturk_id,
+                    "amount": str(amount),
+                    "reason": reason,
+                }
+            )
+    return BonusBatch.objects.create(
+        requester=membership.requester, created_by=actor, rows=rows, problems=problems
+    )
+
+
+def bonus_batch_preview(*, membership: Membership, batch: BonusBatch) -> BonusPreview:
+    amounts = [Decimal(r["amount"]) for r in batch.rows]
+    cap = membership.requester.bonus_cap
+    return BonusPreview(
+        count=len(amounts),
+        rewards=sum(amounts, Decimal("0")),
+        fees=sum((fees.bonus_fee(a) for a in amounts), Decimal("0")),
+        spent_today=requester_spent_today(membership.requester),
+        daily_limit=membership.requester.daily_spend_limit,
+        over_cap=0
+        if role_allows(membership.role, Action.SPEND)
+        else sum(1 for a in amounts if a > cap),
+    )
+
+
+def bonus_batch_pay(*, membership: Membership, actor, batch: BonusBatch) -> dict:
+    """Pay every row once. Returns counts: paid, failed (with row errors kept on the batch)."""
+    membership_require(membership, Action.BONUS)
+    BonusBatch.objects.filter(pk=batch.pk, status=BonusBatch.Status.PREVIEW).update(
+        status=BonusBatch.Status.PAYING
+    )
+    paid, errors = 0, []
+    for row in batch.rows:
+        token = f"bonusbatch-{batch.pk}-{row['row']}"
+        try:
+            payment = bonus_send(
+                membership=membership,
+                actor=actor,
+                worker_id=row["worker_id"],
+                assignment_mturk_id=row["assignment_id"],
+                hit_mturk_id=row["hit_id"],
+                amount=row["amount"],
+                reason=row["reason"],
+                token=token,
+            )
+            paid += int(payment.status == BonusPayment.Status.SENT)
+        except (ValidationError, MTurkError, PermissionDenied) as exc:
+            # A refused row (over the cap or the daily limit, or refused by MTurk) does not stop the rest.
+            errors.append(
+                {"row": row["row"], "error": " ".join(getattr(exc, "messages", [str(exc)]))}
+            )
+    BonusBatch.objects.filter(pk=batch.pk).update(
+        status=BonusBatch.Status.DONE, problems=batch.problems + errors
+    )
+    return {"paid": paid, "failed": len(errors)}
+
+
+def bonus_batch_progress(batch: BonusBatch) -> dict:
+    payments = BonusPayment.objects.filter(
+        unique_request_token__startswith=f"bonusbatch-{batch.pk}-"
+    )
+    return {
+        "total": len(batch.rows),
+        "sent": payments.filter(status=BonusPayment.Status.SENT).count(),
+        "failed": payments.filter(status=BonusPayment.Status.FAILED).count(),
+    }
