@@ -31,7 +31,7 @@ def notifications_outbox(request: HttpRequest) -> dict:
 @control_view({"POST"})
 def notifications_sender(request: HttpRequest) -> dict:
     data = _body(request)
-    delivery.sender.paused = _field(data, "paused", bool)
+    delivery.sender.pause(_field(data, "paused", bool))
     return {"paused": delivery.sender.paused}
 
 

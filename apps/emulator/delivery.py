@@ -241,6 +241,12 @@ class _Sender:
         self.lock = threading.Lock()
         self.paused = False
 
+    def pause(self, paused: bool) -> None:
+        """Stop or resume background drains; waits for a drain in progress to finish, so no
+        background send happens after pausing returns."""
+        with self.lock:
+            self.paused = paused
+
 
 sender = _Sender()
 
@@ -328,6 +334,8 @@ def drain(*, force: bool = False) -> DrainResult:
     """Deliver every pending event that is due (all of them with `force`); see the module doc."""
     result = DrainResult()
     with sender.lock:
+        if sender.paused and not force:
+            return result
         real_now = timezone.now()
         pending = Event.objects.filter(delivered_at__isnull=True).order_by("pk")
         if not force:
@@ -444,8 +452,6 @@ def sender_loop(interval: float) -> None:
     """Background sender (one thread per emulator process): drain every `interval` seconds."""
     while True:
         time.sleep(interval)
-        if sender.paused:
-            continue
         try:
             drain()
         except Exception:
