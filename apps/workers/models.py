@@ -70,3 +70,29 @@ class WorkerMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class WorkerUpdate(models.Model):
+    """An uploaded worker CSV: the score and block changes it asks for, previewed, then applied."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview"
+        APPLYING = "applying"
+        DONE = "done"
+
+    requester = models.ForeignKey(
+        "requesters.Requester", on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    block_reason = models.CharField(max_length=1024, blank=True)
+    # [{"row", "worker_id", "kind": "score"|"revoke"|"block"|"unblock", "type_id", "name", "value"}]
+    changes = models.JSONField(default=list)
+    problems = models.JSONField(default=list, blank=True)
+    results = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"worker update {self.pk}"

@@ -4,15 +4,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.mturk.errors import MTurkError
 from apps.requesters.context_processors import current_membership
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import membership_for
-from apps.workers import selectors, services
+from apps.workers import csvround, selectors, services
 from apps.workers.forms import BlockForm, MessageForm, ScoreForm, WorkerFilterForm
+from apps.workers.models import WorkerUpdate
+from mturkdash.exports import csv_response
 
 
 def _membership(request, action: Action = Action.VIEW):
@@ -165,3 +167,53 @@ def worker_score(request, worker_id: str):
     except (ValidationError, MTurkError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     return _done(request, worker_id)
+
+
+@require_GET
+def worker_export(request):
+    membership = _membership(request)
+    if membership is None:
+        return redirect("home")
+    header, rows = csvround.worker_csv_header_and_rows(membership.requester)
+    return csv_response(f"workers-{membership.requester.pk}.csv", header, rows)
+
+
+def worker_import(request):
+    membership = _membership(request, Action.WORKERS)
+    if membership is None:
+        return redirect("home")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationError("Choose the CSV file to upload.")
+            update = csvround.worker_csv_read(
+                membership=membership,
+                actor=request.user,
+                upload=upload,
+                block_reason=request.POST.get("block_reason", ""),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            return redirect("workers-update", pk=update.pk)
+    return render(request, "workers/import.html", {"requester": membership.requester})
+
+
+def worker_update(request, pk: int):
+    update = get_object_or_404(WorkerUpdate, pk=pk)
+    action = Action.WORKERS if request.method == "POST" else Action.VIEW
+    membership = membership_for(user=request.user, requester_id=update.requester_id, action=action)
+    if request.method == "POST":
+        results = csvround.worker_update_apply(
+            membership=membership, actor=request.user, update=update
+        )
+        messages.success(
+            request,
+            f"{results.get('applied', 0)} change(s) applied, {results.get('failed', 0)} failed.",
+        )
+        return redirect("workers-update", pk=pk)
+    counts = {}
+    for change in update.changes:
+        counts[change["kind"]] = counts.get(change["kind"], 0) + 1
+    return render(request, "workers/update.html", {"update": update, "counts": counts})
