@@ -129,7 +129,9 @@ class _FormReader(HTMLParser):
         elif tag == "crowd-checkbox" and name:
             self._field(name, "checkbox", options=["true"], crowd=tag)
         elif tag == "crowd-radio-group":
-            self._radio_group = f"radio-group-{len(self.fields)}"
+            # The real element reports each button by its own name; the group is one question
+            # for the crowd, named by the group's name or its position.
+            self._radio_group = name or f"radio-group-{len(self.fields)}"
             self._radio_group_name = ""
         elif tag == "crowd-radio-button" and name and self._radio_group:
             item = self._field(self._radio_group, "radio", crowd="crowd-radio-group")

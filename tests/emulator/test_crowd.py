@@ -193,3 +193,23 @@ def test_it_refuses_bad_plans(emulator):
     with pytest.raises(EmulatorControlError) as excinfo:
         emulator.crowd_work(HITIds=["NOSUCHHIT"], assignments=1)
     assert excinfo.value.payload["error"] == "HITDoesNotExist"
+
+
+def test_it_answers_hits_made_from_a_layout(mturk, emulator):
+    emulator.register_layout(
+        "CROWDLAYOUT1",
+        '<p>${caption}</p><crowd-form><crowd-radio-group name="verdict">'
+        '<crowd-radio-button name="good">Good</crowd-radio-button>'
+        '<crowd-radio-button name="bad">Bad</crowd-radio-button></crowd-radio-group></crowd-form>',
+    )
+    hit = create_hit(
+        mturk,
+        Question=None,
+        HITLayoutId="CROWDLAYOUT1",
+        HITLayoutParameters=[{"Name": "caption", "Value": "A cat"}],
+    )
+    emulator.crowd_truth(hit["HITId"], {"verdict": "bad"})
+    done = emulator.crowd_work(HITIds=[hit["HITId"]], assignments=1, profile="diligent", seed=1)
+    assert done["Actions"][0]["Answers"] == {"verdict": ["bad"]}
+    xml = answer_of(mturk, done["Actions"][0]["AssignmentId"])
+    assert '"bad":{"on":true}' in xml and '"good":{"on":false}' in xml
