@@ -329,10 +329,20 @@ def row_create(
             error="",
         )
     elif row.status == RowStatus.CREATING and orphan:
-        token = row.unique_request_token
+        # Left by a run that died, maybe mid-call: same token, unless MTurk has forgotten it.
+        token = _token_for(batch, row, gateway)
+        if isinstance(token, dict):
+            _row_mark_created(batch, row, token, hit_type, expected=RowStatus.CREATING)
+            return RowStatus.CREATED
+        token, issued_at = token
         claimed = BatchRow.objects.filter(
             pk=row.pk, status=RowStatus.CREATING, attempts=row.attempts
-        ).update(claimed_at=timezone.now(), attempts=F("attempts") + 1)
+        ).update(
+            claimed_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            unique_request_token=token,
+            token_issued_at=issued_at,
+        )
     else:
         return row.status
     if not claimed:

@@ -25,7 +25,6 @@ from apps.batches.models import (
     ActionKind,
     ActionStatus,
     Batch,
-    BatchAction,
     BatchStatus,
     Project,
     QuestionKind,
@@ -406,15 +405,6 @@ def batch_action(request, pk: int):
             f"{action.get_kind_display()}: {action.total} HIT{'s' if action.total != 1 else ''} queued.",
         )
     return _after(request, batch)
-
-
-@require_GET
-def action_progress(request, pk: int, action_id: int):
-    batch, _ = _batch(request, pk)
-    action = get_object_or_404(BatchAction, pk=action_id, batch=batch)
-    if request.htmx:
-        return render(request, "batches/detail.html#action", {"action": action, "batch": batch})
-    return redirect("batches-detail", pk=pk)
 
 
 # --- downloads -----------------------------------------------------------------------------

@@ -190,6 +190,8 @@ def test_a_token_past_mturks_24_hours_is_checked_at_mturk_before_a_new_one(
         BatchRow.objects.filter(batch=batch, index=index).update(
             unique_request_token=launch.row_token(batch, index), token_issued_at=old
         )
+    # Row 0 was left `creating` by a worker that died a day ago.
+    BatchRow.objects.filter(batch=batch, index=0).update(status=RowStatus.CREATING)
 
     launch.batch_chunk_run(batch.pk, 0, 1)
 
