@@ -139,3 +139,26 @@ class BonusBatch(models.Model):
 
     def __str__(self) -> str:
         return f"bonus batch {self.pk}"
+
+
+class Compensation(models.Model):
+    """A HIT made for one worker (to pay someone with no assignment to bonus): visible only to
+    them through a one-off qualification, approved the moment they submit it."""
+
+    requester = models.ForeignKey(
+        "requesters.Requester", on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    worker_id = models.CharField(max_length=64, db_index=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    reason = models.TextField()
+    unique_request_token = models.CharField(max_length=64, unique=True)
+    qualification_type_mturk_id = models.CharField(max_length=64, blank=True)
+    hit_mturk_id = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"${self.amount} compensation for {self.worker_id}"

@@ -12,4 +12,5 @@ urlpatterns = [
     path("workers/<str:worker_id>/unblock/", views.worker_unblock, name="workers-unblock"),
     path("workers/<str:worker_id>/message/", views.worker_message, name="workers-message"),
     path("workers/<str:worker_id>/score/", views.worker_score, name="workers-score"),
+    path("workers/<str:worker_id>/compensate/", views.worker_compensate, name="workers-compensate"),
 ]

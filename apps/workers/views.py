@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -65,6 +65,7 @@ def worker_detail(request, worker_id: str):
             "requester": membership.requester,
             "can_act": role_allows(membership.role, Action.WORKERS),
             "can_qualify": role_allows(membership.role, Action.QUALIFICATIONS),
+            "can_spend": role_allows(membership.role, Action.SPEND),
             "score_form": ScoreForm(requester=membership.requester),
             "block_form": BlockForm(),
             "message_form": MessageForm(),
@@ -217,3 +218,25 @@ def worker_update(request, pk: int):
     for change in update.changes:
         counts[change["kind"]] = counts.get(change["kind"], 0) + 1
     return render(request, "workers/update.html", {"update": update, "counts": counts})
+
+
+@require_POST
+def worker_compensate(request, worker_id: str):
+    from apps.review.compensation import compensation_create
+
+    membership = _membership(request, Action.SPEND)
+    try:
+        compensation = compensation_create(
+            membership=membership,
+            actor=request.user,
+            worker_id=worker_id,
+            amount=request.POST.get("amount", ""),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(
+            request,
+            f"Compensation HIT {compensation.hit_mturk_id} made: only {worker_id} can see it; MTurk pays on submission.",
+        )
+    except (ValidationError, MTurkError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return _done(request, worker_id)
