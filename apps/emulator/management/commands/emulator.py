@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=16)
         parser.add_argument(
             "--ensure-sqs-queue",
-            default="",
+            default=os.environ.get("EMULATOR_ENSURE_SQS_QUEUE", ""),
             metavar="QUEUE_URL",
             help="create this SQS queue (on a local moto server) as soon as it answers, and "
             "again whenever it disappears (`make run` passes its notification queue)",
