@@ -161,7 +161,11 @@ def _selection(identifier: str, spec: Element, required: bool) -> str:
         size = f' size="{min(len(options), 8)}"' if style in {"list", "multichooser"} else ""
         blank = "" if multiple else '<option value="">—</option>'
         items = "".join(f'<option value="{escape(i)}">{label}</option>' for i, label in options)
+        if other is not None:
+            items += '<option value="__other__">Other (say which)</option>'
         control = f'<select name="{name}"{multiple}{size}>{blank}{items}</select>'
+        if other is not None:
+            control += f'<label>Other: <input type="text" name="{name}.other"></label>'
     else:
         kind = "checkbox" if style == "checkbox" or high > 1 else "radio"
         control = "".join(
