@@ -133,7 +133,7 @@ def _records(batch: Batch, answers: list[str]) -> Iterator[tuple[list, dict, dic
         .order_by("index", "hit__assignments__submit_time", "hit__assignments__id")
         .values_list(*_FIELDS)
     )
-    for r in rows.iterator(chunk_size=2000):
+    for r in rows.iterator(chunk_size=1000):
         accept, submit = r[15], r[16]
         work = int((submit - accept).total_seconds()) if accept and submit else ""
         worker_rates = rates.get(r[13], ("", "", ""))

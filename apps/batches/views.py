@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import html
-
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,7 +10,7 @@ from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.batches import exports, selectors, services, templating
+from apps.batches import exports, previews, selectors, services, templating
 from apps.batches.forms import (
     ActionForm,
     BatchUploadForm,
@@ -201,20 +199,7 @@ def batch_upload(request, pk: int):
 
 
 def _frame(kind: str, template: str, values: dict) -> HttpResponse:
-    if kind == QuestionKind.HTML:
-        body = templating.fill(template, values, kind=kind)
-    elif kind == QuestionKind.EXTERNAL:
-        url = templating.fill(template, values, kind=kind).strip()
-        body = (
-            "<!DOCTYPE html><p>Workers see this page in the frame:</p>"
-            f"<p><code>{html.escape(url)}</code></p>"
-        )
-    else:
-        body = (
-            "<!DOCTYPE html><pre>"
-            + html.escape(templating.fill(template, values, kind=kind))
-            + "</pre>"
-        )
+    body = previews.worker_view(kind, template, values)
     return HttpResponse(body, content_type="text/html; charset=utf-8")
 
 

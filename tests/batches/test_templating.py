@@ -86,3 +86,22 @@ def test_the_size_calculator_agrees_with_the_built_question():
             calculator = templating.SizeCalculator(template, kind=kind, frame_height=10)
             built = templating.question(template, values, kind=kind, frame_height=10)
             assert calculator.size(values) == len(built.encode()), (kind, values)
+
+
+def test_a_questionform_preview_is_drawn_as_html_with_values_as_text():
+    from apps.batches.previews import worker_view
+
+    template = (
+        '<QuestionForm xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
+        '2017-11-06/QuestionForm.xsd"><Question><QuestionIdentifier>mood</QuestionIdentifier>'
+        "<QuestionContent><Text>How does ${text} feel?</Text></QuestionContent>"
+        "<AnswerSpecification><SelectionAnswer><Selections><Selection><SelectionIdentifier>pos"
+        "</SelectionIdentifier><Text>Good</Text></Selection></Selections></SelectionAnswer>"
+        "</AnswerSpecification></Question><Question><QuestionIdentifier>why"
+        "</QuestionIdentifier><QuestionContent><Text>Why?</Text></QuestionContent>"
+        "<AnswerSpecification><FreeTextAnswer/></AnswerSpecification></Question></QuestionForm>"
+    )
+    page = worker_view("questionform", template, {"text": "<script>x()</script>"})
+    assert "<p>How does &lt;script&gt;x()&lt;/script&gt; feel?</p>" in page
+    assert '<input type="radio" name="mood" value="pos"> Good' in page
+    assert '<textarea name="why"' in page
