@@ -223,3 +223,41 @@ def test_uploaded_files_are_served_for_sixty_seconds(site, mturk, emulator):
     assert requests.get(url).content == b"\x89PNG fake image"
     emulator.advance(61)
     assert requests.get(url).status_code == 403
+
+
+OTHER_FORM = (
+    f'<QuestionForm xmlns="{QUESTION_FORM_NS}"><Question><QuestionIdentifier>kind'
+    "</QuestionIdentifier><QuestionContent><Text>Kind?</Text></QuestionContent>"
+    "<AnswerSpecification><SelectionAnswer><MinSelectionCount>1</MinSelectionCount>"
+    "<MaxSelectionCount>2</MaxSelectionCount><StyleSuggestion>checkbox</StyleSuggestion>"
+    "<Selections><Selection><SelectionIdentifier>cat</SelectionIdentifier><Text>Cat</Text>"
+    "</Selection><Selection><SelectionIdentifier>dog</SelectionIdentifier><Text>Dog</Text>"
+    "</Selection><OtherSelection><FreeTextAnswer/></OtherSelection></Selections>"
+    "</SelectionAnswer></AnswerSpecification></Question></QuestionForm>"
+)
+
+
+def test_selections_keep_counts_and_other_answers(site, mturk, emulator):
+    hit = create_hit(mturk, Question=OTHER_FORM)
+    assignment_id = emulator.accept(site.worker_id, hit["HITId"])
+    url = f"{site.url}/mturk/externalSubmit"
+    too_many = requests.post(
+        url,
+        data=[("assignmentId", assignment_id), ("kind", "cat"), ("kind", "dog")]
+        + [("kind", "__other__"), ("kind.other", "hamster")],
+    )
+    assert too_many.status_code == 400 and "at most 2" in too_many.text
+    done = requests.post(
+        url,
+        data=[
+            ("assignmentId", assignment_id),
+            ("kind", "cat"),
+            ("kind", "__other__"),
+            ("kind.other", "hamster"),
+        ],
+    )
+    assert done.status_code == 200
+    answer = mturk.get_assignment(AssignmentId=assignment_id)["Assignment"]["Answer"]
+    assert "<SelectionIdentifier>cat</SelectionIdentifier>" in answer
+    assert "<OtherSelectionText>hamster</OtherSelectionText>" in answer
+    assert "__other__" not in answer
