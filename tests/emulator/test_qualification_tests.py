@@ -243,8 +243,13 @@ def test_selections_keep_counts_and_other_answers(site, mturk, emulator):
     url = f"{site.url}/mturk/externalSubmit"
     too_many = requests.post(
         url,
-        data=[("assignmentId", assignment_id), ("kind", "cat"), ("kind", "dog")]
-        + [("kind", "__other__"), ("kind.other", "hamster")],
+        data=[
+            ("assignmentId", assignment_id),
+            ("kind", "cat"),
+            ("kind", "dog"),
+            ("kind", "__other__"),
+            ("kind.other", "hamster"),
+        ],
     )
     assert too_many.status_code == 400 and "at most 2" in too_many.text
     done = requests.post(
