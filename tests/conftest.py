@@ -4,6 +4,7 @@ outsider), accounts pointing at the test's local MTurk, and a logged-in client p
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from tests.factories import MembershipFactory, RequesterFactory, UserFactory
 
@@ -13,6 +14,11 @@ pytest_plugins = [
     "tests.fixtures.celery",
     "tests.fixtures.sqs",
 ]
+
+
+# Personas are made in almost every test; the production hasher's deliberate slowness is not
+# what the tests are about. (Sign-in and lockout tests still go through real hashing code.)
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

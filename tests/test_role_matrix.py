@@ -1,0 +1,248 @@
+"""Every view that changes something, for every persona: anonymous is sent to sign in, an
+outsider gets 404, a role below the action's gets 403, and the allowed roles get through (their
+calls to an unreachable MTurk end in a message, never a 500)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from apps.hits.models import HIT, Assignment, HITType
+from apps.qualifications.models import QualificationRequest, QualificationType
+from apps.review.models import BonusBatch, BulkReview
+from apps.workers.models import Worker, WorkerUpdate
+
+pytestmark = pytest.mark.django_db
+
+ORDER = ["viewer", "reviewer", "manager", "admin"]
+PERSONAS = {"viewer": "victor", "reviewer": "bob", "manager": "carol", "admin": "alice"}
+WORKER = "AWORKER0000001"
+
+
+@pytest.fixture
+def objects(account, settings):
+    settings.MTURK_MAX_ATTEMPTS = 1
+    settings.MTURK_CONNECT_TIMEOUT = 0.2
+    hit_type = HITType.objects.create(
+        requester=account,
+        mturk_id="T" * 30,
+        title="t",
+        reward=Decimal("0.10"),
+        assignment_duration=60,
+        auto_approval_delay=60,
+    )
+    hit = HIT.objects.create(
+        requester=account,
+        mturk_id="H" * 30,
+        hit_type=hit_type,
+        hit_type_mturk_id=hit_type.mturk_id,
+        title="t",
+        status="Assignable",
+        reward=Decimal("0.10"),
+    )
+    assignment = Assignment.objects.create(
+        requester=account,
+        mturk_id="A" * 30,
+        hit=hit,
+        worker_id=WORKER,
+        status="Submitted",
+        submit_time=timezone.now(),
+    )
+    Worker.objects.create(requester=account, worker_id=WORKER, submitted=1)
+    qtype = QualificationType.objects.create(requester=account, mturk_id="Q" * 30, name="q")
+    qrequest = QualificationRequest.objects.create(
+        requester=account, mturk_id="R" * 30, qualification_type=qtype, worker_id=WORKER
+    )
+    job = BulkReview.objects.create(
+        requester=account,
+        items=[{"id": assignment.pk, "action": "approve", "feedback": ""}],
+        total=1,
+        status="preview",
+    )
+    bonus_batch = BonusBatch.objects.create(requester=account)
+    update = WorkerUpdate.objects.create(requester=account)
+    return {
+        "account": account,
+        "assignment": assignment,
+        "qtype": qtype,
+        "qrequest": qrequest,
+        "job": job,
+        "bonus_batch": bonus_batch,
+        "update": update,
+    }
+
+
+def _csv(name="f.csv", body=b"WorkerId,Value\n"):
+    return {"file": SimpleUploadedFile(name, body, content_type="text/csv")}
+
+
+# (name, url, data, least role allowed)
+def _actions(o):
+    a, q = o["assignment"].pk, o["qtype"].pk
+    acct = o["account"].pk
+    return [
+        ("account edit", f"/accounts/{acct}/edit/", {"name": "x"}, "admin"),
+        (
+            "member add",
+            f"/accounts/{acct}/members/add/",
+            {"username": "victor", "role": "viewer"},
+            "admin",
+        ),
+        ("test notification", f"/accounts/{acct}/notifications/test/", {}, "admin"),
+        ("sync now", "/sync/now/", {}, "viewer"),
+        ("approve", f"/review/{a}/approve/", {}, "reviewer"),
+        ("reject", f"/review/{a}/reject/", {"feedback": "no"}, "reviewer"),
+        ("bonus", f"/review/{a}/bonus/", {"amount": "0.10", "reason": "r"}, "reviewer"),
+        ("bulk review", "/review/bulk/", {"action": "approve", "ids": [str(a)]}, "reviewer"),
+        (
+            "review upload",
+            "/review/import/",
+            _csv(body=b"AssignmentId,Approve,Reject\n"),
+            "reviewer",
+        ),
+        ("review job apply", f"/review/jobs/{o['job'].pk}/apply/", {}, "reviewer"),
+        ("review job cancel", f"/review/jobs/{o['job'].pk}/cancel/", {}, "reviewer"),
+        (
+            "bonus upload",
+            "/review/bonuses/upload/",
+            _csv(body=b"WorkerId,AssignmentId,Amount,Reason\n"),
+            "reviewer",
+        ),
+        ("bonus batch pay", f"/review/bonuses/{o['bonus_batch'].pk}/pay/", {}, "reviewer"),
+        ("block", f"/workers/{WORKER}/block/", {"reason": "r"}, "manager"),
+        ("unblock", f"/workers/{WORKER}/unblock/", {}, "manager"),
+        ("message", f"/workers/{WORKER}/message/", {"subject": "s", "text": "t"}, "manager"),
+        (
+            "worker score",
+            f"/workers/{WORKER}/score/",
+            {"qualification_type": str(q), "value": "1"},
+            "manager",
+        ),
+        ("compensate", f"/workers/{WORKER}/compensate/", {"amount": "1", "reason": "r"}, "manager"),
+        ("worker upload", "/workers/import/", _csv(body=b"WorkerId\n"), "manager"),
+        ("worker update apply", f"/workers/updates/{o['update'].pk}/", {}, "manager"),
+        (
+            "qualification create",
+            "/qualifications/new/",
+            {"name": "n", "description": "d", "status": "Active"},
+            "manager",
+        ),
+        (
+            "qualification edit",
+            f"/qualifications/{q}/edit/",
+            {"description": "d", "status": "Active"},
+            "manager",
+        ),
+        ("qualification delete", f"/qualifications/{q}/delete/", {}, "manager"),
+        (
+            "qualification grant",
+            f"/qualifications/{q}/scores/",
+            {"worker_id": WORKER, "value": "1"},
+            "manager",
+        ),
+        ("qualification upload", f"/qualifications/{q}/scores/upload/", _csv(), "manager"),
+        (
+            "qualification request",
+            f"/qualifications/{q}/requests/{o['qrequest'].pk}/",
+            {"decision": "reject"},
+            "manager",
+        ),
+        ("group add", f"/qualifications/{q}/group/", {"workers": WORKER}, "manager"),
+    ]
+
+
+ACTION_NAMES = [
+    "account edit",
+    "member add",
+    "test notification",
+    "sync now",
+    "approve",
+    "reject",
+    "bonus",
+    "bulk review",
+    "review upload",
+    "review job apply",
+    "review job cancel",
+    "bonus upload",
+    "bonus batch pay",
+    "block",
+    "unblock",
+    "message",
+    "worker score",
+    "compensate",
+    "worker upload",
+    "worker update apply",
+    "qualification create",
+    "qualification edit",
+    "qualification delete",
+    "qualification grant",
+    "qualification upload",
+    "qualification request",
+    "group add",
+]
+
+
+@pytest.mark.parametrize("name", ACTION_NAMES)
+def test_role_matrix(request, client, objects, alice, bob, carol, victor, charlie, name):
+    (url, data, least) = next((u, d, r) for n, u, d, r in _actions(objects) if n == name)
+
+    response = client.post(url, data)
+    assert response.status_code == 302 and "/login/" in response["Location"], f"anonymous {name}"
+
+    client.force_login(charlie, backend="django.contrib.auth.backends.ModelBackend")
+    before = _footprint(objects["account"])
+    status = client.post(url, _fresh(data)).status_code
+    if name in SESSION_SCOPED:
+        # acts on the outsider's own current account: ours must not change
+        assert status in {200, 302}, f"outsider {name}: {status}"
+    else:
+        assert status == 404, f"outsider {name}: {status}"
+    assert _footprint(objects["account"]) == before, f"outsider {name} changed the account"
+
+    for role in ORDER:
+        user = request.getfixturevalue(PERSONAS[role])
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.post("/accounts/switch/", {"requester": objects["account"].pk})
+        status = client.post(url, _fresh(data)).status_code
+        if ORDER.index(role) < ORDER.index(least):
+            assert status == 403, f"{role} {name}: {status}"
+        else:
+            assert status in {200, 302}, f"{role} {name}: {status}"
+
+
+# Pages that act on the person's current account (chosen in the switcher), not on an id in the URL.
+SESSION_SCOPED = {
+    "sync now",
+    "bulk review",
+    "review upload",
+    "bonus upload",
+    "worker upload",
+    "qualification create",
+} | {"block", "unblock", "message", "worker score", "compensate"}
+
+
+def _footprint(account) -> tuple:
+    from apps.audit.models import AuditEvent
+
+    return (
+        AuditEvent.objects.filter(requester=account).count(),
+        BulkReview.objects.filter(requester=account).count(),
+        BonusBatch.objects.filter(requester=account).count(),
+        WorkerUpdate.objects.filter(requester=account).count(),
+        QualificationType.objects.filter(requester=account).count(),
+    )
+
+
+def _fresh(data):
+    """Uploaded files are consumed by a request; give each request its own."""
+    if "file" in data:
+        return {
+            **data,
+            "file": SimpleUploadedFile(
+                data["file"].name, b"WorkerId,Value\n", content_type="text/csv"
+            ),
+        }
+    return data
