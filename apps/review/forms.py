@@ -6,6 +6,7 @@ from apps.hits.models import AssignmentStatus, HITType
 class ReviewFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,
+        initial="Submitted",
         choices=[
             ("Submitted", "To review"),
             ("Approved", "Approved"),
