@@ -153,12 +153,14 @@ def main() -> None:
 
     floor = args.rows / args.rps
     load_after = os.getloadavg()[0]
+    from apps.batches.launch import chunk_size, chunk_threads
+
     lines = [
         "## Launch (`benchmarks/launch.py`)",
         "",
         f"Measured {machine()}. {args.rows:,} rows launched through the launch service and one "
-        f"real Celery worker process ({args.workers} threads; chunks of 100 rows, 4 calls in "
-        f"flight per chunk) against one local MTurk process answering {args.latency_ms} ms late "
+        f"real Celery worker process ({args.workers} threads; chunks of {chunk_size()} rows, "
+        f"{chunk_threads()} calls in flight per chunk) against one local MTurk process answering {args.latency_ms} ms late "
         f"and throttling at {args.rps:.0f} requests/s; the account's rate limit set to match. "
         f"Floor: {args.rows:,} CreateHITWithHITType calls at {args.rps:.0f}/s = {floor:.1f} s. "
         f"Load average before/after: {load_before:.2f} / {load_after:.2f} (the machine is shared, "
