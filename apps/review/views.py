@@ -79,6 +79,7 @@ def queue(request):
         "requester": requester,
         "cards": [_card(membership, a, workers.get(a.worker_id), reasons) for a in page],
         "soon": selectors.auto_approving_soon(requester),
+        "can_review": role_allows(membership.role, Action.REVIEW),
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "review/queue.html#cards", context)
