@@ -265,20 +265,22 @@ def test_cancel_stops_claiming_rows_settles_those_in_flight_and_can_expire(
 
 
 def test_every_new_hit_type_gets_its_notification_settings(
-    local_account, carol, emulator, eager, monkeypatch
+    local_account, carol, emulator, eager, sqs_queue
 ):
-    configured = []
-    monkeypatch.setattr(
-        launch,
-        "hit_type_notifications_configure",
-        lambda **kwargs: configured.append(kwargs) or True,
-    )
+    local_account.sqs_queue_url = sqs_queue
+    local_account.save(update_fields=["sqs_queue_url"])
     batch = make_batch(make_project(local_account, carol), carol, rows_csv(2))
+
     services.batch_launch(membership=_membership(carol), actor=carol, batch=batch)
+
     batch.refresh_from_db()
-    assert configured == [
-        {"requester": local_account, "hit_type_id": batch.hit_type_mturk_id, "actor": carol}
-    ]
+    hit_type = HITType.objects.get(mturk_id=batch.hit_type_mturk_id)
+    assert hit_type.notifications_configured_at is not None
+    event = AuditEvent.objects.get(action="notifications.configure")
+    assert (event.target_id, event.actor) == (batch.hit_type_mturk_id, carol)
+    assert event.details == {"destination": sqs_queue}
+    assert _calls(emulator, local_account, "UpdateNotificationSettings") == 1
+    assert batch.error == ""
 
 
 def test_a_balance_that_runs_out_stops_the_launch_and_a_relaunch_finishes_it(
@@ -321,3 +323,24 @@ def test_a_balance_that_runs_out_stops_the_launch_and_a_relaunch_finishes_it(
     assert batch.status == BatchStatus.LAUNCHED
     _assert_one_hit_per_row(batch, account_mturk)
     assert AuditEvent.objects.filter(action="batch.relaunch").exists()
+
+
+def test_a_starting_worker_resumes_unfinished_launches_and_unread_hits(
+    local_account, carol, queued, monkeypatch
+):
+    launching = make_batch(make_project(local_account, carol), carol, rows_csv(1), "A")
+    unread = make_batch(make_project(local_account, carol, name="P2"), carol, rows_csv(1), "B")
+    done = make_batch(make_project(local_account, carol, name="P3"), carol, rows_csv(1), "C")
+    Batch.objects.filter(pk=launching.pk).update(status=BatchStatus.LAUNCHING)
+    Batch.objects.filter(pk__in=[unread.pk, done.pk]).update(status=BatchStatus.LAUNCHED)
+    unread.rows.update(status=RowStatus.CREATED, hit_mturk_id="3NAMEDBYMTURK")
+    resumed, reads = [], []
+    monkeypatch.setattr(tasks.batches_resume_all, "delay", lambda: resumed.append(True))
+    monkeypatch.setattr(tasks.batch_rows_read_task, "delay", reads.append)
+
+    tasks._resume_on_start()  # the worker_ready handler
+    tasks.batches_resume_all()
+
+    assert resumed == [True]
+    assert queued == [("batch_launch_task", launching.pk)]
+    assert reads == [unread.pk]
