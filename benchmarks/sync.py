@@ -41,10 +41,11 @@ CONSTANT_CALLS = 3  # ListQualificationTypes, ListWorkerBlocks, ListQualificatio
 
 
 def populate(url: str, control, access_key: str, hits: int, per_hit: int) -> list[str]:
+    """N HITs made with boto3, then `per_hit` submissions each by the simulated crowd."""
     client = make_mturk_client(url, access_key_id=access_key)
 
     def one(i: int) -> str:
-        hit = client.create_hit(
+        return client.create_hit(
             Title="Benchmark HIT",
             Description="Sync benchmark",
             Reward="0.05",
@@ -53,14 +54,15 @@ def populate(url: str, control, access_key: str, hits: int, per_hit: int) -> lis
             MaxAssignments=per_hit + 1,
             Question=QUESTION,
             RequesterAnnotation=f"row {i}",
-        )["HIT"]
-        for n in range(per_hit):
-            assignment = control.accept(f"A{n:03d}BENCH{i:07d}", hit["HITId"])
-            control.submit(assignment, answers={"label": f"answer {n}"})
-        return hit["HITId"]
+        )["HIT"]["HITId"]
 
     with ThreadPoolExecutor(8) as pool:
-        return list(pool.map(one, range(hits)))
+        hit_ids = list(pool.map(one, range(hits)))
+    for start in range(0, hits, 500):
+        chunk = hit_ids[start : start + 500]
+        for _ in range(per_hit):
+            control.crowd_work(HITIds=chunk, assignments=len(chunk), profile="diligent", seed=start)
+    return hit_ids
 
 
 def baseline(url: str, access_key: str) -> tuple[float, int]:
@@ -167,9 +169,12 @@ def main() -> None:
             changed_times, changed_calls = [], {}
             for round_ in range(args.rounds):
                 offset = round_ * changed_n
-                for i, hit_id in enumerate(hit_ids[offset : offset + changed_n]):
-                    assignment = control.accept(f"A9{round_:02d}CHANGE{i:07d}", hit_id)
-                    control.submit(assignment, answers={"label": "late"})
+                control.crowd_work(
+                    HITIds=hit_ids[offset : offset + changed_n],
+                    assignments=changed_n,
+                    profile="average",
+                    seed=round_,
+                )
                 seconds, changed_calls = timed()
                 changed_times.append(seconds)
             print(f"  1% changed sync: {median(changed_times):.2f}s {changed_calls}", flush=True)
