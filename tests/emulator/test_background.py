@@ -24,13 +24,15 @@ def test_the_background_crowd_works_and_the_queue_is_created(tmp_path, sqs_serve
     try:
         mturk = make_mturk_client(server.url)
         hit = create_hit(mturk, MaxAssignments=2)
-        deadline = time.monotonic() + 20
-        submitted = 0
-        while time.monotonic() < deadline and submitted < 1:
+        sqs = sqs_server.client()
+        deadline = time.monotonic() + 45
+        submitted, queue_made = 0, False
+        while time.monotonic() < deadline and not (submitted and queue_made):
             submitted = mturk.list_assignments_for_hit(HITId=hit["HITId"])["NumResults"]
-            time.sleep(0.2)
-        assert submitted >= 1
-        queues = sqs_server.client().list_queues().get("QueueUrls", [])
-        assert queue_url in queues
+            queue_made = queue_url in sqs.list_queues().get("QueueUrls", [])
+            time.sleep(0.3)
+        log = server.log_path.read_text()[-3000:]
+        assert submitted >= 1, log
+        assert queue_made, log
     finally:
         server.stop()
