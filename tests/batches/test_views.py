@@ -357,3 +357,51 @@ def test_a_reviewer_cannot_act_on_hits(login, bob, carol, project):
     batch = make_batch(project, carol, rows_csv(1))
     assert login(bob).post(f"/batches/{batch.pk}/actions/", {"kind": "expire"}).status_code == 403
     assert login(bob).post(f"/batches/{batch.pk}/launch/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/batches/{b}/launch/",
+        "/batches/{b}/retry/",
+        "/batches/{b}/cancel/",
+        "/batches/{b}/resume/",
+        "/batches/{b}/actions/",
+        "/batches/projects/{p}/upload/",
+        "/batches/projects/{p}/edit/",
+    ],
+)
+def test_every_change_is_refused_below_manager_and_hidden_from_outsiders(
+    client, login, path, project, carol, victor, bob, charlie, settings
+):
+    settings.MTURK_MAX_ATTEMPTS = 0
+    batch = make_batch(project, carol, rows_csv(1))
+    url = path.format(b=batch.pk, p=project.pk)
+    assert client.post(url).status_code == 302  # anonymous: to the sign-in page
+    assert "/login/" in client.post(url).url
+    assert login(charlie).post(url).status_code == 404
+    for user in (victor, bob):
+        assert login(user).post(url).status_code == 403
+    assert login(carol).post(url).status_code in (200, 302)
+    # MTurk is unreachable here: the launch ends in a message, nothing changes.
+    assert Batch.objects.get(pk=batch.pk).status == BatchStatus.VALIDATED
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/batches/{b}/",
+        "/batches/{b}/progress/",
+        "/batches/{b}/rows/0/preview/",
+        "/batches/{b}/results.csv",
+        "/batches/{b}/results.jsonl",
+        "/batches/{b}/input.csv",
+        "/batches/projects/{p}/",
+        "/batches/projects/{p}/preview/",
+    ],
+)
+def test_viewers_read_and_outsiders_get_404(login, path, project, carol, victor, charlie):
+    batch = make_batch(project, carol, rows_csv(1))
+    url = path.format(b=batch.pk, p=project.pk)
+    assert login(victor).get(url).status_code in (200, 302)
+    assert login(charlie).get(url).status_code == 404
