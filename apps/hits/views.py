@@ -13,21 +13,13 @@ from apps.hits import selectors
 from apps.hits.forms import HITFilterForm
 from apps.hits.models import HIT, SyncLock
 from apps.hits.tasks import requester_sync_task
-from apps.requesters.context_processors import current_membership
 from apps.requesters.roles import Action
-from apps.requesters.selectors import membership_for
-
-
-def _current(request, action: Action = Action.VIEW):
-    membership = current_membership(request)
-    if membership is None:
-        return None
-    return membership_for(user=request.user, requester_id=membership.requester_id, action=action)
+from apps.requesters.selectors import current_membership_for, membership_for
 
 
 @require_GET
 def hit_list(request):
-    membership = _current(request)
+    membership = current_membership_for(request)
     if membership is None:
         messages.info(request, "Choose an account first.")
         return redirect("home")
@@ -78,7 +70,7 @@ def _sync_context(requester) -> dict:
 
 @require_GET
 def sync_status(request):
-    membership = _current(request)
+    membership = current_membership_for(request)
     if membership is None:
         return redirect("home")
     context = _sync_context(membership.requester)
@@ -89,7 +81,7 @@ def sync_status(request):
 
 @require_POST
 def sync_now(request):
-    membership = _current(request, Action.SYNC)
+    membership = current_membership_for(request, Action.SYNC)
     if membership is None:
         return redirect("home")
     full = request.POST.get("full") == "1"

@@ -17,10 +17,9 @@ from apps.qualifications.forms import (
     RequestDecisionForm,
 )
 from apps.qualifications.models import QualificationRequest, QualificationType
-from apps.requesters.context_processors import current_membership
 from apps.requesters.models import Environment
 from apps.requesters.roles import Action, role_allows
-from apps.requesters.selectors import membership_for
+from apps.requesters.selectors import current_membership_for, membership_for
 from apps.workers.services import worker_score_revoke, worker_score_set
 
 SYSTEM_TYPES = [
@@ -35,16 +34,9 @@ def _errors(exc) -> str:
     return " ".join(getattr(exc, "messages", [str(exc)]))
 
 
-def _current(request, action: Action = Action.VIEW):
-    current = current_membership(request)
-    if current is None:
-        return None
-    return membership_for(user=request.user, requester_id=current.requester_id, action=action)
-
-
 @require_GET
 def type_list(request):
-    membership = _current(request)
+    membership = current_membership_for(request)
     if membership is None:
         return redirect("home")
     requester = membership.requester
@@ -75,7 +67,7 @@ def type_list(request):
 
 
 def type_create(request):
-    membership = _current(request, Action.QUALIFICATIONS)
+    membership = current_membership_for(request, Action.QUALIFICATIONS)
     if membership is None:
         return redirect("home")
     form = QualificationTypeForm(

@@ -28,3 +28,14 @@ def membership_for(*, user, requester_id, action: Action = Action.VIEW) -> Membe
     if not role_allows(membership.role, action):
         raise PermissionDenied(f"A {membership.role} of {membership.requester} cannot do this.")
     return membership
+
+
+def current_membership_for(request, action: Action = Action.VIEW) -> Membership | None:
+    """The membership in the account chosen in the switcher, checked for `action`; None when
+    the person belongs to no account (the page then sends them home)."""
+    from apps.requesters.context_processors import current_membership
+
+    current = current_membership(request)
+    if current is None:
+        return None
+    return membership_for(user=request.user, requester_id=current.requester_id, action=action)

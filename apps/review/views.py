@@ -14,7 +14,7 @@ from apps.hits.models import Assignment, HITType
 from apps.mturk.errors import MTurkError
 from apps.requesters.context_processors import current_membership
 from apps.requesters.roles import Action, role_allows
-from apps.requesters.selectors import membership_for
+from apps.requesters.selectors import current_membership_for, membership_for
 from apps.requesters.services import SpendingRefused
 from apps.review import bonus_csv, bulk, csvround, selectors, services
 from apps.review import quality as quality_service
@@ -188,16 +188,9 @@ def bonus(request, pk: int):
     return _answer(request, membership, assignment, notice=f"Bonus of ${payment.amount} paid.")
 
 
-def _queue_membership(request, action: Action = Action.VIEW):
-    current = current_membership(request)
-    if current is None:
-        return None
-    return membership_for(user=request.user, requester_id=current.requester_id, action=action)
-
-
 @require_POST
 def bulk_start(request):
-    membership = _queue_membership(request, Action.REVIEW)
+    membership = current_membership_for(request, Action.REVIEW)
     if membership is None:
         return redirect("home")
     action = request.POST.get("action")
@@ -287,7 +280,7 @@ def job_cancel(request, pk: int):
 
 @require_GET
 def review_export(request):
-    membership = _queue_membership(request)
+    membership = current_membership_for(request)
     if membership is None:
         return redirect("home")
     form = ReviewFilterForm(request.GET or None, requester=membership.requester)
@@ -298,7 +291,7 @@ def review_export(request):
 
 
 def review_import(request):
-    membership = _queue_membership(request, Action.REVIEW)
+    membership = current_membership_for(request, Action.REVIEW)
     if membership is None:
         return redirect("home")
     if request.method == "POST":
@@ -319,7 +312,7 @@ def review_import(request):
 
 @require_GET
 def quality(request):
-    membership = _queue_membership(request)
+    membership = current_membership_for(request)
     if membership is None:
         return redirect("home")
     hit_types = HITType.objects.filter(requester=membership.requester).order_by("title")
@@ -363,7 +356,7 @@ def quality(request):
 
 
 def bonus_upload(request):
-    membership = _queue_membership(request, Action.BONUS)
+    membership = current_membership_for(request, Action.BONUS)
     if membership is None:
         return redirect("home")
     if request.method == "POST":

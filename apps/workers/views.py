@@ -8,25 +8,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.mturk.errors import MTurkError
-from apps.requesters.context_processors import current_membership
 from apps.requesters.roles import Action, role_allows
-from apps.requesters.selectors import membership_for
+from apps.requesters.selectors import current_membership_for, membership_for
 from apps.workers import csvround, selectors, services
 from apps.workers.forms import BlockForm, MessageForm, ScoreForm, WorkerFilterForm
 from apps.workers.models import WorkerUpdate
 from mturkdash.exports import csv_response
 
 
-def _membership(request, action: Action = Action.VIEW):
-    current = current_membership(request)
-    if current is None:
-        return None
-    return membership_for(user=request.user, requester_id=current.requester_id, action=action)
-
-
 @require_GET
 def worker_list(request):
-    membership = _membership(request)
+    membership = current_membership_for(request)
     if membership is None:
         messages.info(request, "Choose an account first.")
         return redirect("home")
@@ -50,7 +42,7 @@ def worker_list(request):
 
 @require_GET
 def worker_detail(request, worker_id: str):
-    membership = _membership(request)
+    membership = current_membership_for(request)
     if membership is None:
         return redirect("home")
     profile = selectors.worker_profile(membership.requester, worker_id.upper())
@@ -79,7 +71,7 @@ def _done(request, worker_id: str):
 
 @require_POST
 def worker_block(request, worker_id: str):
-    membership = _membership(request, Action.WORKERS)
+    membership = current_membership_for(request, Action.WORKERS)
     form = BlockForm(request.POST)
     try:
         if not form.is_valid():
@@ -98,7 +90,7 @@ def worker_block(request, worker_id: str):
 
 @require_POST
 def worker_unblock(request, worker_id: str):
-    membership = _membership(request, Action.WORKERS)
+    membership = current_membership_for(request, Action.WORKERS)
     try:
         services.worker_unblock(
             membership=membership,
@@ -114,7 +106,7 @@ def worker_unblock(request, worker_id: str):
 
 @require_POST
 def worker_message(request, worker_id: str):
-    membership = _membership(request, Action.WORKERS)
+    membership = current_membership_for(request, Action.WORKERS)
     form = MessageForm(request.POST)
     try:
         if not form.is_valid():
@@ -141,7 +133,7 @@ def worker_message(request, worker_id: str):
 
 @require_POST
 def worker_score(request, worker_id: str):
-    membership = _membership(request, Action.QUALIFICATIONS)
+    membership = current_membership_for(request, Action.QUALIFICATIONS)
     form = ScoreForm(request.POST, requester=membership.requester)
     try:
         if not form.is_valid():
@@ -172,7 +164,7 @@ def worker_score(request, worker_id: str):
 
 @require_GET
 def worker_export(request):
-    membership = _membership(request)
+    membership = current_membership_for(request)
     if membership is None:
         return redirect("home")
     header, rows = csvround.worker_csv_header_and_rows(membership.requester)
@@ -180,7 +172,7 @@ def worker_export(request):
 
 
 def worker_import(request):
-    membership = _membership(request, Action.WORKERS)
+    membership = current_membership_for(request, Action.WORKERS)
     if membership is None:
         return redirect("home")
     if request.method == "POST":
@@ -224,7 +216,7 @@ def worker_update(request, pk: int):
 def worker_compensate(request, worker_id: str):
     from apps.review.compensation import compensation_create
 
-    membership = _membership(request, Action.SPEND)
+    membership = current_membership_for(request, Action.SPEND)
     try:
         compensation = compensation_create(
             membership=membership,
