@@ -112,7 +112,7 @@ def _seconds(value: int, low: int, high: int) -> int:
 
 class RequirementForm(forms.Form):
     qualification_type = forms.ChoiceField(required=False, label="Qualification")
-    comparator = forms.ChoiceField(choices=COMPARATORS, required=False)
+    comparator = forms.ChoiceField(choices=[("", "—"), *COMPARATORS], required=False)
     values = forms.CharField(
         required=False,
         label="Values",
