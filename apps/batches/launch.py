@@ -232,6 +232,7 @@ def batch_chunk_run(
             requester=batch.requester, mturk_id=batch.hit_type_mturk_id
         ).first()
         watch = _StopWatch(batch.pk)
+        markers = _MarkerIndex(gateway, batch)
         work: queue.Queue[int] = queue.Queue()
         for pk in todo:
             work.put(pk)
@@ -244,7 +245,15 @@ def batch_chunk_run(
                     except queue.Empty:
                         return
                     try:
-                        row_create(batch, pk, gateway, hit_type, orphan=pk in orphans, watch=watch)
+                        row_create(
+                            batch,
+                            pk,
+                            gateway,
+                            hit_type,
+                            orphan=pk in orphans,
+                            watch=watch,
+                            markers=markers,
+                        )
                     except Exception:
                         logger.exception("batch %s: row %s", batch.pk, pk)
             finally:
@@ -261,23 +270,41 @@ def batch_chunk_run(
     batch_finish_if_done(batch.pk, dispatch_action=dispatch_action)
 
 
-def _hit_found_by_marker(gateway: Gateway, batch: Batch, index: int) -> dict | None:
-    marker = row_marker(batch, index) + " "
-    for hit in gateway.paginate("list_hits"):
-        if (hit.get("RequesterAnnotation", "") + " ").startswith(marker):
-            return hit
-    return None
+class _MarkerIndex:
+    """The account's HITs by row marker, listed once per chunk (and again only when a marker is
+    missing and a fresh listing is asked for): finding rows by marker costs ListHITs pages."""
+
+    def __init__(self, gateway: Gateway, batch: Batch) -> None:
+        self.gateway = gateway
+        self.prefix = f"mturkdash:{batch.launch_key}:"
+        self._hits: dict[str, dict] | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, dict]:
+        found = {}
+        for hit in self.gateway.paginate("list_hits"):
+            marker = hit.get("RequesterAnnotation", "").split(" ", 1)[0]
+            if marker.startswith(self.prefix):
+                found[marker] = hit
+        return found
+
+    def find(self, batch: Batch, index: int, *, fresh: bool = False) -> dict | None:
+        marker = row_marker(batch, index)
+        with self._lock:
+            if self._hits is None or (fresh and marker not in self._hits):
+                self._hits = self._load()
+            return self._hits.get(marker)
 
 
 def _hit_for_duplicate(
-    gateway: Gateway, batch: Batch, index: int, exc: MTurkDuplicateRequest
+    markers: _MarkerIndex, batch: Batch, index: int, exc: MTurkDuplicateRequest
 ) -> str | dict:
     """The existing HIT: its id when MTurk names it (read after the launch), else its payload
     found by the row's annotation marker."""
     match = _HIT_ID_IN_MESSAGE.search(exc.message)
     if match:
         return match.group(1)
-    found = _hit_found_by_marker(gateway, batch, index)
+    found = markers.find(batch, index, fresh=True)
     if found is None:
         raise MTurkError(
             "MTurk says this row's HIT exists, but it names none and none carries the row's "
@@ -287,13 +314,13 @@ def _hit_for_duplicate(
     return found
 
 
-def _token_for(batch: Batch, row: BatchRow, gateway: Gateway) -> tuple[str, object] | dict:
+def _token_for(batch: Batch, row: BatchRow, markers: _MarkerIndex) -> tuple[str, object] | dict:
     """The token to send, or the row's HIT payload when an expired token's HIT is at MTurk."""
     now = timezone.now()
     if not row.unique_request_token:
         return row_token(batch, row.index), now
     if row.token_issued_at and now - row.token_issued_at > TOKEN_TTL:
-        found = _hit_found_by_marker(gateway, batch, row.index)
+        found = markers.find(batch, row.index)
         if found is not None:
             return found
         return row_token(batch, row.index, secrets.token_hex(3)), now
@@ -308,14 +335,16 @@ def row_create(
     *,
     orphan: bool = False,
     watch: _StopWatch | None = None,
+    markers: _MarkerIndex | None = None,
 ) -> str:
     """Create one row's HIT (exactly once); returns the row's resulting status."""
+    markers = markers or _MarkerIndex(gateway, batch)
     row = BatchRow.objects.get(pk=row_pk)
     status = watch.status() if watch else batch.status
     if row.status == RowStatus.PENDING:
         if status != BatchStatus.LAUNCHING:
             return row.status
-        token = _token_for(batch, row, gateway)
+        token = _token_for(batch, row, markers)
         if isinstance(token, dict):
             _row_mark_created(batch, row, token, hit_type, expected=RowStatus.PENDING)
             return RowStatus.CREATED
@@ -330,7 +359,7 @@ def row_create(
         )
     elif row.status == RowStatus.CREATING and orphan:
         # Left by a run that died, maybe mid-call: same token, unless MTurk has forgotten it.
-        token = _token_for(batch, row, gateway)
+        token = _token_for(batch, row, markers)
         if isinstance(token, dict):
             _row_mark_created(batch, row, token, hit_type, expected=RowStatus.CREATING)
             return RowStatus.CREATED
@@ -363,7 +392,7 @@ def row_create(
             break
         except MTurkDuplicateRequest as exc:
             try:
-                data = _hit_for_duplicate(gateway, batch, row.index, exc)
+                data = _hit_for_duplicate(markers, batch, row.index, exc)
             except MTurkError as lookup_error:
                 return _row_fail(row, lookup_error)
             if isinstance(data, str):

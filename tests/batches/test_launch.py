@@ -344,3 +344,21 @@ def test_a_starting_worker_resumes_unfinished_launches_and_unread_hits(
     assert resumed == [True]
     assert queued == [("batch_launch_task", launching.pk)]
     assert reads == [unread.pk]
+
+
+def test_when_mturk_does_not_name_the_existing_hit_it_is_found_by_its_marker(
+    local_account, account_mturk, carol, emulator, eager, monkeypatch
+):
+    import re
+
+    monkeypatch.setattr(launch, "_HIT_ID_IN_MESSAGE", re.compile(r"(?!)"))
+    batch = make_batch(make_project(local_account, carol), carol, rows_csv(12))
+    emulator.faults(lost_response_rate=0.3, seed=5, operations=["CreateHITWithHITType"])
+
+    services.batch_launch(membership=_membership(carol), actor=carol, batch=batch)
+
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.LAUNCHED
+    assert _calls(emulator, local_account, "ListHITs") > 0  # before the test's own listing
+    _assert_one_hit_per_row(batch, account_mturk)
+    assert not batch.rows.filter(hit__isnull=True).exists()
