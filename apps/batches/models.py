@@ -69,6 +69,7 @@ class Project(models.Model):
 
 
 class BatchStatus(models.TextChoices):
+    CHECKING = "checking", "Checking the CSV"
     INVALID = "invalid", "CSV has errors"
     VALIDATED = "validated", "Ready to launch"
     LAUNCHING = "launching", "Launching"
@@ -80,6 +81,7 @@ class BatchStatus(models.TextChoices):
 
 # Where a batch may go from each state. Anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
+    BatchStatus.CHECKING: {BatchStatus.VALIDATED, BatchStatus.INVALID},
     BatchStatus.INVALID: set(),
     BatchStatus.VALIDATED: {BatchStatus.LAUNCHING},
     BatchStatus.LAUNCHING: {BatchStatus.LAUNCHED, BatchStatus.CANCELLING, BatchStatus.FAILED},

@@ -16,13 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.batches import costs, csvinput, tasks
+from apps.batches import checking, costs, tasks
 from apps.batches.launch import batch_transition
 from apps.batches.models import (
     ActionKind,
     Batch,
     BatchAction,
-    BatchRow,
     BatchStatus,
     Project,
     RowStatus,
@@ -35,15 +34,10 @@ from apps.requesters.roles import Action, role_allows
 from apps.requesters.services import CredentialsMissing, requester_balance
 
 DEFAULT_MAX_CSV_BYTES = 50 * 1024 * 1024
-DEFAULT_MAX_ROWS = 100_000
 
 
 def max_csv_bytes() -> int:
     return getattr(settings, "BATCH_CSV_MAX_BYTES", DEFAULT_MAX_CSV_BYTES)
-
-
-def max_rows() -> int:
-    return getattr(settings, "BATCH_CSV_MAX_ROWS", DEFAULT_MAX_ROWS)
 
 
 def _require(membership: Membership, action: Action) -> None:
@@ -91,7 +85,8 @@ def project_save(
 def batch_create(
     *, membership: Membership, actor, project: Project, name: str, upload: UploadedFile
 ) -> Batch:
-    """Store the uploaded CSV, check it against the project's template and keep its rows.
+    """Store the uploaded CSV; check it against the project's template and keep its rows, right
+    away for a small file, in a Celery job for a large one (the batch is `checking` meanwhile).
 
     A CSV with errors still makes a batch (status `invalid`, the report says why) but no rows:
     nothing can be launched from it.
@@ -110,40 +105,14 @@ def batch_create(
         requester=membership.requester,
         name=name,
         input_name=upload.name[:255],
+        status=BatchStatus.CHECKING,
         created_by=actor,
     )
     batch.input_file.save(upload.name, upload, save=False)
-    with transaction.atomic():
-        batch.save()
-
-        def store(rows: list[csvinput.ParsedRow]) -> None:
-            BatchRow.objects.bulk_create(
-                [
-                    BatchRow(batch=batch, index=r.index, source_row=r.source_row, values=r.values)
-                    for r in rows
-                ]
-            )
-
-        with batch.input_file.open("rb") as stored:
-            report = csvinput.read_csv(
-                stored.file,
-                template=project.template,
-                kind=project.question_kind,
-                frame_height=project.frame_height,
-                max_rows=max_rows(),
-                on_rows=store,
-            )
-        if not report.ok:
-            BatchRow.objects.filter(batch=batch).delete()
-        batch.encoding = report.encoding
-        batch.delimiter = report.delimiter
-        batch.columns = report.columns
-        batch.row_count = report.row_count if report.ok else 0
-        batch.report = report.as_dict()
-        batch.status = BatchStatus.VALIDATED if report.ok else BatchStatus.INVALID
-        batch.save(
-            update_fields=["encoding", "delimiter", "columns", "row_count", "report", "status"]
-        )
+    batch.save()
+    if upload.size <= checking.inline_bytes():
+        return checking.batch_check(batch.pk)
+    transaction.on_commit(lambda: tasks.batch_check_task.delay(batch.pk))
     return batch
 
 

@@ -13,10 +13,16 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from apps.batches.actions import batch_action_run
+from apps.batches.checking import batch_check
 from apps.batches.launch import batch_chunk_run, batch_launch_run, batch_rows_read
 from apps.batches.models import Batch, BatchRow, BatchStatus, RowStatus
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task(soft_time_limit=600, time_limit=660)
+def batch_check_task(batch_id: int) -> None:
+    batch_check(batch_id)
 
 
 @shared_task(soft_time_limit=600, time_limit=660)
@@ -45,6 +51,8 @@ def batch_rows_read_task(batch_id: int) -> None:
 
 @shared_task
 def batches_resume_all() -> None:
+    for batch_id in Batch.objects.filter(status=BatchStatus.CHECKING).values_list("pk", flat=True):
+        batch_check_task.delay(batch_id)
     for batch_id in Batch.objects.filter(
         status__in=[BatchStatus.LAUNCHING, BatchStatus.CANCELLING]
     ).values_list("pk", flat=True):

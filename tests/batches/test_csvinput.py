@@ -147,3 +147,28 @@ def test_an_oversized_file_is_refused_with_a_clear_message(project, carol, setti
             upload=csv_upload("image_url,caption\n" + "a,b\n" * 600),
         )
     assert not Batch.objects.exists()
+
+
+def test_a_large_file_is_checked_in_a_job_and_the_page_waits_for_it(
+    project, carol, settings, monkeypatch, client, django_capture_on_commit_callbacks
+):
+    from apps.batches import tasks
+    from apps.batches.checking import batch_check
+
+    settings.BATCH_CSV_INLINE_BYTES = 10
+    queued = []
+    monkeypatch.setattr(tasks.batch_check_task, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = make_batch(project, carol, ROWS)
+    assert batch.status == BatchStatus.CHECKING and queued == [batch.pk]
+    assert batch.rows.count() == 0
+    client.force_login(carol, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(f"/batches/{batch.pk}/").content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in page and "Checking input.csv" in page
+
+    batch_check(batch.pk)
+    batch_check(batch.pk)  # a redelivered job changes nothing
+
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.VALIDATED and batch.rows.count() == 2
+    assert "refresh" not in client.get(f"/batches/{batch.pk}/").content.decode()
