@@ -148,10 +148,8 @@ class Batch(models.Model):
 
     @property
     def can_launch(self) -> bool:
-        return BatchStatus.LAUNCHING in TRANSITIONS[self.status] and self.status in {
-            BatchStatus.VALIDATED,
-            BatchStatus.FAILED,
-        }
+        """A first launch, or a stopped one resumed (a launched batch retries rows instead)."""
+        return self.status in (BatchStatus.VALIDATED, BatchStatus.FAILED)
 
 
 class RowStatus(models.TextChoices):

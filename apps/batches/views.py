@@ -237,7 +237,7 @@ def batch_list(request):
     return render(request, "batches/list.html", {"requester": membership.requester, "page": page})
 
 
-def _review_context(batch: Batch, membership) -> dict:
+def _review_context(batch: Batch) -> dict:
     estimate = services.batch_estimate(batch, remaining_only=batch.status != BatchStatus.VALIDATED)
     balance = balance_error = None
     try:
@@ -277,7 +277,7 @@ def _batch_context(request, batch: Batch, membership) -> dict:
         "hits": Paginator(selectors.batch_hits(batch), 100).get_page(request.GET.get("page")),
     }
     if batch.status in (BatchStatus.VALIDATED, BatchStatus.FAILED):
-        context.update(_review_context(batch, membership))
+        context.update(_review_context(batch))
     return context
 
 
@@ -297,7 +297,7 @@ def batch_progress(request, pk: int):
     return redirect("batches-detail", pk=pk)
 
 
-def _after(request, batch: Batch):
+def _after(batch: Batch):
     return redirect("batches-detail", pk=batch.pk)
 
 
@@ -317,7 +317,7 @@ def batch_launch(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"Launching {estimate.hits:,} HITs (${estimate.total}).")
-    return _after(request, batch)
+    return _after(batch)
 
 
 @require_POST
@@ -329,7 +329,7 @@ def batch_retry(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"Retrying {count} failed row{'s' if count != 1 else ''}.")
-    return _after(request, batch)
+    return _after(batch)
 
 
 @require_POST
@@ -348,7 +348,7 @@ def batch_cancel(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "Cancelling: no new HIT will be created.")
-    return _after(request, batch)
+    return _after(batch)
 
 
 @require_POST
@@ -360,17 +360,17 @@ def batch_resume(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "The launch task is queued again; it finishes what is left.")
-    return _after(request, batch)
+    return _after(batch)
 
 
 @require_POST
 def batch_action(request, pk: int):
     batch, membership = _batch(request, pk, Action.LAUNCH)
-    hit_choices = [(str(h), str(h)) for h in request.POST.getlist("hits")]
+    hit_choices = [(h, h) for h in request.POST.getlist("hits") if h.isdigit()]
     form = ActionForm(request.POST, hit_choices=hit_choices)
     if not form.is_valid():
         messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
-        return _after(request, batch)
+        return _after(batch)
     data = form.cleaned_data
     try:
         action = services.batch_action_start(
@@ -389,7 +389,7 @@ def batch_action(request, pk: int):
             request,
             f"{action.get_kind_display()}: {action.total} HIT{'s' if action.total != 1 else ''} queued.",
         )
-    return _after(request, batch)
+    return _after(batch)
 
 
 # --- downloads -----------------------------------------------------------------------------

@@ -405,3 +405,17 @@ def test_viewers_read_and_outsiders_get_404(login, path, project, carol, victor,
     url = path.format(b=batch.pk, p=project.pk)
     assert login(victor).get(url).status_code in (200, 302)
     assert login(charlie).get(url).status_code == 404
+
+
+def test_a_forged_hit_selection_is_ignored_not_a_crash(login, carol, project):
+    batch = make_batch(project, carol, rows_csv(1))
+    client = login(carol)
+    response = client.post(
+        f"/batches/{batch.pk}/actions/", {"kind": "expire", "hits": ["abc"]}, follow=True
+    )
+    assert "is not one of the available choices" in response.content.decode()
+    response = client.post(
+        f"/batches/{batch.pk}/actions/", {"kind": "expire", "hits": ["999999"]}, follow=True
+    )
+    assert "No HIT to act on." in response.content.decode()
+    assert not batch.actions.exists()
