@@ -58,8 +58,9 @@ def populate(url: str, control, access_key: str, hits: int, per_hit: int) -> lis
 
     with ThreadPoolExecutor(8) as pool:
         hit_ids = list(pool.map(one, range(hits)))
-    for start in range(0, hits, 500):
-        chunk = hit_ids[start : start + 500]
+    control.timeout = 300
+    for start in range(0, hits, 100):
+        chunk = hit_ids[start : start + 100]
         for _ in range(per_hit):
             control.crowd_work(HITIds=chunk, assignments=len(chunk), profile="diligent", seed=start)
     return hit_ids
