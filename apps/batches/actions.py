@@ -1,15 +1,16 @@
 """Bulk actions on a batch's HITs (expire, extend, add assignments, delete), run as Celery jobs.
 
-A job records which HITs it has handled, so a redelivered task carries on where it stopped.
-CreateAdditionalAssignmentsForHIT carries a token derived from the job's stored random key and
-the HIT, so a repeated call cannot add the assignments twice.
+A job records which HITs it has handled, so a redelivered task carries on where it stopped, and
+every step may run twice without harm: an extension goes to a time fixed when the job was made,
+and CreateAdditionalAssignmentsForHIT carries a token derived from the job's stored random key
+and the HIT, so a repeated call cannot add the assignments twice.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.db.models import F
 from django.utils import timezone
@@ -40,11 +41,10 @@ def _apply(action: BatchAction, gateway: Gateway, hit: HIT) -> None:
     if action.kind == ActionKind.EXPIRE:
         gateway.call("update_expiration_for_hit", HITId=hit.mturk_id, ExpireAt=_PAST)
     elif action.kind == ActionKind.EXTEND:
-        start = max(timezone.now(), hit.expiration or timezone.now())
         gateway.call(
             "update_expiration_for_hit",
             HITId=hit.mturk_id,
-            ExpireAt=start + timedelta(seconds=int(action.params["seconds"])),
+            ExpireAt=datetime.fromisoformat(action.params["targets"][str(hit.pk)]),
         )
     elif action.kind == ActionKind.ADD_ASSIGNMENTS:
         # A duplicate means an earlier attempt of this job added them.

@@ -7,6 +7,7 @@ once its transaction has committed.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -337,6 +338,14 @@ def batch_action_start(
             if kind == ActionKind.DELETE
             else "No HIT to act on."
         )
+    if kind == ActionKind.EXTEND:
+        # Each HIT's new expiration is fixed now, so that a repeated job sets the same time
+        # instead of extending twice.
+        now = timezone.now()
+        params["targets"] = {
+            str(pk): (max(now, expiration or now) + timedelta(seconds=seconds)).isoformat()
+            for pk, expiration in HIT.objects.filter(pk__in=ids).values_list("pk", "expiration")
+        }
     if kind == ActionKind.ADD_ASSIGNMENTS:
         amount = fee = Decimal("0")
         for reward, current in HIT.objects.filter(pk__in=ids).values_list(
@@ -356,7 +365,7 @@ def batch_action_start(
             target_id=batch.pk,
             amount=amount,
             fee=fee,
-            details={"hits": len(ids), **params},
+            details={"hits": len(ids), **{k: v for k, v in params.items() if k != "targets"}},
         )
         transaction.on_commit(lambda: tasks.batch_action_task.delay(action.pk))
     return action

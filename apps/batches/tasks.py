@@ -1,7 +1,8 @@
 """Celery tasks of batches: thin shells that take ids and call launch.py / actions.py.
 
-A worker that starts queues the launch task of every batch still launching or cancelling: with
-the file-system broker a SIGKILLed worker's prefetched tasks are gone, and the launch task is
+A worker that starts queues again the work a dead worker may have left: CSV checks, launches
+(still launching or cancelling), bulk actions not done, reads of resolved HITs. With the
+file-system broker a SIGKILLed worker's prefetched tasks are gone; every one of these tasks is
 idempotent (it only finishes what is left, each row exactly once).
 """
 
@@ -15,7 +16,14 @@ from celery.signals import worker_ready
 from apps.batches.actions import batch_action_run
 from apps.batches.checking import batch_check
 from apps.batches.launch import batch_chunk_run, batch_launch_run, batch_rows_read
-from apps.batches.models import Batch, BatchRow, BatchStatus, RowStatus
+from apps.batches.models import (
+    ActionStatus,
+    Batch,
+    BatchAction,
+    BatchRow,
+    BatchStatus,
+    RowStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +66,11 @@ def batches_resume_all() -> None:
     ).values_list("pk", flat=True):
         logger.info("resuming the launch of batch %s", batch_id)
         batch_launch_task.delay(batch_id)
+    # Bulk actions carry on from the HITs they had not handled yet.
+    for action_id in BatchAction.objects.exclude(status=ActionStatus.DONE).values_list(
+        "pk", flat=True
+    ):
+        batch_action_task.delay(action_id)
     # Launches that ended before their resolved HITs were all read.
     unread = (
         BatchRow.objects.filter(

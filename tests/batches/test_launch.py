@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.batches import launch, services, tasks
-from apps.batches.models import Batch, BatchRow, BatchStatus, RowStatus
+from apps.batches.models import Batch, BatchAction, BatchRow, BatchStatus, RowStatus
 from apps.hits.models import HIT, HITType
 from apps.requesters.models import Membership
 from tests.batches.conftest import make_batch, make_project, rows_csv
@@ -334,6 +334,8 @@ def test_a_starting_worker_resumes_unfinished_launches_and_unread_hits(
     Batch.objects.filter(pk=launching.pk).update(status=BatchStatus.LAUNCHING)
     Batch.objects.filter(pk__in=[unread.pk, done.pk]).update(status=BatchStatus.LAUNCHED)
     unread.rows.update(status=RowStatus.CREATED, hit_mturk_id="3NAMEDBYMTURK")
+    running = BatchAction.objects.create(batch=done, kind="expire", status="running")
+    BatchAction.objects.create(batch=done, kind="expire", status="done")
     resumed, reads = [], []
     monkeypatch.setattr(tasks.batches_resume_all, "delay", lambda: resumed.append(True))
     monkeypatch.setattr(tasks.batch_rows_read_task, "delay", reads.append)
@@ -342,7 +344,7 @@ def test_a_starting_worker_resumes_unfinished_launches_and_unread_hits(
     tasks.batches_resume_all()
 
     assert resumed == [True]
-    assert queued == [("batch_launch_task", launching.pk)]
+    assert queued == [("batch_launch_task", launching.pk), ("batch_action_task", running.pk)]
     assert reads == [unread.pk]
 
 

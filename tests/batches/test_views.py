@@ -10,7 +10,8 @@ import re
 import pytest
 
 from apps.audit.models import AuditEvent
-from apps.batches.models import Batch, BatchStatus, Project
+from apps.batches.actions import batch_action_run
+from apps.batches.models import Batch, BatchAction, BatchStatus, Project
 from apps.hits.models import HIT
 from apps.hits.sync import requester_sync
 from apps.mturk.constants import QUAL_LOCALE, QUAL_PERCENT_APPROVED
@@ -318,9 +319,17 @@ def test_expire_and_extend_all_hits_as_jobs_with_audit(
     client = login(carol)
     client.post(f"/batches/{batch.pk}/launch/")
     client.post(f"/batches/{batch.pk}/actions/", {"kind": "extend", "seconds": "7200"})
+    extended = {}
     for row in batch.rows.all():
         remote = account_mturk.get_hit(HITId=row.hit_mturk_id)["HIT"]
         assert (remote["Expiration"] - remote["CreationTime"]).total_seconds() > 7000
+        extended[row.hit_mturk_id] = remote["Expiration"]
+    # The job run again from the start (a redelivery) extends nothing further.
+    job = batch.actions.get(kind="extend")
+    BatchAction.objects.filter(pk=job.pk).update(status="running", handled=[], done=0)
+    batch_action_run(job.pk)
+    for hit_id, expiration in extended.items():
+        assert account_mturk.get_hit(HITId=hit_id)["HIT"]["Expiration"] == expiration
     client.post(f"/batches/{batch.pk}/actions/", {"kind": "expire"})
     now = emulator.now()
     for row in batch.rows.all():
