@@ -7,6 +7,7 @@ A batch's state machine is the `TRANSITIONS` table below; every move is a compar
 
 from __future__ import annotations
 
+import os
 import secrets
 
 from django.conf import settings
@@ -93,8 +94,21 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+class InputStorage(FileSystemStorage):
+    """Uploaded CSVs under VAR_DIR/batches, read from the settings at each use (not at import),
+    so that a changed VAR_DIR (tests, several installations) is honoured."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.VAR_DIR / "batches")
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
 def _input_storage() -> FileSystemStorage:
-    return FileSystemStorage(location=settings.VAR_DIR / "batches")
+    return InputStorage()
 
 
 def _launch_key() -> str:

@@ -64,5 +64,5 @@ def project(account, carol):
 
 @pytest.fixture(autouse=True)
 def _batch_files(settings, tmp_path):
-    """Uploaded CSVs go to a scratch directory."""
+    """Uploaded CSVs go to the test's own scratch directory."""
     settings.VAR_DIR = tmp_path

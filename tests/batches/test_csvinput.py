@@ -114,8 +114,9 @@ def test_100000_rows_are_read_in_seconds_in_chunks():
     assert elapsed < 10
 
 
-def test_an_upload_makes_a_checked_batch_with_its_rows(project, carol):
+def test_an_upload_makes_a_checked_batch_with_its_rows(project, carol, settings):
     batch = make_batch(project, carol, ROWS)
+    assert batch.input_file.path.startswith(str(settings.VAR_DIR / "batches" / "inputs"))
     assert batch.status == BatchStatus.VALIDATED and batch.row_count == 2
     assert list(batch.rows.values_list("index", "source_row")) == [(0, 2), (1, 3)]
     with batch.input_file.open("rb") as f:
