@@ -28,9 +28,8 @@ from apps.batches.models import (
     QuestionKind,
 )
 from apps.mturk.errors import MTurkError
-from apps.requesters.context_processors import current_membership
 from apps.requesters.roles import Action, role_allows
-from apps.requesters.selectors import membership_for
+from apps.requesters.selectors import current_membership_for, membership_for
 from apps.requesters.services import CredentialsMissing, requester_balance
 from mturkdash.exports import csv_response
 
@@ -49,13 +48,6 @@ _FRAME_POLICY = {
     "form-action": ["'none'"],
     "frame-ancestors": ["'self'"],
 }
-
-
-def _current(request, action: Action = Action.VIEW):
-    membership = current_membership(request)
-    if membership is None:
-        return None
-    return membership_for(user=request.user, requester_id=membership.requester_id, action=action)
 
 
 def _project(request, pk: int, action: Action = Action.VIEW):
@@ -79,7 +71,7 @@ def _sample(variables: list[str]) -> dict[str, str]:
 
 @require_GET
 def project_list(request):
-    membership = _current(request)
+    membership = current_membership_for(request)
     if membership is None:
         messages.info(request, "Choose an account first.")
         return redirect("home")
@@ -96,7 +88,7 @@ def project_list(request):
 
 def project_edit(request, pk: int | None = None):
     if pk is None:
-        membership = _current(request, Action.LAUNCH)
+        membership = current_membership_for(request, Action.LAUNCH)
         if membership is None:
             return redirect("home")
         project = None
@@ -135,7 +127,7 @@ def project_edit(request, pk: int | None = None):
 @require_POST
 def project_check(request):
     """The editor's live check (HTMX): variables, errors and warnings of the template."""
-    if _current(request) is None:
+    if current_membership_for(request) is None:
         raise Http404
     template = request.POST.get("template", "")
     kind = request.POST.get("question_kind") or QuestionKind.HTML
@@ -227,7 +219,7 @@ def row_preview(request, pk: int, index: int):
 
 @require_GET
 def batch_list(request):
-    membership = _current(request)
+    membership = current_membership_for(request)
     if membership is None:
         messages.info(request, "Choose an account first.")
         return redirect("home")
