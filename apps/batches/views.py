@@ -28,6 +28,7 @@ from apps.batches.models import (
     QuestionKind,
 )
 from apps.mturk.errors import MTurkError
+from apps.qualifications import requirements as qualification_requirements
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import current_membership_for, membership_for
 from apps.requesters.services import CredentialsMissing, requester_balance
@@ -150,6 +151,9 @@ def project_detail(request, pk: int):
         "batches/project.html",
         {
             "project": project,
+            "requirements_text": qualification_requirements.requirements_describe(
+                project.qualification_requirements, requester=project.requester
+            ),
             "check": check,
             "batches": project.batches.order_by("-created_at"),
             "can_launch": role_allows(membership.role, Action.LAUNCH),
