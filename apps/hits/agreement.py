@@ -46,6 +46,7 @@ def agreement_refresh(hit: HIT) -> None:
         Assignment.objects.filter(hit=hit, agreement__isnull=False).update(agreement=None)
         return
     majorities = majority_answers([a.answers for a in assignments])
+    changed = []
     for assignment in assignments:
         if not majorities:
             score = None
@@ -55,4 +56,7 @@ def agreement_refresh(hit: HIT) -> None:
             )
             score = round(matches / len(majorities), 4)
         if score != assignment.agreement:
-            Assignment.objects.filter(pk=assignment.pk).update(agreement=score)
+            assignment.agreement = score
+            changed.append(assignment)
+    if changed:
+        Assignment.objects.bulk_update(changed, ["agreement"])
