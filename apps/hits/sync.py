@@ -39,6 +39,7 @@ from apps.hits.upserts import (
 )
 from apps.mturk.errors import MTurkError
 from apps.mturk.gateway import Gateway
+from apps.qualifications.groups import groups_after_submissions
 from apps.qualifications.models import QualificationRequest, QualificationScore, QualificationType
 from apps.qualifications.upserts import qualification_type_upsert_from_api
 from apps.requesters.models import Requester
@@ -174,13 +175,12 @@ class _AssignmentReader:
     def _store(self, hit: HIT, items: list[dict]) -> None:
         fetched_at = timezone.now()
         with transaction.atomic():
-            changed_here = False
-            for assignment in assignments_upsert_for_hit(
-                hit=hit, items=items, fetched_at=fetched_at
-            ):
-                changed_here = True
+            changed = assignments_upsert_for_hit(hit=hit, items=items, fetched_at=fetched_at)
+            changed_here = bool(changed)
+            for assignment in changed:
                 self.report.changes["assignments_changed"] += 1
                 self.touched_workers.add(assignment.worker_id)
+            groups_after_submissions([a.pk for a in changed])
             # Everything MTurk holds is stored: the HIT has no unread news left.
             HIT.objects.filter(pk=hit.pk).update(assignments_stale=False)
             if changed_here:

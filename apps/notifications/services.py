@@ -35,6 +35,7 @@ from apps.mturk.errors import MTurkError, MTurkNotFound
 from apps.mturk.gateway import Gateway
 from apps.mturk.sqs import NotificationQueue, QueueMessage
 from apps.notifications.models import NotificationEvent, NotificationMessage
+from apps.qualifications.groups import groups_after_submissions
 from apps.requesters.models import Environment, Requester
 from apps.requesters.services import requester_account_config, requester_gateway
 
@@ -283,6 +284,7 @@ def _read_assignment(requester: Requester, gateway: Gateway, assignment_id: str)
     )
     if changed:
         agreement_refresh(hit)
+        groups_after_submissions([assignment.pk])
     return assignment.worker_id
 
 

@@ -1,5 +1,6 @@
 from django import forms
 
+from apps.batches.models import Batch
 from apps.hits.models import HITType
 
 
@@ -42,8 +43,12 @@ class RequestDecisionForm(forms.Form):
 
 
 class GroupAddForm(forms.Form):
+    batch = forms.ModelChoiceField(
+        queryset=Batch.objects.none(), required=False, label="Everyone who worked on batch"
+    )
+    attach = forms.BooleanField(required=False, label="and whoever submits to it from now on")
     hit_type = forms.ModelChoiceField(
-        queryset=HITType.objects.none(), required=False, label="Everyone who worked on"
+        queryset=HITType.objects.none(), required=False, label="Or on HIT type"
     )
     workers = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Or these worker ids"
@@ -54,3 +59,4 @@ class GroupAddForm(forms.Form):
         self.fields["hit_type"].queryset = HITType.objects.filter(requester=requester).order_by(
             "title"
         )
+        self.fields["batch"].queryset = Batch.objects.filter(requester=requester).order_by("-pk")

@@ -68,3 +68,25 @@ class QualificationRequest(MirrorModel):
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Pending while it is listed at MTurk; Accepted/Rejected once someone here decided.
     status = models.CharField(max_length=20, default="Pending")
+
+
+class GroupAttachment(models.Model):
+    """A worker group attached to a batch: whoever submits work to the batch joins the group."""
+
+    qualification_type = models.ForeignKey(
+        QualificationType, on_delete=models.CASCADE, related_name="attachments"
+    )
+    batch = models.ForeignKey(
+        "batches.Batch", on_delete=models.CASCADE, related_name="group_attachments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification_type", "batch"], name="group_attachment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qualification_type} on batch {self.batch_id}"

@@ -282,3 +282,13 @@ def group_requirement(qtype: QualificationType) -> dict:
         "Comparator": comparator,
         "ActionsGuarded": "DiscoverPreviewAndAccept",
     }
+
+
+def workers_of_batch(batch) -> list[str]:
+    return sorted(
+        set(
+            Assignment.objects.filter(hit__batch_rows__batch=batch).values_list(
+                "worker_id", flat=True
+            )
+        )
+    )

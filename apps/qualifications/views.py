@@ -16,7 +16,7 @@ from apps.qualifications.forms import (
     QualificationTypeForm,
     RequestDecisionForm,
 )
-from apps.qualifications.models import QualificationRequest, QualificationType
+from apps.qualifications.models import GroupAttachment, QualificationRequest, QualificationType
 from apps.requesters.models import Environment
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import current_membership_for, membership_for
@@ -108,6 +108,7 @@ def type_detail(request, pk: int):
             "can_manage": role_allows(membership.role, Action.QUALIFICATIONS),
             "group_form": GroupAddForm(requester=membership.requester),
             "requirement": services.group_requirement(qtype) if qtype.group else None,
+            "attachments": qtype.attachments.select_related("batch"),
         },
     )
 
@@ -240,12 +241,21 @@ def group_add(request, pk: int):
     form = GroupAddForm(request.POST, requester=membership.requester)
     form.is_valid()
     workers = re.findall(r"A[A-Z0-9]+", (form.cleaned_data.get("workers") or "").upper())
+    batch = form.cleaned_data.get("batch")
+    if batch is not None:
+        workers += services.workers_of_batch(batch)
+        if form.cleaned_data.get("attach"):
+            GroupAttachment.objects.get_or_create(qualification_type=qtype, batch=batch)
+            messages.success(
+                request, f"Whoever submits to {batch.name} from now on joins {qtype.name}."
+            )
     if form.cleaned_data.get("hit_type"):
         workers += services.workers_of_hit_type(
             requester=membership.requester, hit_type_mturk_id=form.cleaned_data["hit_type"].mturk_id
         )
     if not workers:
-        messages.error(request, "Choose a HIT type or list worker ids.")
+        if not (batch is not None and form.cleaned_data.get("attach")):
+            messages.error(request, "Choose a batch or a HIT type, or list worker ids.")
         return redirect("qualifications-detail", pk=qtype.pk)
     try:
         result = services.group_add_workers(

@@ -190,3 +190,35 @@ def test_pages_by_role(login, carol, victor, local_account):
 def test_another_accounts_type_is_404(login, charlie, carol, local_account):
     qtype = services.qualification_type_create(membership=_m(carol), actor=carol, data=_data())
     assert login(charlie).get(f"/qualifications/{qtype.pk}/").status_code == 404
+
+
+ANSWER = (
+    '<QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/'
+    'QuestionFormAnswers.xsd"><Answer><QuestionIdentifier>q1</QuestionIdentifier>'
+    "<SelectionIdentifier>{choice}</SelectionIdentifier></Answer></QuestionFormAnswers>"
+)
+
+
+def test_a_test_graded_by_its_key_shows_the_score_in_the_dashboard(
+    login, carol, local_account, emulator
+):
+    qtype = services.qualification_type_create(
+        membership=_m(carol),
+        actor=carol,
+        data=_data(
+            name="Arithmetic", test=TEST_XML, test_duration=300, answer_key=KEY_XML.format(qid="q1")
+        ),
+    )
+    right, wrong = _existing_workers(emulator, 2)
+    emulator.request_qualification(right, qtype.mturk_id, answer=ANSWER.format(choice="a"))
+    emulator.request_qualification(wrong, qtype.mturk_id, answer=ANSWER.format(choice="b"))
+    requester_sync(requester=local_account, full=True)
+    scores = dict(
+        QualificationScore.objects.filter(qualification_type=qtype).values_list(
+            "worker_id", "value"
+        )
+    )
+    assert scores[right] == 100
+    assert scores.get(wrong, 0) == 0
+    page = login(carol).get(f"/qualifications/{qtype.pk}/").content.decode()
+    assert right in page
