@@ -33,6 +33,7 @@ from apps.hits.models import HIT, Assignment, AssignmentStatus, SyncLock, SyncRu
 from apps.hits.upserts import (
     assignments_upsert_for_hit,
     hit_type_upsert_from_api,
+    hit_unchanged,
     hit_upsert_from_api,
     jsonable,
     workers_refresh,
@@ -207,19 +208,31 @@ def _sync_hits(
     try:
         for page in gateway.pages("list_hits"):
             fetched_at = timezone.now()
+            items = page.get("HITs", [])
+            known = {
+                h.mturk_id: h
+                for h in HIT.objects.filter(
+                    requester=requester, mturk_id__in=[d["HITId"] for d in items]
+                )
+            }
             with transaction.atomic():
-                for data in page.get("HITs", []):
+                for data in items:
                     type_id = data["HITTypeId"]
                     if type_id not in hit_types:
                         hit_types[type_id] = hit_type_upsert_from_api(
                             requester=requester, data=data, fetched_at=fetched_at
                         )
-                    hit, news = hit_upsert_from_api(
-                        requester=requester,
-                        data=data,
-                        fetched_at=fetched_at,
-                        hit_type=hit_types[type_id],
-                    )
+                    hit = known.get(data["HITId"])
+                    if hit is not None and hit_unchanged(hit, data):
+                        # Nothing to write: the common case of a reconciliation.
+                        news = hit.assignments_stale
+                    else:
+                        hit, news = hit_upsert_from_api(
+                            requester=requester,
+                            data=data,
+                            fetched_at=fetched_at,
+                            hit_type=hit_types[type_id],
+                        )
                     if hit.mturk_id not in seen:
                         report.changes["hits_listed"] += 1
                     seen.add(hit.mturk_id)

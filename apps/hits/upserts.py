@@ -78,6 +78,13 @@ def _hit_fields(data: dict) -> dict:
     }
 
 
+def hit_unchanged(hit: HIT, data: dict) -> bool:
+    """Whether a listed HIT payload says nothing new about the HIT we hold."""
+    if hit.gone_at is not None:
+        return False
+    return all(getattr(hit, name) == value for name, value in _hit_fields(data).items())
+
+
 # Fields whose change means the HIT may have assignment news to read.
 _NEWS_FIELDS = ("status", "review_status", "available", "pending", "completed", "max_assignments")
 

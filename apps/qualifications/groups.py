@@ -14,7 +14,8 @@ from apps.qualifications.models import GroupAttachment, QualificationScore
 
 def groups_after_submissions(assignment_ids: list[int]) -> None:
     """Queue the grants for these new assignments, once the mirror's transaction commits."""
-    if not assignment_ids:
+    # Checked for every HIT a sync reads: one cheap query when nothing is attached anywhere.
+    if not assignment_ids or not GroupAttachment.objects.exists():
         return
     attached = GroupAttachment.objects.filter(
         batch__rows__hit__assignments__pk__in=assignment_ids
