@@ -40,12 +40,9 @@ def majority_answers(answer_sets: list[dict]) -> dict[str, str]:
     return majorities
 
 
-def agreement_refresh(hit: HIT) -> None:
-    assignments = list(Assignment.objects.filter(hit=hit).only("pk", "answers", "agreement"))
-    if len(assignments) < 2:
-        Assignment.objects.filter(hit=hit, agreement__isnull=False).update(agreement=None)
-        return
-    majorities = majority_answers([a.answers for a in assignments])
+def agreement_assign(assignments: list[Assignment]) -> list[Assignment]:
+    """Set `agreement` on all the assignments of one HIT (in memory); returns those it changed."""
+    majorities = majority_answers([a.answers for a in assignments]) if len(assignments) > 1 else {}
     changed = []
     for assignment in assignments:
         if not majorities:
@@ -58,5 +55,12 @@ def agreement_refresh(hit: HIT) -> None:
         if score != assignment.agreement:
             assignment.agreement = score
             changed.append(assignment)
+    return changed
+
+
+def agreement_refresh(hit: HIT) -> None:
+    """Recompute and store the agreement of every assignment of the HIT."""
+    assignments = list(Assignment.objects.filter(hit=hit).only("pk", "answers", "agreement"))
+    changed = agreement_assign(assignments)
     if changed:
         Assignment.objects.bulk_update(changed, ["agreement"])

@@ -28,7 +28,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.hits.agreement import agreement_refresh
 from apps.hits.models import HIT, Assignment, AssignmentStatus, SyncLock, SyncRun
 from apps.hits.upserts import (
     assignments_upsert_for_hit,
@@ -177,15 +176,13 @@ class _AssignmentReader:
         fetched_at = timezone.now()
         with transaction.atomic():
             changed = assignments_upsert_for_hit(hit=hit, items=items, fetched_at=fetched_at)
-            changed_here = bool(changed)
             for assignment in changed:
                 self.report.changes["assignments_changed"] += 1
                 self.touched_workers.add(assignment.worker_id)
             groups_after_submissions([a.pk for a in changed])
             # Everything MTurk holds is stored: the HIT has no unread news left.
             HIT.objects.filter(pk=hit.pk).update(assignments_stale=False)
-            if changed_here:
-                agreement_refresh(hit)
+
         self.report.changes["hits_read"] += 1
 
     def finish(self) -> None:

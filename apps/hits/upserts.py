@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
 
+from apps.hits.agreement import agreement_assign, agreement_refresh
 from apps.hits.models import ASSIGNMENT_RANK, HIT, Assignment, AssignmentStatus, HITType
 from apps.mturk.answers import parse_answers
 from apps.requesters.models import Requester
@@ -225,6 +226,9 @@ def assignments_upsert_for_hit(
     ]
     changed: list[Assignment] = []
     inserted: set[str] = set()
+    if fresh and not known:
+        # Every assignment of the HIT is new (a first sync): their agreement is known now.
+        agreement_assign(fresh)
     if fresh:
         try:
             with transaction.atomic():
@@ -240,6 +244,8 @@ def assignments_upsert_for_hit(
             )
             if was_changed:
                 changed.append(assignment)
+    if known and changed:
+        agreement_refresh(hit)
     return changed
 
 
