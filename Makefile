@@ -44,7 +44,7 @@ browser-deps:
 	fi
 
 test: install browser-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 bench: install
 	$(BIN)/python benchmarks/run.py
