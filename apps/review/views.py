@@ -118,13 +118,12 @@ def _feedback(request, membership, form: DecisionForm) -> str:
     return feedback
 
 
-@require_POST
-def approve(request, pk: int):
+def _decide(request, pk: int, decide, verb: str):
     membership, assignment = _assignment_for(request, pk)
     form = DecisionForm(request.POST)
     form.is_valid()
     try:
-        outcome = services.assignment_approve(
+        outcome = decide(
             membership=membership,
             assignment=assignment,
             actor=request.user,
@@ -135,27 +134,18 @@ def approve(request, pk: int):
             request, membership, assignment, error=" ".join(getattr(exc, "messages", [str(exc)]))
         )
     except MTurkError as exc:
-        return _answer(request, membership, assignment, error=f"MTurk did not approve it: {exc}")
+        return _answer(request, membership, assignment, error=f"MTurk did not {verb} it: {exc}")
     return _answer(request, membership, assignment, notice=outcome.message)
 
 
 @require_POST
+def approve(request, pk: int):
+    return _decide(request, pk, services.assignment_approve, "approve")
+
+
+@require_POST
 def reject(request, pk: int):
-    membership, assignment = _assignment_for(request, pk)
-    form = DecisionForm(request.POST)
-    form.is_valid()
-    try:
-        outcome = services.assignment_reject(
-            membership=membership,
-            assignment=assignment,
-            actor=request.user,
-            feedback=_feedback(request, membership, form),
-        )
-    except ValidationError as exc:
-        return _answer(request, membership, assignment, error=" ".join(exc.messages))
-    except MTurkError as exc:
-        return _answer(request, membership, assignment, error=f"MTurk did not reject it: {exc}")
-    return _answer(request, membership, assignment, notice=outcome.message)
+    return _decide(request, pk, services.assignment_reject, "reject")
 
 
 @require_POST
