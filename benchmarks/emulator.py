@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.common import machine, write_section  # noqa: E402
 from tests.fixtures.emulator import make_mturk_client, start_emulator  # noqa: E402
 
 QUESTION = (
@@ -31,8 +31,6 @@ QUESTION = (
     '2011-11-11/HTMLQuestion.xsd"><HTMLContent><![CDATA[<p>Benchmark</p>]]></HTMLContent>'
     "<FrameHeight>0</FrameHeight></HTMLQuestion>"
 )
-START = "<!-- emulator-benchmark:start -->"
-END = "<!-- emulator-benchmark:end -->"
 
 
 class RawClient:
@@ -223,58 +221,39 @@ def measure(
     }
 
 
-def write_section(result: dict, *, clients: int, rounds: int, database: str, client: str) -> Path:
-    path = REPO_ROOT / "docs" / "benchmarks.md"
-    cores = _cores()
-    section = "\n".join(
-        [
-            START,
-            "## Local MTurk (`benchmarks/emulator.py`)",
-            "",
-            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
-            f"{cores} cores, Python {platform.python_version()}; one emulator process "
-            f"(waitress, 16 threads, {os.environ.get('EMULATOR_ACTIVE_REQUESTS', '2')} working at "
-            f"once), {database}; {clients} concurrent {client} clients "
-            f"(threads of one process on the same machine); median of {rounds} rounds. "
-            f"Load average before/after: {result['load_before']:.2f} / {result['load_after']:.2f} "
-            "(the machine is shared, so figures vary with what else runs).",
-            "",
-            "| figure | median | goal |",
-            "| --- | --- | --- |",
-            f"| CreateHIT per second | {result['create_hit_per_second']:.0f} | 200 |",
-            f"| ListHITs pages (100 HITs) per second, {result['stored']:,} HITs stored "
-            f"| {result['list_pages_per_second']:.0f} | 100 |",
-            "",
-            "Server CPU per operation in this run: "
-            f"CreateHIT {result['create_cpu_ms']:.2f} ms, ListHITs page "
-            f"{result['list_cpu_ms']:.2f} ms. With the GIL one emulator process uses at most "
-            "one core, so at these costs its ceiling is about "
-            f"{1000 / max(result['create_cpu_ms'], 0.001):.0f} CreateHIT/s and "
-            f"{1000 / max(result['list_cpu_ms'], 0.001):.0f} pages/s (the cost per operation "
-            "itself grows when the machine is oversubscribed).",
-            "",
-            "Rounds: CreateHIT/s "
-            + ", ".join(f"{rate:.0f}" for rate in result["create_rates"])
-            + "; pages/s "
-            + ", ".join(f"{rate:.0f}" for rate in result["list_rates"])
-            + ".",
-            END,
-        ]
-    )
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        _, after = rest.split(END, 1)
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+def section_lines(
+    result: dict, *, clients: int, rounds: int, database: str, client: str
+) -> list[str]:
+    return [
+        "## Local MTurk (`benchmarks/emulator.py`)",
+        "",
+        f"Measured {machine()}; one emulator process "
+        f"(waitress, 16 threads, {os.environ.get('EMULATOR_ACTIVE_REQUESTS', '2')} working at "
+        f"once), {database}; {clients} concurrent {client} clients "
+        f"(threads of one process on the same machine); median of {rounds} rounds. "
+        f"Load average before/after: {result['load_before']:.2f} / {result['load_after']:.2f} "
+        "(the machine is shared, so figures vary with what else runs).",
+        "",
+        "| figure | median | goal |",
+        "| --- | --- | --- |",
+        f"| CreateHIT per second | {result['create_hit_per_second']:.0f} | 200 |",
+        f"| ListHITs pages (100 HITs) per second, {result['stored']:,} HITs stored "
+        f"| {result['list_pages_per_second']:.0f} | 100 |",
+        "",
+        "Server CPU per operation in this run: "
+        f"CreateHIT {result['create_cpu_ms']:.2f} ms, ListHITs page "
+        f"{result['list_cpu_ms']:.2f} ms. With the GIL one emulator process uses at most "
+        "one core, so at these costs its ceiling is about "
+        f"{1000 / max(result['create_cpu_ms'], 0.001):.0f} CreateHIT/s and "
+        f"{1000 / max(result['list_cpu_ms'], 0.001):.0f} pages/s (the cost per operation "
+        "itself grows when the machine is oversubscribed).",
+        "",
+        "Rounds: CreateHIT/s "
+        + ", ".join(f"{rate:.0f}" for rate in result["create_rates"])
+        + "; pages/s "
+        + ", ".join(f"{rate:.0f}" for rate in result["list_rates"])
+        + ".",
+    ]
 
 
 def main() -> None:
@@ -320,7 +299,10 @@ def main() -> None:
     )
     if not args.no_write:
         path = write_section(
-            result, clients=args.clients, rounds=args.rounds, database=label, client=args.client
+            "emulator",
+            section_lines(
+                result, clients=args.clients, rounds=args.rounds, database=label, client=args.client
+            ),
         )
         print(f"wrote {path.relative_to(REPO_ROOT)}")
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from apps.hits.models import HIT, Assignment, HITType, SyncRun
+from apps.hits.models import HIT, Assignment, SyncRun
 from apps.notifications.models import NotificationEvent
 from apps.requesters.models import Requester
 
@@ -27,10 +27,6 @@ def hits_for_requester(requester: Requester, *, filters: dict) -> QuerySet[HIT]:
     if not filters.get("include_gone"):
         hits = hits.filter(gone_at__isnull=True)
     return hits.order_by("-created_at_mturk", "-id")
-
-
-def hit_types_for_requester(requester: Requester) -> QuerySet[HITType]:
-    return HITType.objects.filter(requester=requester).order_by("title")
 
 
 def hit_assignments(hit: HIT) -> QuerySet[Assignment]:

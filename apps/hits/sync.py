@@ -63,10 +63,6 @@ class SyncReport:
     run: SyncRun
     changes: Counter = field(default_factory=Counter)
 
-    @property
-    def calls(self) -> dict[str, int]:
-        return self.run.calls
-
 
 def _claim(requester: Requester) -> str | None:
     SyncLock.objects.get_or_create(requester=requester)

@@ -65,9 +65,6 @@ class Cost:
     def total(self) -> Decimal:
         return self.rewards + self.fees
 
-    def __add__(self, other: Cost) -> Cost:
-        return Cost(self.rewards + other.rewards, self.fees + other.fees)
-
 
 def hits_cost(
     reward: Decimal | str, *, max_assignments: int, hits: int = 1, masters: bool = False

@@ -33,7 +33,9 @@ def groups_grant_now(assignment_ids: list[int]) -> int:
     from apps.workers.services import worker_score_set
 
     granted = 0
-    for assignment in Assignment.objects.filter(pk__in=assignment_ids).select_related("requester"):
+    admins: dict[int, Membership | None] = {}
+    assignments = Assignment.objects.filter(pk__in=assignment_ids).select_related("requester")
+    for assignment in assignments:
         attachments = GroupAttachment.objects.filter(
             batch__rows__hit_id=assignment.hit_id
         ).select_related("qualification_type")
@@ -44,11 +46,13 @@ def groups_grant_now(assignment_ids: list[int]) -> int:
             ).exists():
                 continue
             # The system acts for the account: an admin's membership carries the right role.
-            membership = (
-                Membership.objects.filter(requester=assignment.requester, role=Role.ADMIN)
-                .select_related("requester")
-                .first()
-            )
+            if assignment.requester_id not in admins:
+                admins[assignment.requester_id] = (
+                    Membership.objects.filter(requester=assignment.requester, role=Role.ADMIN)
+                    .select_related("requester")
+                    .first()
+                )
+            membership = admins[assignment.requester_id]
             if membership is None:
                 continue
             worker_score_set(

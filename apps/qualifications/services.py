@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils import timezone
 
 from apps.audit.services import audit_record
@@ -232,16 +233,25 @@ def scores_csv_apply(
     return result
 
 
+def hits_requiring_each(requester) -> dict[str, int]:
+    """Qualification type id -> live HITs that require it, for all of an account's types at once
+    (requirements are JSON on the HIT type, so they are read once and counted here)."""
+    live = dict(
+        HIT.objects.filter(requester=requester, gone_at__isnull=True, hit_type__isnull=False)
+        .values_list("hit_type_id")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[str, int] = {}
+    for hit_type_id, requirements in HITType.objects.filter(requester=requester).values_list(
+        "pk", "qualification_requirements"
+    ):
+        for type_id in {r.get("QualificationTypeId") for r in requirements or []}:
+            counts[type_id] = counts.get(type_id, 0) + live.get(hit_type_id, 0)
+    return counts
+
+
 def hits_requiring(qtype: QualificationType) -> int:
-    type_ids = [
-        t.pk
-        for t in HITType.objects.filter(requester_id=qtype.requester_id)
-        if any(
-            r.get("QualificationTypeId") == qtype.mturk_id
-            for r in t.qualification_requirements or []
-        )
-    ]
-    return HIT.objects.filter(hit_type_id__in=type_ids, gone_at__isnull=True).count()
+    return hits_requiring_each(qtype.requester).get(qtype.mturk_id, 0)
 
 
 def group_add_workers(

@@ -4,10 +4,10 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.mturk import constants
 from apps.mturk.errors import MTurkError
 from apps.qualifications import services
 from apps.qualifications.forms import (
@@ -17,17 +17,10 @@ from apps.qualifications.forms import (
     RequestDecisionForm,
 )
 from apps.qualifications.models import GroupAttachment, QualificationRequest, QualificationType
-from apps.requesters.models import Environment
+from apps.qualifications.requirements import system_types
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import current_membership_for, membership_for
 from apps.workers.services import worker_score_revoke, worker_score_set
-
-SYSTEM_TYPES = [
-    ("Approval rate (%)", constants.QUAL_PERCENT_APPROVED),
-    ("Number of HITs approved", constants.QUAL_NUMBER_HITS_APPROVED),
-    ("Locale", constants.QUAL_LOCALE),
-    ("Adult content", constants.QUAL_ADULT),
-]
 
 
 def _errors(exc) -> str:
@@ -40,12 +33,11 @@ def type_list(request):
     if membership is None:
         return redirect("home")
     requester = membership.requester
-    masters = (
-        constants.QUAL_MASTERS_PRODUCTION
-        if requester.environment == Environment.PRODUCTION
-        else constants.QUAL_MASTERS_SANDBOX
+    types = QualificationType.objects.filter(requester=requester, gone_at__isnull=True).annotate(
+        granted=Count("scores", filter=Q(scores__status="Granted"), distinct=True),
+        pending=Count("requests", filter=Q(requests__status="Pending"), distinct=True),
     )
-    types = QualificationType.objects.filter(requester=requester, gone_at__isnull=True)
+    requiring = services.hits_requiring_each(requester)
     return render(
         request,
         "qualifications/list.html",
@@ -54,13 +46,13 @@ def type_list(request):
             "types": [
                 {
                     "t": t,
-                    "scores": t.scores.filter(status="Granted").count(),
-                    "pending": t.requests.filter(status="Pending").count(),
-                    "hits": services.hits_requiring(t),
+                    "scores": t.granted,
+                    "pending": t.pending,
+                    "hits": requiring.get(t.mturk_id, 0),
                 }
                 for t in types
             ],
-            "system_types": [*SYSTEM_TYPES, ("Masters", masters)],
+            "system_types": [(name, type_id) for type_id, name in system_types(requester)],
             "can_manage": role_allows(membership.role, Action.QUALIFICATIONS),
         },
     )

@@ -34,7 +34,6 @@ _AUDITED_FIELDS = (
     "daily_spend_limit",
     "requests_per_second",
 )
-_SECRET_FIELDS = ("access_key_id", "secret_access_key")
 
 
 class CredentialsMissing(Exception):

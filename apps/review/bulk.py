@@ -171,12 +171,20 @@ def bulk_review_run_chunk(*, job_id: int, start: int, end: int) -> None:
             job=job, assignment_id__in=[i["id"] for i in job.items[start:end]]
         ).values_list("assignment_id", flat=True)
     )
-    for item in job.items[start:end]:
+    chunk = job.items[start:end]
+    assignments = Assignment.objects.select_related("hit", "hit__hit_type").in_bulk(
+        [i["id"] for i in chunk if i["id"] not in already]
+    )
+    for item in chunk:
         if item["id"] in already:
             continue
+        # Checked before every MTurk call, so that Stop takes effect at once.
         if BulkReview.objects.filter(pk=job.pk, status=BulkReview.Status.CANCELLED).exists():
             return
-        result, message = _review_one(membership, job, item)
+        assignment = assignments.get(item["id"])
+        if assignment is not None and assignment.requester_id != job.requester_id:
+            assignment = None
+        result, message = _review_one(membership, job, item, assignment)
         try:
             BulkReviewOutcome.objects.create(
                 job=job, assignment_id=item["id"], result=result, message=message[:2000]
@@ -186,17 +194,14 @@ def bulk_review_run_chunk(*, job_id: int, start: int, end: int) -> None:
     _finish_if_complete(job)
 
 
-def _review_one(membership: Membership | None, job: BulkReview, item: dict) -> tuple[str, str]:
+def _review_one(
+    membership: Membership | None, job: BulkReview, item: dict, assignment: Assignment | None
+) -> tuple[str, str]:
     if membership is None:
         return (
             BulkReviewOutcome.Result.FAILED,
             "The person who started this job is no longer a member.",
         )
-    assignment = (
-        Assignment.objects.select_related("hit", "hit__hit_type")
-        .filter(pk=item["id"], requester=job.requester)
-        .first()
-    )
     if assignment is None:
         return BulkReviewOutcome.Result.FAILED, "The assignment is gone."
     try:

@@ -222,3 +222,24 @@ def test_a_test_graded_by_its_key_shows_the_score_in_the_dashboard(
     assert scores.get(wrong, 0) == 0
     page = login(carol).get(f"/qualifications/{qtype.pk}/").content.decode()
     assert right in page
+
+
+def test_the_list_counts_workers_requests_and_hits_requiring_each_type(
+    login, carol, local_account, account_mturk, emulator
+):
+    qtype = services.qualification_type_create(
+        membership=_m(carol), actor=carol, data=_data(name="Counted")
+    )
+    holders = _existing_workers(emulator, 2)
+    services.group_add_workers(membership=_m(carol), actor=carol, qtype=qtype, worker_ids=holders)
+    emulator.request_qualification(new_worker_id(), qtype.mturk_id)
+    requirement = {"QualificationTypeId": qtype.mturk_id, "Comparator": "Exists"}
+    for _ in range(3):
+        create_hit(account_mturk, QualificationRequirements=[requirement])
+    create_hit(account_mturk, Title="Open to all")
+    requester_sync(requester=local_account)
+    assert services.hits_requiring(QualificationType.objects.get(pk=qtype.pk)) == 3
+    page = login(carol).get("/qualifications/").content.decode()
+    row = page[page.index("Counted") :].split("</tr>", 1)[0]
+    cells = [c.split("<", 1)[0] for c in row.split('class="num">')[1:]]
+    assert cells == ["2", "1", "3"]
