@@ -3,7 +3,8 @@
 One `Gateway` per requester account. Every HTTP attempt, retries included, first takes a slot
 from the account's shared rate limiter; botocore's standard retry mode retries throttling and
 faults; whatever still fails comes out as a typed `MTurkError`. Results are plain dicts without
-botocore's ResponseMetadata.
+botocore's ResponseMetadata. Each outcome updates the account's health record (health.py), from
+which the pages say when MTurk is not answering.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 from apps.mturk.constants import LIST_RESULT_KEYS, REGION
-from apps.mturk.errors import from_botocore_error, from_client_error
+from apps.mturk.errors import MTurkError, from_botocore_error, from_client_error
+from apps.mturk.health import health_failure, health_success, is_outage
 from apps.mturk.ratelimit import RateLimiter, default_limiter
 
 
@@ -113,11 +115,21 @@ class Gateway:
         with self._calls_lock:
             self.calls[api_name] += 1
         try:
-            response = method(**params)
-        except ClientError as exc:
-            raise from_client_error(exc, operation) from exc
-        except BotoCoreError as exc:
-            raise from_botocore_error(exc, operation) from exc
+            try:
+                response = method(**params)
+            except ClientError as exc:
+                raise from_client_error(exc, operation) from exc
+            except BotoCoreError as exc:
+                raise from_botocore_error(exc, operation) from exc
+        except MTurkError as exc:
+            if is_outage(exc):
+                # Still failing after botocore's retries: the pages say MTurk is unwell.
+                health_failure(self.config.key, exc)
+            elif isinstance(exc.__cause__, ClientError):
+                # MTurk answered (it refused the request): it is up.
+                health_success(self.config.key)
+            raise
+        health_success(self.config.key)
         response.pop("ResponseMetadata", None)
         return response
 

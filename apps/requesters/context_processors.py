@@ -1,3 +1,4 @@
+from apps.requesters.health import requester_mturk_health
 from apps.requesters.selectors import memberships_for_user
 
 SESSION_KEY = "current_requester_id"
@@ -19,8 +20,26 @@ def current_membership(request):
 
 def current_requester(request):
     membership = current_membership(request)
+    requester = membership.requester if membership else None
     return {
         "current_membership": membership,
-        "current_requester": membership.requester if membership else None,
+        "current_requester": requester,
         "memberships": getattr(request, "_memberships", []),
+        "mturk_health": _Once(lambda: requester_mturk_health(requester)),
     }
+
+
+class _Once:
+    """Looked up when a template first asks (fragments that do not show the banner never do),
+    then kept for the rest of the page."""
+
+    def __init__(self, read) -> None:
+        self._read = read
+        self._done = False
+        self._value = None
+
+    def __call__(self):
+        if not self._done:
+            self._value = self._read()
+            self._done = True
+        return self._value

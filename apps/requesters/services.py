@@ -17,6 +17,7 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.mturk.gateway import AccountConfig, Gateway
+from apps.requesters.health import requester_gateway_key
 from apps.requesters.models import CredentialSource, Membership, Requester
 from apps.requesters.roles import Action, Role, role_allows
 
@@ -64,7 +65,7 @@ def requester_account_config(requester: Requester) -> AccountConfig:
     else:
         profile = requester.aws_profile
     return AccountConfig(
-        key=f"requester-{requester.pk}",
+        key=requester_gateway_key(requester),
         endpoint_url=requester.effective_endpoint,
         access_key_id=access_key,
         secret_access_key=secret_key,

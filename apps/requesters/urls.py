@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/switch/", views.switch, name="requesters-switch"),
     path("accounts/new/", views.create, name="requesters-create"),
+    path("accounts/mturk-health/", views.mturk_health, name="requesters-mturk-health"),
     path("accounts/<int:pk>/", views.detail, name="requesters-detail"),
     path("accounts/<int:pk>/edit/", views.edit, name="requesters-edit"),
     path("accounts/<int:pk>/balance/", views.balance, name="requesters-balance"),

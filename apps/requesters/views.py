@@ -13,6 +13,7 @@ from apps.mturk.errors import MTurkError
 from apps.requesters import services
 from apps.requesters.context_processors import SESSION_KEY
 from apps.requesters.forms import MemberAddForm, MemberRoleForm, RequesterForm
+from apps.requesters.health import requester_mturk_health
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import membership_for, memberships_for_user
@@ -54,6 +55,7 @@ def _detail_context(request, membership: Membership) -> dict:
         "can_manage_members": role_allows(membership.role, Action.MANAGE_MEMBERS),
         "add_form": MemberAddForm(),
         "role_choices": MemberRoleForm.base_fields["role"].choices,
+        "account_health": requester_mturk_health(requester),
     }
 
 
@@ -62,6 +64,14 @@ def detail(request, pk: int):
     membership = membership_for(user=request.user, requester_id=pk)
     request.session[SESSION_KEY] = membership.requester_id
     return render(request, "requesters/detail.html", _detail_context(request, membership))
+
+
+@require_GET
+def mturk_health(request):
+    """The degraded-status banner of the current account (polled by every page)."""
+    if not request.htmx:
+        return redirect("home")
+    return render(request, "_mturk_health.html")
 
 
 @require_GET
