@@ -1,7 +1,24 @@
 from django import forms
+from django.urls import reverse_lazy
 
 from apps.batches.models import Batch
 from apps.hits.models import HITType
+from apps.qualifications.testxml import qualification_test_check
+
+
+def _rechecks_test(widget: forms.Widget) -> forms.Widget:
+    """A setting the test check depends on: changing it refreshes the check beside the test."""
+    widget.attrs.update(
+        {
+            "hx-post": reverse_lazy("qualifications-test-check"),
+            "hx-trigger": "change",
+            "hx-target": "#test-check",
+            "hx-swap": "outerHTML",
+            "hx-include": "#id_test, #id_answer_key, #id_test_duration, #id_auto_granted, "
+            "[name^='right-']",
+        }
+    )
+    return widget
 
 
 class QualificationTypeForm(forms.Form):
@@ -14,12 +31,19 @@ class QualificationTypeForm(forms.Form):
         required=False, widget=forms.Textarea(attrs={"rows": 6}), label="Test (QuestionForm XML)"
     )
     test_duration = forms.IntegerField(
-        required=False, min_value=1, label="Test time limit (seconds)"
+        required=False,
+        min_value=1,
+        label="Test time limit (seconds)",
+        widget=_rechecks_test(forms.NumberInput()),
     )
     answer_key = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 6}), label="Answer key (AnswerKey XML)"
     )
-    auto_granted = forms.BooleanField(required=False, label="Grant at once on request")
+    auto_granted = forms.BooleanField(
+        required=False,
+        label="Grant at once on request (not with a test)",
+        widget=_rechecks_test(forms.CheckboxInput()),
+    )
     auto_granted_value = forms.IntegerField(required=False, label="Value granted")
     group = forms.ChoiceField(
         required=False,
@@ -30,6 +54,27 @@ class QualificationTypeForm(forms.Form):
         ],
         label="Managed as",
     )
+
+    def clean(self):
+        """The test settings are checked together, each error beside its own field; the
+        check is kept for the page (preview, best score, the answer-key helper)."""
+        data = super().clean()
+        self.test_check = qualification_test_check(
+            test=data.get("test") or "",
+            answer_key=data.get("answer_key") or "",
+            test_duration=data.get("test_duration"),
+            auto_granted=bool(data.get("auto_granted")),
+        )
+        check = self.test_check
+        for name, errors in (
+            ("test", check.test_errors),
+            ("answer_key", check.key_errors),
+            ("test_duration", check.duration_errors),
+            ("auto_granted", check.auto_grant_errors),
+        ):
+            for error in errors:
+                self.add_error(name, error)
+        return data
 
 
 class GrantForm(forms.Form):

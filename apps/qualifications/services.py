@@ -6,8 +6,6 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
@@ -15,6 +13,7 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.hits.models import HIT, Assignment, HITType
 from apps.qualifications.models import QualificationRequest, QualificationType
+from apps.qualifications.testxml import qualification_test_check
 from apps.qualifications.upserts import qualification_type_upsert_from_api
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
@@ -24,46 +23,17 @@ from apps.workers.services import worker_id_clean, worker_score_set
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _identifiers(root, element: str) -> list[str]:
-    return [
-        (child.text or "").strip()
-        for node in root.iter()
-        if _local(node.tag) == element
-        for child in node
-        if _local(child.tag) == "QuestionIdentifier"
-    ]
-
-
-def test_and_key_check(test: str, answer_key: str, test_duration: int | None) -> None:
-    """A test is QuestionForm XML with a duration; a key's questions must be the test's."""
-    if not test:
-        if answer_key:
-            raise ValidationError("An answer key needs a test.")
-        return
-    if not test_duration:
-        raise ValidationError("A test needs a time limit (TestDurationInSeconds).")
-    try:
-        test_root = fromstring(test, forbid_dtd=True)
-        if _local(test_root.tag) != "QuestionForm":
-            raise ValidationError(f"The test must be a QuestionForm, not {_local(test_root.tag)}.")
-        if not answer_key:
-            return
-        key_root = fromstring(answer_key, forbid_dtd=True)
-    except (ParseError, DefusedXmlException) as exc:
-        raise ValidationError(f"The XML is not well-formed or not allowed: {exc}") from exc
-    if _local(key_root.tag) != "AnswerKey":
-        raise ValidationError(f"The answer key must be an AnswerKey, not {_local(key_root.tag)}.")
-    questions = set(_identifiers(test_root, "Question"))
-    keyed = set(_identifiers(key_root, "Question"))
-    unknown = keyed - questions
-    if unknown:
-        raise ValidationError(
-            f"The answer key scores questions the test does not have: {', '.join(sorted(unknown))}."
-        )
+def test_settings_check(data: dict) -> None:
+    """Refuse test settings MTurk would refuse (no time limit, a test with auto-grant, XML that
+    breaks the schema's rules, a key that does not fit the test), all reasons in one message."""
+    check = qualification_test_check(
+        test=data.get("test") or "",
+        answer_key=data.get("answer_key") or "",
+        test_duration=data.get("test_duration"),
+        auto_granted=bool(data.get("auto_granted")),
+    )
+    if check.errors:
+        raise ValidationError(check.errors)
 
 
 def _params(data: dict) -> dict:
@@ -78,10 +48,10 @@ def _params(data: dict) -> dict:
         params["TestDurationInSeconds"] = int(data["test_duration"])
         if data.get("answer_key"):
             params["AnswerKey"] = data["answer_key"]
-    if data.get("auto_granted"):
-        params["AutoGranted"] = True
-        if data.get("auto_granted_value") is not None:
-            params["AutoGrantedValue"] = int(data["auto_granted_value"])
+    # Sent even when false: an update that leaves it out keeps MTurk's previous setting.
+    params["AutoGranted"] = bool(data.get("auto_granted"))
+    if params["AutoGranted"] and data.get("auto_granted_value") is not None:
+        params["AutoGrantedValue"] = int(data["auto_granted_value"])
     return params
 
 
@@ -89,7 +59,7 @@ def qualification_type_create(
     *, membership: Membership, actor, data: dict, group: str = ""
 ) -> QualificationType:
     membership_require(membership, Action.QUALIFICATIONS)
-    test_and_key_check(data.get("test", ""), data.get("answer_key", ""), data.get("test_duration"))
+    test_settings_check(data)
     params = {"Name": data["name"], **_params(data)}
     if data.get("keywords"):
         params["Keywords"] = data["keywords"]
@@ -117,7 +87,11 @@ def qualification_type_update(
     *, membership: Membership, actor, qtype: QualificationType, data: dict
 ) -> QualificationType:
     membership_require(membership, Action.QUALIFICATIONS)
-    test_and_key_check(data.get("test", ""), data.get("answer_key", ""), data.get("test_duration"))
+    test_settings_check(data)
+    if qtype.test and not data.get("test"):
+        raise ValidationError(
+            "MTurk cannot take the test off a type: create another type without a test."
+        )
     params = {"QualificationTypeId": qtype.mturk_id, **_params(data)}
     response = requester_gateway(membership.requester).call("update_qualification_type", **params)
     updated = qualification_type_upsert_from_api(

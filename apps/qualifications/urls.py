@@ -5,6 +5,12 @@ from apps.qualifications import views
 urlpatterns = [
     path("qualifications/", views.type_list, name="qualifications-list"),
     path("qualifications/new/", views.type_create, name="qualifications-create"),
+    path("qualifications/test-check/", views.type_test_check, name="qualifications-test-check"),
+    path(
+        "qualifications/test-preview/<str:digest>/",
+        views.type_test_preview,
+        name="qualifications-test-preview",
+    ),
     path("qualifications/<int:pk>/", views.type_detail, name="qualifications-detail"),
     path("qualifications/<int:pk>/edit/", views.type_edit, name="qualifications-edit"),
     path("qualifications/<int:pk>/delete/", views.type_delete, name="qualifications-delete"),

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import hashlib
 import re
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.batches.previews import questionform_html
 from apps.mturk.errors import MTurkError
 from apps.qualifications import services
 from apps.qualifications.forms import (
@@ -18,9 +24,34 @@ from apps.qualifications.forms import (
 )
 from apps.qualifications.models import GroupAttachment, QualificationRequest, QualificationType
 from apps.qualifications.requirements import system_types
+from apps.qualifications.testxml import (
+    answer_key_build,
+    answers_read,
+    qualification_test_check,
+    questionform_questions,
+)
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import current_membership_for, membership_for
 from apps.workers.services import worker_score_revoke, worker_score_set
+
+# The test preview is a QuestionForm drawn as HTML in a sandboxed frame with a policy of its own:
+# the test's inline styles and https images as a worker would see them, no script at all, and
+# no form that can be sent anywhere.
+_TEST_FRAME_POLICY = {
+    "default-src": ["'none'"],
+    "img-src": ["https:", "data:"],
+    "style-src": ["'unsafe-inline'", "https:"],
+    "font-src": ["https:", "data:"],
+    "script-src": ["'none'"],
+    "connect-src": ["'none'"],
+    "frame-src": ["'none'"],
+    "form-action": ["'none'"],
+    "frame-ancestors": ["'self'"],
+}
+# Tests being edited, kept in the person's session for the frame to show (a QuestionForm is up
+# to 64 KB: too long for an address). The last few are kept, for a page open in two tabs.
+_PREVIEWS_KEY = "qualification_test_previews"
+_PREVIEWS_KEPT = 4
 
 
 def _errors(exc) -> str:
@@ -62,6 +93,10 @@ def type_create(request):
     membership = current_membership_for(request, Action.QUALIFICATIONS)
     if membership is None:
         return redirect("home")
+    if request.method == "POST" and request.POST.get("build_key"):
+        form = QualificationTypeForm(_with_built_key(request.POST))
+        form.is_valid()
+        return _form_page(request, form, None)
     form = QualificationTypeForm(
         request.POST or None, initial={"group": request.GET.get("group", "")}
     )
@@ -78,7 +113,92 @@ def type_create(request):
         else:
             messages.success(request, f"{qtype.name} created.")
             return redirect("qualifications-detail", pk=qtype.pk)
-    return render(request, "qualifications/form.html", {"form": form, "qtype": None})
+    return _form_page(request, form, None)
+
+
+def _form_page(request, form: QualificationTypeForm, qtype: QualificationType | None):
+    return render(
+        request,
+        "qualifications/form.html",
+        {"form": form, "qtype": qtype, **_test_check_context(request, form.data or None, form)},
+    )
+
+
+def _with_built_key(post):
+    """The posted form with its answer key written from the right answers chosen per question."""
+    data = post.copy()
+    questions = questionform_questions(data.get("test", ""), [])
+    try:
+        points = max(1, min(int(data.get("key_points") or 1), 1000))
+    except ValueError:
+        points = 1
+    right = {q.identifier: data.get(f"right-{q.identifier}", "") for q in questions}
+    data["answer_key"] = answer_key_build(questions, right, points)
+    return data
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _test_check_context(request, data, form: QualificationTypeForm | None = None) -> dict:
+    """The check shown beside the test editor: errors, or the preview frame and the key's best
+    score; `data` is what was posted, or None for the form's initial values."""
+    if data is None and form is not None:
+        data = {name: form[name].value() for name in form.fields}
+    data = data or {}
+    test = data.get("test") or ""
+    auto_granted = data.get("auto_granted")
+    check = qualification_test_check(
+        test=test,
+        answer_key=data.get("answer_key") or "",
+        test_duration=_int_or_none(data.get("test_duration")),
+        auto_granted=auto_granted not in (None, False, "", "false", "off"),
+    )
+    preview_url = None
+    if check.previewable:
+        digest = hashlib.sha256(test.encode()).hexdigest()[:32]
+        kept = {k: v for k, v in request.session.get(_PREVIEWS_KEY, {}).items() if k != digest}
+        kept[digest] = test
+        request.session[_PREVIEWS_KEY] = dict(list(kept.items())[-_PREVIEWS_KEPT:])
+        preview_url = reverse("qualifications-test-preview", args=[digest])
+    key_builder = [(q, data.get(f"right-{q.identifier}", "")) for q in check.selection_questions]
+    return {
+        "check": check,
+        "has_test": bool(test.strip()),
+        "preview_url": preview_url,
+        "key_builder": key_builder,
+        "key_builder_open": any(chosen for _, chosen in key_builder),
+    }
+
+
+@require_POST
+def type_test_check(request):
+    """The editor's live check (htmx): the test's errors, or its preview; the key's errors, or
+    its best score. Nothing is saved but the preview, in the person's own session."""
+    if current_membership_for(request) is None:
+        raise Http404
+    return render(
+        request, "qualifications/form.html#test-check", _test_check_context(request, request.POST)
+    )
+
+
+@require_GET
+@xframe_options_sameorigin
+@csp_replace(_TEST_FRAME_POLICY)
+def type_test_preview(request, digest: str):
+    """The frame's document: a test this person is editing, drawn as workers see it."""
+    test = request.session.get(_PREVIEWS_KEY, {}).get(digest)
+    if test is None:
+        return HttpResponse(
+            "<!DOCTYPE html><p>This preview is no longer kept: edit the test to see it again.</p>",
+            content_type="text/html; charset=utf-8",
+            status=404,
+        )
+    return HttpResponse(questionform_html(test), content_type="text/html; charset=utf-8")
 
 
 def _type_for(request, pk: int, action: Action = Action.VIEW):
@@ -95,7 +215,10 @@ def type_detail(request, pk: int):
         {
             "qtype": qtype,
             "scores": qtype.scores.order_by("-granted_at")[:500],
-            "requests": qtype.requests.filter(status="Pending").order_by("submitted_at"),
+            "requests": [
+                (r, answers_read(r.answer))
+                for r in qtype.requests.filter(status="Pending").order_by("submitted_at")
+            ],
             "hits": services.hits_requiring(qtype),
             "can_manage": role_allows(membership.role, Action.QUALIFICATIONS),
             "group_form": GroupAddForm(requester=membership.requester),
@@ -120,6 +243,11 @@ def type_edit(request, pk: int):
         "auto_granted_value": qtype.auto_granted_value,
         "group": qtype.group,
     }
+    if request.method == "POST" and request.POST.get("build_key"):
+        form = QualificationTypeForm(_with_built_key(request.POST), initial=initial)
+        form.fields["name"].disabled = True
+        form.is_valid()
+        return _form_page(request, form, qtype)
     form = QualificationTypeForm(request.POST or None, initial=initial)
     form.fields["name"].disabled = True
     if request.method == "POST" and form.is_valid():
@@ -133,7 +261,7 @@ def type_edit(request, pk: int):
             QualificationType.objects.filter(pk=qtype.pk).update(group=form.cleaned_data["group"])
             messages.success(request, "Saved.")
             return redirect("qualifications-detail", pk=qtype.pk)
-    return render(request, "qualifications/form.html", {"form": form, "qtype": qtype})
+    return _form_page(request, form, qtype)
 
 
 @require_POST
