@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from apps.batches.models import Batch, Project
 from apps.hits.models import HIT, Assignment, HITType
 from apps.qualifications.models import QualificationRequest, QualificationType
 from apps.review.models import BonusBatch, BulkReview
@@ -63,6 +64,12 @@ def objects(account, settings):
         status="preview",
     )
     bonus_batch = BonusBatch.objects.create(requester=account)
+    project = Project.objects.create(
+        requester=account, name="p", template="x", title="t", description="d", reward=1
+    )
+    batch = Batch.objects.create(
+        project=project, requester=account, name="b", hit_type_mturk_id=hit_type.mturk_id
+    )
     update = WorkerUpdate.objects.create(requester=account)
     return {
         "account": account,
@@ -71,6 +78,7 @@ def objects(account, settings):
         "qrequest": qrequest,
         "job": job,
         "bonus_batch": bonus_batch,
+        "batch": batch,
         "update": update,
     }
 
@@ -112,6 +120,7 @@ def _actions(o):
             "reviewer",
         ),
         ("bonus batch pay", f"/review/bonuses/{o['bonus_batch'].pk}/pay/", {}, "reviewer"),
+        ("batch bonuses refresh", f"/batches/{o['batch'].pk}/bonuses/refresh/", {}, "reviewer"),
         ("block", f"/workers/{WORKER}/block/", {"reason": "r"}, "manager"),
         ("unblock", f"/workers/{WORKER}/unblock/", {}, "manager"),
         ("message", f"/workers/{WORKER}/message/", {"subject": "s", "text": "t"}, "manager"),
@@ -168,6 +177,7 @@ ACTION_NAMES = [
     "review job cancel",
     "bonus upload",
     "bonus batch pay",
+    "batch bonuses refresh",
     "block",
     "unblock",
     "message",

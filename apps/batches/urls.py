@@ -23,6 +23,11 @@ urlpatterns = [
     path("batches/<int:pk>/cancel/", views.batch_cancel, name="batches-cancel"),
     path("batches/<int:pk>/resume/", views.batch_resume, name="batches-resume"),
     path("batches/<int:pk>/actions/", views.batch_action, name="batches-action"),
+    path(
+        "batches/<int:pk>/bonuses/refresh/",
+        views.batch_bonuses_refresh,
+        name="batches-bonuses-refresh",
+    ),
     path("batches/<int:pk>/results.csv", views.results_csv, name="batches-results-csv"),
     path("batches/<int:pk>/results.jsonl", views.results_jsonl, name="batches-results-jsonl"),
     path("batches/<int:pk>/input.csv", views.input_csv, name="batches-input"),

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
@@ -32,6 +33,7 @@ from apps.qualifications import requirements as qualification_requirements
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import current_membership_for, membership_for
 from apps.requesters.services import CredentialsMissing, requester_balance
+from apps.review import bonus_history
 from mturkdash.exports import csv_response
 
 # The preview frame: the worker's HTML in a sandboxed iframe of its own, with a policy of its
@@ -271,10 +273,22 @@ def _batch_context(request, batch: Batch, membership) -> dict:
         "preview_scripts": _uses_scripts(props["question_kind"], props["template"]),
         "raw_variables": templating.raw_variables(props["template"]),
         "hits": Paginator(selectors.batch_hits(batch), 100).get_page(request.GET.get("page")),
+        **_bonus_context(request, batch, membership),
     }
     if batch.status in (BatchStatus.VALIDATED, BatchStatus.FAILED):
         context.update(_review_context(batch))
     return context
+
+
+def _bonus_context(request, batch: Batch, membership) -> dict:
+    payments = bonus_history.batch_bonuses(batch)
+    page = Paginator(payments, 50).get_page(request.GET.get("bonus_page"))
+    page.object_list = bonus_history.fees_attach(page.object_list)
+    return {
+        "bonuses": page,
+        "bonus_totals": bonus_history.batch_bonus_totals(payments),
+        "can_refresh_bonuses": role_allows(membership.role, Action.REVIEW),
+    }
 
 
 @require_GET
@@ -386,6 +400,22 @@ def batch_action(request, pk: int):
             f"{action.get_kind_display()}: {action.total} HIT{'s' if action.total != 1 else ''} queued.",
         )
     return _after(batch)
+
+
+@require_POST
+def batch_bonuses_refresh(request, pk: int):
+    batch, membership = _batch(request, pk, Action.REVIEW)
+    try:
+        listed = bonus_history.batch_bonuses_refresh(
+            membership=membership, actor=request.user, batch=batch
+        )
+    except (MTurkError, CredentialsMissing) as exc:
+        messages.error(request, f"MTurk did not list the bonuses: {exc}")
+    else:
+        messages.success(
+            request, f"MTurk lists {listed} bonus payment{'s' if listed != 1 else ''}."
+        )
+    return redirect(f"{reverse('batches-detail', args=[batch.pk])}#bonuses")
 
 
 # --- downloads -----------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 
@@ -27,6 +29,15 @@ ASSIGNMENT_RANK = {
     AssignmentStatus.REJECTED: 2,
     AssignmentStatus.APPROVED: 3,
 }
+
+
+_BATCH_MARKER = re.compile(r"mturkdash:([0-9A-Za-z]{1,12}):\d+(?:\s|$)")
+
+
+def batch_key_from_annotation(annotation: str) -> str:
+    """The batch launch key in a HIT's RequesterAnnotation marker, or "" when it has none."""
+    match = _BATCH_MARKER.match(annotation or "")
+    return match.group(1) if match else ""
 
 
 class HITType(MirrorModel):
@@ -63,6 +74,9 @@ class HIT(MirrorModel):
     created_at_mturk = models.DateTimeField(null=True, blank=True, db_index=True)
     expiration = models.DateTimeField(null=True, blank=True)
     annotation = models.CharField(max_length=255, blank=True)
+    # The launch key of the batch that made this HIT, read from the marker its launch put at the
+    # start of the annotation (`mturkdash:<launch_key>:<row>`); empty for HITs made elsewhere.
+    batch_key = models.CharField(max_length=12, blank=True)
     # Set when the HIT left ListHITs: MTurk deleted or disposed of it. We keep our copy.
     gone_at = models.DateTimeField(null=True, blank=True)
     # True when MTurk may hold assignment news we have not read: set when the HIT's counters or
@@ -75,6 +89,7 @@ class HIT(MirrorModel):
         indexes = [
             models.Index(fields=["requester", "status"]),
             models.Index(fields=["requester", "created_at_mturk"]),
+            models.Index(fields=["requester", "batch_key"]),
         ]
 
     def __str__(self) -> str:

@@ -380,10 +380,20 @@ def _sync_bonuses(requester: Requester, gateway: Gateway, report: SyncReport) ->
         .exclude(hit_mturk_id="")
         .values_list("hit_mturk_id", flat=True)
     )
+    report.changes["bonuses_read"] += bonuses_read_for_hits(
+        requester=requester, gateway=gateway, hit_ids=set(hit_ids)
+    )
+
+
+def bonuses_read_for_hits(*, requester: Requester, gateway: Gateway, hit_ids) -> int:
+    """Read ListBonusPayments (every page) for each of these HITs into the mirror; returns how
+    many payments MTurk listed."""
+    read = 0
     for hit_id in sorted(set(hit_ids)):
         fetched_at = timezone.now()
         for data in gateway.paginate("list_bonus_payments", HITId=hit_id):
             bonus_payment_upsert_from_api(
                 requester=requester, hit_id=hit_id, data=data, fetched_at=fetched_at
             )
-            report.changes["bonuses_read"] += 1
+            read += 1
+    return read

@@ -15,7 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
 
 from apps.hits.agreement import agreement_assign, agreement_refresh
-from apps.hits.models import ASSIGNMENT_RANK, HIT, Assignment, AssignmentStatus, HITType
+from apps.hits.models import (
+    ASSIGNMENT_RANK,
+    HIT,
+    Assignment,
+    AssignmentStatus,
+    HITType,
+    batch_key_from_annotation,
+)
 from apps.mturk.answers import parse_answers
 from apps.requesters.models import Requester
 from apps.workers.models import Worker
@@ -76,6 +83,7 @@ def _hit_fields(data: dict) -> dict:
         "created_at_mturk": data.get("CreationTime"),
         "expiration": data.get("Expiration"),
         "annotation": data.get("RequesterAnnotation", "")[:255],
+        "batch_key": batch_key_from_annotation(data.get("RequesterAnnotation", "")),
     }
 
 

@@ -8,11 +8,17 @@ redelivered chunk skips what it already did.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import queue
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -24,6 +30,8 @@ from apps.requesters.roles import Action
 from apps.requesters.services import membership_require
 from apps.review.models import BulkReview, BulkReviewOutcome
 from apps.review.services import assignment_approve, assignment_reject, feedback_clean
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 50
 REJECT_CONFIRM_COUNT = 10
@@ -150,7 +158,36 @@ def bulk_review_start(
     return job
 
 
+def bulk_threads() -> int:
+    return getattr(settings, "BULK_REVIEW_THREADS", 8)
+
+
+class _CancelWatch:
+    """Re-reads the job's status at most every half second, for all the chunk's threads."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self._cancelled = False
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+
+    def cancelled(self) -> bool:
+        with self._lock:
+            if not self._cancelled and time.monotonic() - self._read_at > 0.5:
+                self._cancelled = BulkReview.objects.filter(
+                    pk=self.job_id, status=BulkReview.Status.CANCELLED
+                ).exists()
+                self._read_at = time.monotonic()
+            return self._cancelled
+
+
 def bulk_review_run_chunk(*, job_id: int, start: int, end: int) -> None:
+    """Decide the chunk's items not decided yet, several MTurk calls in flight.
+
+    Each item goes through `assignment_approve` / `assignment_reject`, whose compare-and-set
+    claim on the assignment keeps every decision single however many threads, chunks or
+    redelivered tasks reach it; the outcome row (unique per job and assignment) records it once.
+    """
     job = BulkReview.objects.select_related("requester", "created_by").get(pk=job_id)
     if job.status in {
         BulkReview.Status.CANCELLED,
@@ -166,32 +203,58 @@ def bulk_review_run_chunk(*, job_id: int, start: int, end: int) -> None:
         .select_related("requester")
         .first()
     )
+    chunk = job.items[start:end]
     already = set(
         BulkReviewOutcome.objects.filter(
-            job=job, assignment_id__in=[i["id"] for i in job.items[start:end]]
+            job=job, assignment_id__in=[i["id"] for i in chunk]
         ).values_list("assignment_id", flat=True)
     )
-    chunk = job.items[start:end]
+    todo = [item for item in chunk if item["id"] not in already]
     assignments = Assignment.objects.select_related("hit", "hit__hit_type").in_bulk(
-        [i["id"] for i in chunk if i["id"] not in already]
+        [i["id"] for i in todo]
     )
-    for item in chunk:
-        if item["id"] in already:
-            continue
-        # Checked before every MTurk call, so that Stop takes effect at once.
-        if BulkReview.objects.filter(pk=job.pk, status=BulkReview.Status.CANCELLED).exists():
-            return
+    watch = _CancelWatch(job.pk)
+    work: queue.Queue[dict] = queue.Queue()
+    for item in todo:
+        work.put(item)
+
+    def one(item: dict) -> None:
         assignment = assignments.get(item["id"])
         if assignment is not None and assignment.requester_id != job.requester_id:
             assignment = None
         result, message = _review_one(membership, job, item, assignment)
-        try:
+        # IntegrityError: another run of this chunk recorded it first.
+        with contextlib.suppress(IntegrityError):
             BulkReviewOutcome.objects.create(
                 job=job, assignment_id=item["id"], result=result, message=message[:2000]
             )
-        except IntegrityError:
-            continue
-    _finish_if_complete(job)
+
+    def worker() -> None:
+        try:
+            while True:
+                # Checked before every MTurk call, so that Stop takes effect at once.
+                if watch.cancelled():
+                    return
+                try:
+                    item = work.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    one(item)
+                except Exception:
+                    logger.exception("bulk review %s: item %s", job.pk, item["id"])
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=worker, daemon=True) for _ in range(min(bulk_threads(), len(todo)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if not watch.cancelled():
+        _finish_if_complete(job)
 
 
 def _review_one(

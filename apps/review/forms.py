@@ -1,5 +1,6 @@
 from django import forms
 
+from apps.batches.models import Batch
 from apps.hits.models import AssignmentStatus, HITType
 
 
@@ -16,6 +17,9 @@ class ReviewFilterForm(forms.Form):
     )
     hit_type = forms.ModelChoiceField(
         queryset=HITType.objects.none(), required=False, empty_label="Any HIT type"
+    )
+    batch = forms.ModelChoiceField(
+        queryset=Batch.objects.none(), required=False, empty_label="Any batch"
     )
     hit = forms.CharField(required=False, max_length=64, label="HIT id")
     worker = forms.CharField(required=False, max_length=64, label="Worker id")
@@ -39,11 +43,24 @@ class ReviewFilterForm(forms.Form):
         self.fields["hit_type"].queryset = HITType.objects.filter(requester=requester).order_by(
             "title"
         )
+        # Batches that reached MTurk: only those have HITs to review.
+        self.fields["batch"].queryset = (
+            Batch.objects.filter(requester=requester)
+            .exclude(hit_type_mturk_id="")
+            .only("pk", "name", "launch_key")
+            .order_by("-created_at", "-id")
+        )
 
     def filters(self) -> dict:
         if not self.is_bound:
             return {"status": AssignmentStatus.SUBMITTED}
-        return self.cleaned_data if self.is_valid() else {"status": AssignmentStatus.SUBMITTED}
+        if not self.is_valid():
+            return {"status": AssignmentStatus.SUBMITTED}
+        filters = dict(self.cleaned_data)
+        if "status" not in self.data:
+            # A link that names no status (`?batch=3`) means what is left to review.
+            filters["status"] = AssignmentStatus.SUBMITTED
+        return filters
 
 
 class DecisionForm(forms.Form):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -21,6 +22,10 @@ def review_queue(requester: Requester, *, filters: dict) -> QuerySet[Assignment]
         assignments = assignments.filter(status=status)
     if filters.get("hit_type"):
         assignments = assignments.filter(hit__hit_type=filters["hit_type"])
+    if filters.get("batch"):
+        # A batch's HITs carry its launch key (HIT.batch_key, indexed with the account).
+        batch = filters["batch"]
+        assignments = assignments.filter(hit__batch_key=getattr(batch, "launch_key", batch))
     if filters.get("hit"):
         assignments = assignments.filter(hit__mturk_id=filters["hit"])
     if filters.get("worker"):
@@ -40,6 +45,16 @@ def review_queue(requester: Requester, *, filters: dict) -> QuerySet[Assignment]
     if filters.get("sort") == "deadline":
         return assignments.order_by("auto_approval_time", "id")
     return assignments.order_by("submit_time", "id")
+
+
+def review_page(assignments: QuerySet[Assignment], number, *, per_page: int) -> Page:
+    """One page of the queue in three queries whatever the page: the count, the page's ids
+    (sorted and offset on narrow rows, not on the answers), then those rows with their HIT."""
+    page = Paginator(assignments.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    rows = assignments.model.objects.select_related("hit", "hit__hit_type").in_bulk(ids)
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
 
 
 def auto_approving_soon(requester: Requester) -> int:

@@ -12,23 +12,33 @@ from apps.review.models import BonusPayment
 def bonus_payment_upsert_from_api(
     *, requester: Requester, hit_id: str, data: dict, fetched_at
 ) -> BonusPayment:
-    """Match a listed payment to ours (same assignment, worker, amount), or record it as paid elsewhere."""
+    """Match a listed payment to ours (same assignment, worker, amount), or record it as paid elsewhere.
+
+    MTurk gives a listed payment no id: a row that was matched before is known again by its
+    GrantTime; otherwise the first of our rows never matched to a listing takes it (one we
+    sent, whose own `granted_at` is only when we heard back). Listing twice adds nothing.
+    """
     amount = Decimal(data["BonusAmount"])
-    match = (
+    grant_time = jsonable(data.get("GrantTime"))
+    candidates = list(
         BonusPayment.objects.filter(
             requester=requester,
             assignment_mturk_id=data["AssignmentId"],
             worker_id=data["WorkerId"],
             amount=amount,
-        ).filter(granted_at=data.get("GrantTime"))
-        | BonusPayment.objects.filter(
-            requester=requester,
-            assignment_mturk_id=data["AssignmentId"],
-            worker_id=data["WorkerId"],
-            amount=amount,
-            granted_at__isnull=True,
-        )
-    ).first()
+        ).order_by("pk")
+    )
+    reason = data.get("Reason", "")
+    match = next(
+        (c for c in candidates if c.synced_at and c.raw.get("GrantTime") == grant_time), None
+    ) or next(
+        (
+            c
+            for c in sorted(candidates, key=lambda c: c.reason != reason)
+            if c.synced_at is None and c.status != BonusPayment.Status.FAILED
+        ),
+        None,
+    )
     fields = {
         "status": BonusPayment.Status.SENT,
         "granted_at": data.get("GrantTime"),
@@ -36,6 +46,8 @@ def bonus_payment_upsert_from_api(
         "synced_at": fetched_at,
     }
     if match:
+        if not match.hit_mturk_id and hit_id:
+            fields["hit_mturk_id"] = hit_id
         BonusPayment.objects.filter(pk=match.pk).update(**fields)
         return match
     return BonusPayment.objects.create(
@@ -44,6 +56,6 @@ def bonus_payment_upsert_from_api(
         assignment_mturk_id=data["AssignmentId"],
         hit_mturk_id=hit_id,
         amount=amount,
-        reason=data.get("Reason", ""),
+        reason=reason,
         **fields,
     )

@@ -4,7 +4,6 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +21,7 @@ from apps.review.forms import BonusForm, DecisionForm, ReviewFilterForm
 from apps.review.models import BonusBatch, BulkReview, FeedbackReason
 from mturkdash.exports import csv_response
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50
 
 
 def _card(membership, assignment: Assignment, worker, reasons, **extra) -> dict:
@@ -65,8 +64,11 @@ def queue(request):
         return redirect("home")
     requester = membership.requester
     form = ReviewFilterForm(request.GET or None, requester=requester)
-    page = Paginator(selectors.review_queue(requester, filters=form.filters()), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    filters = form.filters()
+    page = selectors.review_page(
+        selectors.review_queue(requester, filters=filters),
+        request.GET.get("page"),
+        per_page=PAGE_SIZE,
     )
     workers = selectors.workers_by_id(requester, {a.worker_id for a in page})
     reasons = list(FeedbackReason.objects.filter(requester=requester))
@@ -78,6 +80,7 @@ def queue(request):
         "query": query.urlencode(),
         "requester": requester,
         "cards": [_card(membership, a, workers.get(a.worker_id), reasons) for a in page],
+        "batch": filters.get("batch"),
         "soon": selectors.auto_approving_soon(requester),
         "can_review": role_allows(membership.role, Action.REVIEW),
     }
