@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from apps.audit.models import AuditEvent
 from apps.hits.models import Assignment
 from apps.mturk import fees
 from apps.mturk.errors import MTurkError
@@ -150,6 +151,31 @@ def bonus_batch_pay(*, membership: Membership, actor, batch: BonusBatch) -> dict
         status=BonusBatch.Status.DONE, problems=batch.problems + errors
     )
     return {"paid": paid, "failed": len(errors)}
+
+
+def bonus_batches_unfinished() -> list[tuple[int, int]]:
+    """Bulk bonuses left half paid (a worker died while paying): (batch id, payer's user id).
+
+    The payer is whoever the batch's first payment was recorded for, else its uploader. Paying
+    such a batch again pays only the rows not yet paid: each row's token is fixed.
+    """
+    unfinished = []
+    for batch in BonusBatch.objects.filter(status=BonusBatch.Status.PAYING):
+        first = (
+            AuditEvent.objects.filter(
+                requester_id=batch.requester_id,
+                action="bonus.send",
+                details__token__startswith=f"bonusbatch-{batch.pk}-",
+                actor__isnull=False,
+            )
+            .order_by("created_at", "id")
+            .values_list("actor_id", flat=True)
+            .first()
+        )
+        payer = first or batch.created_by_id
+        if payer is not None:
+            unfinished.append((batch.pk, payer))
+    return unfinished
 
 
 def bonus_batch_progress(batch: BonusBatch) -> dict:

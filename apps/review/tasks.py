@@ -1,4 +1,5 @@
 from celery import shared_task
+from celery.signals import worker_ready
 
 from apps.requesters.models import Requester
 from apps.review import bonus_csv, bulk, services
@@ -26,3 +27,16 @@ def bonus_batch_pay(batch_id: int, user_id: int) -> None:
         user_id=user_id, requester=batch.requester
     )
     bonus_csv.bonus_batch_pay(membership=membership, actor=membership.user, batch=batch)
+
+
+@shared_task
+def bonus_batches_resume_all() -> None:
+    """Pay what is left of bulk bonuses a dead worker was paying (each row still once)."""
+    for batch_id, user_id in bonus_csv.bonus_batches_unfinished():
+        bonus_batch_pay.delay(batch_id, user_id)
+
+
+@worker_ready.connect
+def _resume_bonus_batches_on_start(sender=None, **kwargs) -> None:
+    # With the file-system broker a SIGKILLed worker's task is gone with it.
+    bonus_batches_resume_all.delay()
