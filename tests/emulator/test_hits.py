@@ -111,6 +111,14 @@ def test_it_lists_hits_in_pages(mturk):
     assert seen == created
 
 
+def test_a_listed_hit_reads_as_get_hit_does(mturk):
+    """ListHITs serialises from plain rows, GetHIT from the model: the two must agree."""
+    hit_id = create_hit(mturk, RequesterAnnotation="batch 7", Keywords="a, b")["HITId"]
+    [listed] = [h for h in mturk.list_hits()["HITs"] if h["HITId"] == hit_id]
+    assert listed == mturk.get_hit(HITId=hit_id)["HIT"]
+    assert listed["RequesterAnnotation"] == "batch 7"
+
+
 def test_it_refuses_a_forged_next_token(mturk):
     with pytest.raises(ClientError) as excinfo:
         mturk.list_hits(NextToken="not-a-token")

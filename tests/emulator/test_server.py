@@ -118,6 +118,10 @@ def test_it_runs_on_postgresql(tmp_path):
             client = make_mturk_client(server.url, access_key_id="AKIAPOSTGRES")
             assert client.get_account_balance()["AvailableBalance"] == "9999.40"
             assert client.get_hit(HITId=hit["HITId"])["HIT"]["HITStatus"] == "Reviewable"
+            # ListHITs reads PostgreSQL's own types on a plain cursor: same answer as GetHIT.
+            [listed] = client.list_hits()["HITs"]
+            got = client.get_hit(HITId=hit["HITId"])["HIT"]
+            assert listed == got
         finally:
             server.stop()
     finally:

@@ -175,30 +175,19 @@ def get_hit(ctx: Context, params: dict) -> dict:
     return {"HIT": hit_dict(hit_get(ctx, params["HITId"]))}
 
 
-def _hit_page(queryset, params: dict) -> dict:
-    return hit_page(queryset, params)
-
-
 def list_hits(ctx: Context, params: dict) -> dict:
-    return _hit_page(HIT.objects.filter(customer=ctx.customer, deleted=False), params)
+    return hit_page(ctx.customer.pk, params)
 
 
 def list_hits_for_qualification_type(ctx: Context, params: dict) -> dict:
     qtype = qualification_type_get(ctx, params["QualificationTypeId"])
-    queryset = HIT.objects.filter(
-        customer=ctx.customer,
-        deleted=False,
-        hit_type__requirement_ids__contains=f",{qtype.qualification_type_id},",
-    )
-    return _hit_page(queryset, params)
+    return hit_page(ctx.customer.pk, params, requirement_id=qtype.qualification_type_id)
 
 
 def list_reviewable_hits(ctx: Context, params: dict) -> dict:
     status = params.get("Status") or HIT.Status.REVIEWABLE
-    queryset = HIT.objects.filter(customer=ctx.customer, deleted=False, status=status)
-    if params.get("HITTypeId"):
-        queryset = queryset.filter(hit_type=hit_type_get(ctx, params["HITTypeId"]))
-    return _hit_page(queryset, params)
+    hit_type_pk = hit_type_get(ctx, params["HITTypeId"]).pk if params.get("HITTypeId") else None
+    return hit_page(ctx.customer.pk, params, status=status, hit_type_pk=hit_type_pk)
 
 
 def _hit_state_error(hit: HIT, allowed: str) -> errors.RequestError:
