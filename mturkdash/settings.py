@@ -299,6 +299,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.review.tasks.bonuses_retry_pending_all",
         "schedule": 300.0,
     },
+    "review-auto-rules": {
+        "task": "apps.review.tasks.auto_review_rules_run",
+        "schedule": 600.0,
+    },
     "notifications-poll-all": {
         "task": "apps.notifications.tasks.notifications_poll_all",
         "schedule": float(NOTIFICATIONS_POLL_SECONDS),

@@ -6,9 +6,19 @@ from django.core.exceptions import ValidationError
 from apps.batches import templating
 from apps.batches.models import ActionKind, Project
 from apps.qualifications import requirements as qualification_requirements
+from apps.review import gold
 
 
 class ProjectForm(forms.ModelForm):
+    gold = forms.CharField(
+        required=False,
+        label="Gold answers",
+        widget=forms.Textarea(attrs={"rows": 3, "class": "code", "spellcheck": "false"}),
+        help_text="One per line: answer_field = csv_column. Rows with a value in the column are "
+        "gold questions: each worker's answer to the field is scored against it. Gold columns "
+        "must not be used in the template, or workers see the answers.",
+    )
+
     class Meta:
         model = Project
         fields = [
@@ -30,6 +40,29 @@ class ProjectForm(forms.ModelForm):
             "template": forms.Textarea(attrs={"rows": 16, "class": "code", "spellcheck": "false"}),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance and self.instance.pk and not self.is_bound:
+            self.initial["gold"] = gold.gold_fields_text(self.instance.gold_fields)
+
+    def clean_gold(self):
+        return gold.gold_fields_parse(self.cleaned_data.get("gold", ""))
+
+    @property
+    def gold_warnings(self) -> list[str]:
+        """Gold columns the template shows to the worker (allowed, but it gives the answer away)."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        mapping = data.get("gold") if isinstance(data.get("gold"), dict) else None
+        if mapping is None:
+            mapping = self.instance.gold_fields if self.instance else {}
+        template = data.get("template") or (self.instance.template if self.instance else "")
+        shown = set(templating.variables(template or ""))
+        return [
+            f"The template shows the gold column {column!r}: workers would see the answer."
+            for column in (mapping or {}).values()
+            if column in shown
+        ]
 
     def clean_reward(self):
         reward = self.cleaned_data["reward"]
@@ -62,6 +95,8 @@ class ProjectForm(forms.ModelForm):
             )
             for error in check.errors:
                 self.add_error("template", error)
+        if isinstance(data.get("gold"), dict):
+            data["gold_fields"] = data["gold"]
         return data
 
 

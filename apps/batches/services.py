@@ -63,6 +63,7 @@ PROJECT_FIELDS = (
     "auto_approval_delay",
     "qualification_requirements",
     "annotation",
+    "gold_fields",
 )
 
 

@@ -33,7 +33,7 @@ from apps.qualifications import requirements as qualification_requirements
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import current_membership_for, membership_for
 from apps.requesters.services import CredentialsMissing, requester_balance
-from apps.review import bonus_history
+from apps.review import bonus_history, gold
 from mturkdash.exports import csv_response
 
 # The preview frame: the worker's HTML in a sandboxed iframe of its own, with a policy of its
@@ -112,6 +112,8 @@ def project_edit(request, pk: int | None = None):
             form.add_error(None, exc)
         else:
             messages.success(request, f"Project {project.name} saved.")
+            for warning in form.gold_warnings:
+                messages.warning(request, warning)
             return redirect("batches-project", pk=project.pk)
     template = form["template"].value() or ""
     kind = form["question_kind"].value() or QuestionKind.HTML
@@ -272,6 +274,7 @@ def _batch_context(request, batch: Batch, membership) -> dict:
         "preview_index": min(preview_index, max(batch.row_count - 1, 0)),
         "preview_scripts": _uses_scripts(props["question_kind"], props["template"]),
         "raw_variables": templating.raw_variables(props["template"]),
+        "gold_missing": gold.gold_columns_missing(batch),
         "hits": Paginator(selectors.batch_hits(batch), 100).get_page(request.GET.get("page")),
         **_bonus_context(request, batch, membership),
     }

@@ -11,9 +11,11 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from apps.batches.models import Batch
 from apps.hits.agreement import MAX_CATEGORY_LENGTH
 from apps.hits.models import Assignment
 from apps.requesters.models import Requester
+from apps.review.gold import batch_assignments
 
 METHODS = {"dawid_skene": "Dawid-Skene", "mace": "MACE", "majority": "Majority vote"}
 MAX_DISTINCT = 20
@@ -64,16 +66,23 @@ def categorical_fields(answer_sets: list[dict]) -> list[str]:
 
 
 def worker_quality(
-    *, requester: Requester, hit_type_mturk_id: str, method: str = "dawid_skene"
+    *,
+    requester: Requester,
+    hit_type_mturk_id: str = "",
+    batch: Batch | None = None,
+    method: str = "dawid_skene",
 ) -> QualityReport:
+    """Quality over the HITs of one HIT type, or over the HITs of one batch."""
     import pandas as pd
     from crowdkit.aggregation import MACE, DawidSkene, MajorityVote
 
-    rows = list(
-        Assignment.objects.filter(
+    if batch is not None:
+        assignments = batch_assignments(batch)
+    else:
+        assignments = Assignment.objects.filter(
             requester=requester, hit__hit_type_mturk_id=hit_type_mturk_id
-        ).values_list("hit__mturk_id", "worker_id", "answers", "agreement")
-    )
+        )
+    rows = list(assignments.values_list("hit__mturk_id", "worker_id", "answers", "agreement"))
     fields = categorical_fields([answers for _, _, answers, _ in rows])
     report = QualityReport(method=method, fields=fields)
     if not rows:

@@ -116,6 +116,7 @@ def _decide(
     target_status: str,
     feedback: str,
     money: fees.Cost | None,
+    audit_extra: dict | None = None,
 ) -> DecisionOutcome:
     requester = membership.requester
     action = f"assignment.{decision}"
@@ -144,6 +145,7 @@ def _decide(
                     "hit": assignment.hit.mturk_id,
                     "worker": assignment.worker_id,
                     "feedback": feedback,
+                    **(audit_extra or {}),
                 },
             )
 
@@ -181,7 +183,7 @@ def _decide(
             if fresh is not None and fresh.status == target_status:
                 _release(assignment)
                 if money is None:
-                    _audit_decision(actor, requester, action, assignment, feedback)
+                    _audit_decision(actor, requester, action, assignment, feedback, audit_extra)
                 return DecisionOutcome(
                     Assignment.objects.get(pk=assignment.pk), True, f"{target_status}."
                 )
@@ -200,12 +202,12 @@ def _decide(
     )
     Assignment.objects.filter(pk=assignment.pk).update(**fields, synced_at=now)
     if money is None:
-        _audit_decision(actor, requester, action, assignment, feedback)
+        _audit_decision(actor, requester, action, assignment, feedback, audit_extra)
     workers_refresh(requester=requester, worker_ids={assignment.worker_id})
     return DecisionOutcome(Assignment.objects.get(pk=assignment.pk), True, f"{target_status}.")
 
 
-def _audit_decision(actor, requester, action, assignment, feedback) -> None:
+def _audit_decision(actor, requester, action, assignment, feedback, extra=None) -> None:
     audit_record(
         actor=actor,
         requester=requester,
@@ -216,15 +218,22 @@ def _audit_decision(actor, requester, action, assignment, feedback) -> None:
             "hit": assignment.hit.mturk_id,
             "worker": assignment.worker_id,
             "feedback": feedback,
+            **(extra or {}),
         },
     )
 
 
 def assignment_approve(
-    *, membership: Membership, assignment: Assignment, actor, feedback: str = ""
+    *,
+    membership: Membership,
+    assignment: Assignment,
+    actor,
+    feedback: str = "",
+    audit_extra: dict | None = None,
 ) -> DecisionOutcome:
     """Approve a submitted assignment, or a rejected one within 30 days of submission
-    (OverrideRejection). Pays the reward plus MTurk's fee."""
+    (OverrideRejection). Pays the reward plus MTurk's fee. `audit_extra` is added to the audit
+    event's details (an automatic rule names itself there)."""
     membership_require(membership, Action.REVIEW)
     feedback = feedback_clean(feedback, required=False)
     override = assignment.status == AssignmentStatus.REJECTED
@@ -251,11 +260,17 @@ def assignment_approve(
         target_status=AssignmentStatus.APPROVED,
         feedback=feedback,
         money=assignment_cost(assignment),
+        audit_extra=audit_extra,
     )
 
 
 def assignment_reject(
-    *, membership: Membership, assignment: Assignment, actor, feedback: str
+    *,
+    membership: Membership,
+    assignment: Assignment,
+    actor,
+    feedback: str,
+    audit_extra: dict | None = None,
 ) -> DecisionOutcome:
     """Reject a submitted assignment; the feedback (required) is shown to the worker."""
     membership_require(membership, Action.REVIEW)
@@ -273,6 +288,7 @@ def assignment_reject(
         target_status=AssignmentStatus.REJECTED,
         feedback=feedback,
         money=None,
+        audit_extra=audit_extra,
     )
 
 

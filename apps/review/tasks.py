@@ -40,3 +40,18 @@ def bonus_batches_resume_all() -> None:
 def _resume_bonus_batches_on_start(sender=None, **kwargs) -> None:
     # With the file-system broker a SIGKILLed worker's task is gone with it.
     bonus_batches_resume_all.delay()
+
+
+@shared_task(soft_time_limit=3000, time_limit=3300)
+def auto_review_rules_run() -> None:
+    """Every enabled automatic review rule, once (beat: `review-auto-rules`)."""
+    from apps.review import rules
+
+    rules.rules_run_all()
+
+
+@shared_task(soft_time_limit=3000, time_limit=3300)
+def score_update_run_task(update_id: int) -> None:
+    from apps.review import scores
+
+    scores.score_update_run(update_id=update_id)

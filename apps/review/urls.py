@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.review import views
+from apps.review import batch_views, views
 
 urlpatterns = [
     path("review/", views.queue, name="review-queue"),
@@ -17,4 +17,27 @@ urlpatterns = [
     path("review/jobs/<int:pk>/", views.job_detail, name="review-job"),
     path("review/jobs/<int:pk>/apply/", views.job_apply, name="review-job-apply"),
     path("review/jobs/<int:pk>/cancel/", views.job_cancel, name="review-job-cancel"),
+    path("review/batches/<int:pk>/", batch_views.batch_review, name="review-batch"),
+    path("review/batches/<int:pk>/rules/", batch_views.rule_create, name="review-rule-create"),
+    path("review/rules/<int:pk>/toggle/", batch_views.rule_toggle, name="review-rule-toggle"),
+    path("review/rules/<int:pk>/delete/", batch_views.rule_delete, name="review-rule-delete"),
+    path(
+        "review/batches/<int:pk>/bonuses/",
+        batch_views.batch_bonus_create,
+        name="review-batch-bonus",
+    ),
+    path(
+        "review/batches/<int:pk>/quality/", batch_views.batch_quality, name="review-batch-quality"
+    ),
+    path(
+        "review/batches/<int:pk>/scores/",
+        batch_views.score_update_create,
+        name="review-score-update-create",
+    ),
+    path("review/scores/<int:pk>/", batch_views.score_update_detail, name="review-score-update"),
+    path(
+        "review/scores/<int:pk>/apply/",
+        batch_views.score_update_apply,
+        name="review-score-update-apply",
+    ),
 ]

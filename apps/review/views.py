@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.batches.models import Batch
 from apps.hits.models import Assignment, HITType
 from apps.mturk.errors import MTurkError
 from apps.requesters.context_processors import current_membership
@@ -18,6 +19,7 @@ from apps.requesters.services import SpendingRefused
 from apps.review import bonus_csv, bulk, csvround, selectors, services
 from apps.review import quality as quality_service
 from apps.review.forms import BonusForm, DecisionForm, ReviewFilterForm
+from apps.review.gold import gold_for_assignments
 from apps.review.models import BonusBatch, BulkReview, FeedbackReason
 from mturkdash.exports import csv_response
 
@@ -51,6 +53,7 @@ def _card_context(membership, assignment: Assignment, *, notice: str = "", error
         assignment,
         workers.get(assignment.worker_id),
         reasons,
+        gold=gold_for_assignments([assignment]).get(assignment.pk),
         notice=notice,
         error=error,
     )
@@ -71,6 +74,7 @@ def queue(request):
         per_page=PAGE_SIZE,
     )
     workers = selectors.workers_by_id(requester, {a.worker_id for a in page})
+    golds = gold_for_assignments(list(page))
     reasons = list(FeedbackReason.objects.filter(requester=requester))
     query = request.GET.copy()
     query.pop("page", None)
@@ -79,7 +83,10 @@ def queue(request):
         "page": page,
         "query": query.urlencode(),
         "requester": requester,
-        "cards": [_card(membership, a, workers.get(a.worker_id), reasons) for a in page],
+        "cards": [
+            _card(membership, a, workers.get(a.worker_id), reasons, gold=golds.get(a.pk))
+            for a in page
+        ],
         "batch": filters.get("batch"),
         "soon": selectors.auto_approving_soon(requester),
         "can_review": role_allows(membership.role, Action.REVIEW),
@@ -308,6 +315,8 @@ def quality(request):
     membership = current_membership_for(request)
     if membership is None:
         return redirect("home")
+    if request.GET.get("batch", "").isdigit():
+        return redirect("review-batch-quality", pk=int(request.GET["batch"]))
     hit_types = HITType.objects.filter(requester=membership.requester).order_by("title")
     chosen = (
         hit_types.filter(pk=request.GET.get("hit_type")).first()
@@ -340,6 +349,9 @@ def quality(request):
         "review/quality.html",
         {
             "hit_types": hit_types,
+            "batches": Batch.objects.filter(requester=membership.requester)
+            .exclude(hit_type_mturk_id="")
+            .order_by("-created_at")[:200],
             "chosen": chosen,
             "method": method,
             "methods": quality_service.METHODS,

@@ -8,7 +8,8 @@ from django.db.models.functions import Coalesce
 from apps.hits.models import Assignment, AssignmentStatus
 from apps.qualifications.models import QualificationScore
 from apps.requesters.models import Requester
-from apps.review.models import BonusPayment
+from apps.review.gold import worker_gold_overall
+from apps.review.models import BonusPayment, WorkerGold
 from apps.workers.models import Worker, WorkerBlock, WorkerMessage
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
@@ -40,7 +41,15 @@ def workers_for_requester(requester: Requester, *, filters: dict) -> QuerySet[Wo
         .annotate(total=Sum("amount"))
         .values("total")
     )
+    # Gold answers over every batch, as last computed (apps/review/gold.py keeps the figures).
+    gold = (
+        WorkerGold.objects.filter(requester=requester, worker_id=OuterRef("worker_id"))
+        .values("worker_id")
+        .annotate(right=Sum("right"), total=Sum("total"))
+    )
     workers = Worker.objects.filter(requester=requester).annotate(
+        gold_right=Subquery(gold.values("right")),
+        gold_total=Subquery(gold.values("total")),
         earned=Coalesce(
             Subquery(earned, output_field=_MONEY), Value(Decimal("0")), output_field=_MONEY
         ),
@@ -87,6 +96,10 @@ def worker_profile(requester: Requester, worker_id: str) -> dict:
             requester=requester, worker_id=worker_id
         ).select_related("qualification_type"),
         "block": WorkerBlock.objects.filter(requester=requester, worker_id=worker_id).first(),
+        "gold": worker_gold_overall(requester, worker_id),
+        "gold_batches": WorkerGold.objects.filter(requester=requester, worker_id=worker_id)
+        .select_related("batch")
+        .order_by("-batch__created_at"),
     }
 
 

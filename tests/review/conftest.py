@@ -1,0 +1,100 @@
+"""A launched batch with gold answers, worked by a careful and a careless worker at the local
+MTurk, for the gold, rules, bonus-by-rule and score tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from apps.batches import services as batch_services
+from apps.batches.models import Batch
+from apps.hits.sync import requester_sync
+from apps.requesters.models import Membership
+from tests.batches.conftest import make_batch, make_project
+from tests.helpers import new_worker_id
+
+GOLD_CSV = (
+    "image_url,caption,gold_label,gold_tags\n"
+    "https://example.org/0.png,zero,Cat,red|blue\n"
+    "https://example.org/1.png,one,dog,\n"
+    "https://example.org/2.png,two,,\n"
+    "https://example.org/3.png,three,bird,\n"
+)
+
+
+def answer_xml(answers: dict) -> str:
+    """QuestionFormAnswers with one Answer per value: a list repeats its identifier."""
+    parts = []
+    for name, value in answers.items():
+        for item in value if isinstance(value, list) else [value]:
+            parts.append(
+                f"<Answer><QuestionIdentifier>{name}</QuestionIdentifier>"
+                f"<FreeText>{item}</FreeText></Answer>"
+            )
+    return (
+        '<QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/'
+        'AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd">'
+        + "".join(parts)
+        + "</QuestionFormAnswers>"
+    )
+
+
+# Row index -> answers. The careful worker is right on every gold answer (with other case,
+# spaces and order); the careless one is right once in four.
+CAREFUL = {
+    0: {"label": " cat ", "tags": ["Blue", "red"]},
+    1: {"label": "DOG"},
+    2: {"label": "anything"},
+    3: {"label": "bird"},
+}
+CARELESS = {
+    0: {"label": "dog", "tags": ["red"]},
+    1: {"label": "dog"},
+    2: {"label": "anything"},
+    3: {"other": "no label at all"},
+}
+
+
+@pytest.fixture
+def eager():
+    """Celery tasks run inline, as soon as their transaction commits."""
+    from mturkdash.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@dataclass
+class GoldBatch:
+    batch: Batch
+    careful: str
+    careless: str
+    assignments: dict  # (worker, row index) -> assignment id
+
+
+@pytest.fixture
+def gold_batch(local_account, carol, emulator, eager, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    project = make_project(
+        local_account,
+        carol,
+        max_assignments=2,
+        auto_approval_delay=7 * 86400,
+        lifetime=30 * 86400,
+        gold_fields={"label": "gold_label", "tags": "gold_tags"},
+    )
+    batch = make_batch(project, carol, GOLD_CSV)
+    membership = Membership.objects.get(user=carol, requester=local_account)
+    batch_services.batch_launch(membership=membership, actor=carol, batch=batch)
+    batch.refresh_from_db()
+    careful, careless = new_worker_id(), new_worker_id()
+    done = {}
+    for row in batch.rows.order_by("index"):
+        for worker, plan in ((careful, CAREFUL), (careless, CARELESS)):
+            assignment_id = emulator.accept(worker, row.hit_mturk_id)
+            emulator.submit(assignment_id, answer_xml=answer_xml(plan[row.index]))
+            done[(worker, row.index)] = assignment_id
+    requester_sync(requester=local_account)
+    return GoldBatch(batch=batch, careful=careful, careless=careless, assignments=done)
