@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from apps.audit.models import AuditEvent
 from apps.hits.models import Assignment
 from apps.hits.sync import requester_sync
 from apps.requesters.models import Membership, Requester
@@ -64,7 +66,7 @@ def test_bulk_approve_in_a_real_worker_with_progress(
     assert "60 of 60" in page and "60 done" in page
 
 
-def test_bulk_approve_of_1000_pays_each_once_even_when_a_chunk_runs_twice(
+def test_bulk_approve_of_1000_pays_each_once_even_when_every_chunk_runs_twice_at_once(
     bob, local_account, account_mturk, emulator
 ):
     Requester.objects.filter(pk=local_account.pk).update(daily_spend_limit=Decimal("1000"))
@@ -74,10 +76,21 @@ def test_bulk_approve_of_1000_pays_each_once_even_when_a_chunk_runs_twice(
     job = bulk.bulk_review_start(
         membership=_m(bob), actor=bob, items=[{"id": i, "action": "approve"} for i in ids]
     )
-    _run_inline(job)
-    bulk.bulk_review_run_chunk(job_id=job.pk, start=0, end=bulk.CHUNK)  # a redelivered chunk
+    # Two runners over every chunk at the same time (a redelivered task racing the first),
+    # each with several MTurk calls in flight.
+    runners = [threading.Thread(target=_run_inline, args=(job,)) for _ in range(2)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join()
+    bulk.bulk_review_run_chunk(job_id=job.pk, start=0, end=bulk.CHUNK)  # and once more, late
     progress = bulk.bulk_review_progress(job)
-    assert (progress.done, progress.failed, progress.status) == (1000, 0, "finished")
+    assert (progress.done + progress.skipped, progress.failed) == (1000, 0)
+    assert progress.status == "finished"
+    assert Assignment.objects.filter(requester=local_account, status="Approved").count() == 1000
+    assert AuditEvent.objects.filter(action="assignment.approve").count() == 1000
+    assert not AuditEvent.objects.filter(action="assignment.approve.undone").exists()
+    assert emulator.stats()["errors"] == {}
     # 0.10 reward + 0.01 minimum fee... at 250 assignments per HIT: 40% of 0.10 = 0.04
     assert before - Decimal(account_mturk.get_account_balance()["AvailableBalance"]) == Decimal(
         "140.00"
