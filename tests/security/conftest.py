@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from apps.batches.models import Batch, BatchStatus
+from apps.batches.models import Batch, BatchRow, BatchStatus
 from apps.requesters.models import Membership
 from tests.batches.conftest import make_project
 from tests.test_role_matrix import WORKER, _actions
@@ -28,7 +28,10 @@ def targets(objects, alice, bob, carol, victor, _batch_files):
     account = objects["account"]
     project = make_project(account, carol)
     batch = Batch.objects.create(
-        project=project, requester=account, name="b", status=BatchStatus.VALIDATED
+        project=project, requester=account, name="b", status=BatchStatus.VALIDATED, row_count=1
+    )
+    BatchRow.objects.create(
+        batch=batch, index=0, source_row=2, values={"image_url": "u", "caption": "c"}
     )
     ids = {
         "accounts": account.pk,
@@ -47,17 +50,23 @@ def targets(objects, alice, bob, carol, victor, _batch_files):
     }
     rows = {r[0]: (r[1], r[2]) for r in _actions(objects)}
     matrix = role_matrix_names()
-    found = {}
-    for name, route in post_routes().items():
-        if name in matrix:
-            found[name] = rows[matrix[name]]
-            continue
+
+    def url_of(route: str, name: str) -> str:
         kwargs = {}
-        for kind, key in re.findall(r"<(?:(\w+):)?(\w+)>", route.route):
+        for kind, key in re.findall(r"<(?:(\w+):)?(\w+)>", route):
             if key == "pk":
-                prefix = route.route.split("/<")[0]
-                kwargs[key] = ids.get(prefix, objects["assignment"].pk)
+                kwargs[key] = ids.get(route.split("/<")[0], objects["assignment"].pk)
             else:
                 kwargs[key] = kwargs_for.get(key, 1 if kind == "int" else "x")
-        found[name] = (reverse(name, kwargs=kwargs), {})
-    return {"objects": objects, "project": project, "batch": batch, "urls": found}
+        return reverse(name, kwargs=kwargs)
+
+    found = {}
+    for name, route in post_routes().items():
+        found[name] = rows[matrix[name]] if name in matrix else (url_of(route.route, name), {})
+    return {
+        "objects": objects,
+        "project": project,
+        "batch": batch,
+        "urls": found,
+        "url_of": url_of,
+    }
