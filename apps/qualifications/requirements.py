@@ -46,6 +46,7 @@ GUARDS = [
 MAX_REQUIREMENTS = 10
 MAX_IN_INTEGERS = 15
 MAX_IN_LOCALES = 30
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 _LOCALE = re.compile(r"^([A-Z]{2})(?:-([A-Z0-9]{1,3}))?$")
 
 
@@ -80,6 +81,10 @@ def requirement_check(requirement: dict) -> None:
         raise ValidationError("Adult content is required as = 1.")
     if type_id == QUAL_PERCENT_APPROVED and any(not 0 <= v <= 100 for v in integers):
         raise ValidationError("An approval rate is a percentage from 0 to 100.")
+    if type_id == QUAL_NUMBER_HITS_APPROVED and any(v < 0 for v in integers):
+        raise ValidationError("A number of HITs approved is 0 or more.")
+    if any(not INT_MIN <= v <= INT_MAX for v in integers):
+        raise ValidationError("Values must fit in MTurk's 32-bit integers.")
     if comparator in ("In", "NotIn"):
         if len(integers) > MAX_IN_INTEGERS:
             raise ValidationError(f"At most {MAX_IN_INTEGERS} numbers with in / not in.")
@@ -159,7 +164,10 @@ def requirement_initial(requirement: dict) -> dict:
 
 class BaseRequirementFormSet(forms.BaseFormSet):
     def __init__(self, *args, requester: Requester, **kwargs):
-        own = QualificationType.objects.filter(requester=requester, gone_at__isnull=True)
+        # A deleted type is disposed of over hours: MTurk refuses requirements on it meanwhile.
+        own = QualificationType.objects.filter(requester=requester, gone_at__isnull=True).exclude(
+            status="Disposing"
+        )
         self.type_choices = [
             *system_types(requester),
             *((q.mturk_id, f"{q.name} (own)") for q in own),

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.hits.models import HIT, Assignment, HITType
+from apps.mturk.errors import MTurkError
 from apps.qualifications.models import QualificationRequest, QualificationType
 from apps.qualifications.testxml import qualification_test_check
 from apps.qualifications.upserts import qualification_type_upsert_from_api
@@ -245,6 +246,8 @@ def group_add_workers(
             result.applied += 1
         except ValidationError as exc:
             result.errors.append({"worker": worker_id, "error": " ".join(exc.messages)})
+        except MTurkError as exc:  # one refusal does not stop the others; each is reported
+            result.errors.append({"worker": worker_id, "error": str(exc)})
     return result
 
 

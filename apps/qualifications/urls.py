@@ -5,6 +5,11 @@ from apps.qualifications import views
 urlpatterns = [
     path("qualifications/", views.type_list, name="qualifications-list"),
     path("qualifications/new/", views.type_create, name="qualifications-create"),
+    path(
+        "qualifications/requirements/",
+        views.requirements_builder,
+        name="qualifications-requirements",
+    ),
     path("qualifications/test-check/", views.type_test_check, name="qualifications-test-check"),
     path(
         "qualifications/test-preview/<str:digest>/",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from csp.decorators import csp_replace
@@ -23,7 +24,11 @@ from apps.qualifications.forms import (
     RequestDecisionForm,
 )
 from apps.qualifications.models import GroupAttachment, QualificationRequest, QualificationType
-from apps.qualifications.requirements import system_types
+from apps.qualifications.requirements import (
+    requirement_formset,
+    requirements_describe,
+    system_types,
+)
 from apps.qualifications.testxml import (
     answer_key_build,
     answers_read,
@@ -52,6 +57,7 @@ _TEST_FRAME_POLICY = {
 # to 64 KB: too long for an address). The last few are kept, for a page open in two tabs.
 _PREVIEWS_KEY = "qualification_test_previews"
 _PREVIEWS_KEPT = 4
+_WORKER_ID = re.compile(r"^A[A-Z0-9]{1,63}$")
 
 
 def _errors(exc) -> str:
@@ -87,6 +93,28 @@ def type_list(request):
             "can_manage": role_allows(membership.role, Action.QUALIFICATIONS),
         },
     )
+
+
+@require_GET
+def requirements_builder(request):
+    """Try requirements before a project uses them: who could work, in one sentence, and the
+    requirements in MTurk's shape; or why MTurk would refuse them."""
+    membership = current_membership_for(request)
+    if membership is None:
+        return redirect("home")
+    bound = "req-TOTAL_FORMS" in request.GET
+    formset = requirement_formset(
+        request.GET if bound else None, requester=membership.requester, requirements=[]
+    )
+    context = {"requirements": formset, "requester": membership.requester, "effect": None}
+    if bound and formset.is_valid():
+        wanted = formset.requirements()
+        context["effect"] = requirements_describe(wanted, requester=membership.requester)
+        context["wire"] = json.dumps(wanted, indent=2)
+    template = "qualifications/requirements.html"
+    if request.htmx:
+        template += "#effect"
+    return render(request, template, context)
 
 
 def type_create(request):
@@ -359,8 +387,16 @@ def request_decide(request, pk: int, request_pk: int):
 def group_add(request, pk: int):
     membership, qtype = _type_for(request, pk, Action.QUALIFICATIONS)
     form = GroupAddForm(request.POST, requester=membership.requester)
-    form.is_valid()
-    workers = re.findall(r"A[A-Z0-9]+", (form.cleaned_data.get("workers") or "").upper())
+    if not form.is_valid():
+        messages.error(request, "Choose a batch or a HIT type of this account, or list worker ids.")
+        return redirect("qualifications-detail", pk=qtype.pk)
+    tokens = [t for t in re.split(r"[\s,;]+", form.cleaned_data.get("workers") or "") if t]
+    malformed = [t for t in tokens if not _WORKER_ID.match(t.upper())]
+    if malformed:
+        shown = ", ".join(malformed[:10]) + (" …" if len(malformed) > 10 else "")
+        messages.error(request, f"Not worker ids (like A1B2C3D4E5F6G7): {shown}. Nobody was added.")
+        return redirect("qualifications-detail", pk=qtype.pk)
+    workers = [t.upper() for t in tokens]
     batch = form.cleaned_data.get("batch")
     if batch is not None:
         workers += services.workers_of_batch(batch)
@@ -377,14 +413,12 @@ def group_add(request, pk: int):
         if not (batch is not None and form.cleaned_data.get("attach")):
             messages.error(request, "Choose a batch or a HIT type, or list worker ids.")
         return redirect("qualifications-detail", pk=qtype.pk)
-    try:
-        result = services.group_add_workers(
-            membership=membership, actor=request.user, qtype=qtype, worker_ids=workers
-        )
-    except MTurkError as exc:
-        messages.error(request, _errors(exc))
-        return redirect("qualifications-detail", pk=qtype.pk)
+    result = services.group_add_workers(
+        membership=membership, actor=request.user, qtype=qtype, worker_ids=workers
+    )
     messages.success(
         request, f"{result.applied} worker{'s' if result.applied != 1 else ''} in {qtype.name}."
     )
+    for error in result.errors[:50]:
+        messages.error(request, f"{error['worker']}: {error['error']}")
     return redirect("qualifications-detail", pk=qtype.pk)

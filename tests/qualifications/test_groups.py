@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from apps.batches import services as batch_services
+from apps.hits.models import HITType
 from apps.hits.sync import requester_sync
 from apps.qualifications import services
 from apps.qualifications.models import GroupAttachment, QualificationScore
 from apps.requesters.models import Membership
 from tests.batches.conftest import make_batch, make_project
 from tests.fixtures.emulator import EmulatorControlError
-from tests.helpers import new_worker_id
+from tests.helpers import create_hit, new_worker_id, work
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,3 +78,74 @@ def test_a_group_attached_to_a_batch_takes_in_whoever_submits(
     with pytest.raises(EmulatorControlError):
         emulator.accept(veteran, new_hit)
     assert emulator.accept(new_worker_id(), new_hit)
+
+
+def test_an_inclusion_list_batch_takes_its_members_and_refuses_outsiders(
+    carol, local_account, emulator, eager, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    membership = Membership.objects.select_related("requester").get(user=carol)
+    panel = services.qualification_type_create(
+        membership=membership,
+        actor=carol,
+        data={"name": "Trusted panel", "description": "d", "status": "Active"},
+        group="include",
+    )
+    member = new_worker_id()
+    emulator.set_worker(member)
+    assert (
+        services.group_add_workers(
+            membership=membership, actor=carol, qtype=panel, worker_ids=[member]
+        ).applied
+        == 1
+    )
+    project = make_project(
+        local_account,
+        carol,
+        name="Panel study",
+        max_assignments=2,
+        qualification_requirements=[services.group_requirement(panel)],
+    )
+    batch = make_batch(project, carol, "image_url,caption\nhttps://x/1.png,one\n")
+    batch_services.batch_launch(membership=membership, actor=carol, batch=batch)
+    batch.refresh_from_db()
+    hit_id = batch.rows.get(index=0).hit_mturk_id
+    with pytest.raises(EmulatorControlError):
+        emulator.accept(new_worker_id(), hit_id)
+    assert emulator.accept(member, hit_id)
+
+
+def test_workers_join_a_group_by_hit_type_or_by_list_and_bad_ids_add_nobody(
+    login, carol, local_account, account_mturk, emulator
+):
+    membership = Membership.objects.select_related("requester").get(user=carol)
+    group = services.qualification_type_create(
+        membership=membership,
+        actor=carol,
+        data={"name": "Seen before", "description": "d", "status": "Active"},
+        group="exclude",
+    )
+    hit = create_hit(account_mturk, MaxAssignments=2)
+    _, veteran = work(emulator, hit["HITId"])
+    requester_sync(requester=local_account)
+    listed = new_worker_id()
+    emulator.set_worker(listed)
+    client = login(carol)
+
+    page = client.post(
+        f"/qualifications/{group.pk}/group/",
+        {"workers": f"{listed}, not-a-worker"},
+        follow=True,
+    ).content.decode()
+    assert "Not worker ids (like A1B2C3D4E5F6G7): not-a-worker. Nobody was added." in page
+    assert not QualificationScore.objects.filter(qualification_type=group).exists()
+
+    hit_type = HITType.objects.get(mturk_id=hit["HITTypeId"])
+    page = client.post(
+        f"/qualifications/{group.pk}/group/",
+        {"workers": listed.lower(), "hit_type": hit_type.pk},
+        follow=True,
+    ).content.decode()
+    assert "2 workers in Seen before." in page
+    remote = account_mturk.list_workers_with_qualification_type(QualificationTypeId=group.mturk_id)
+    assert {q["WorkerId"] for q in remote["Qualifications"]} == {veteran, listed}

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
+import requests
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -243,3 +247,71 @@ def test_the_list_counts_workers_requests_and_hits_requiring_each_type(
     row = page[page.index("Counted") :].split("</tr>", 1)[0]
     cells = [c.split("<", 1)[0] for c in row.split('class="num">')[1:]]
     assert cells == ["2", "1", "3"]
+
+
+def _worker_site(emulator_server, worker_id: str) -> requests.Session:
+    """A browser-less worker signed in to the local MTurk's worker site."""
+    site = requests.Session()
+    site.post(f"{emulator_server.url}/worker/identity", data={"worker_id": worker_id})
+    return site
+
+
+def _take_test(site, emulator_server, type_id: str, answers: dict) -> requests.Response:
+    page = site.get(f"{emulator_server.url}/worker/qualifications/{type_id}/test").text
+    srcdoc = html.unescape(re.search(r'srcdoc="([^"]*)"', page).group(1))
+    token = html.unescape(re.search(r'name="testToken" value="([^"]*)"', srcdoc).group(1))
+    return site.post(
+        f"{emulator_server.url}/worker/qualifications/test", data={"testToken": token, **answers}
+    )
+
+
+def test_a_test_taken_on_the_worker_site_is_graded_by_the_key_written_in_the_dashboard(
+    login, carol, local_account, emulator_server
+):
+    client = login(carol)
+    built = client.post(
+        "/qualifications/new/",
+        {
+            "name": "Sums",
+            "description": "Can add",
+            "status": "Active",
+            "test": TEST_XML,
+            "test_duration": "300",
+            "right-q1": "a",
+            "build_key": "1",
+        },
+    ).content.decode()
+    answer_key = html.unescape(
+        re.search(r'<textarea name="answer_key"[^>]*>(.*?)</textarea>', built, re.S).group(1)
+    )
+    response = client.post(
+        "/qualifications/new/",
+        {
+            "name": "Sums",
+            "description": "Can add",
+            "status": "Active",
+            "test": TEST_XML,
+            "test_duration": "300",
+            "answer_key": answer_key,
+        },
+    )
+    assert response.status_code == 302
+    qtype = QualificationType.objects.get(name="Sums")
+
+    right, wrong = new_worker_id(), new_worker_id()
+    passed = _take_test(
+        _worker_site(emulator_server, right), emulator_server, qtype.mturk_id, {"q1": "a"}
+    )
+    failed = _take_test(
+        _worker_site(emulator_server, wrong), emulator_server, qtype.mturk_id, {"q1": "b"}
+    )
+    assert "granted with value 100" in passed.text
+    assert "granted with value 0" in failed.text
+
+    page = client.get(f"/qualifications/{qtype.pk}/").content.decode()
+    assert right not in page  # not known here until the account is read again
+    requester_sync(requester=local_account, full=True)
+    page = client.get(f"/qualifications/{qtype.pk}/").content.decode()
+    rows = {w: page[page.index(f"<code>{w}</code>") :].split("</tr>", 1)[0] for w in (right, wrong)}
+    assert '<td class="num">100</td>' in rows[right]
+    assert '<td class="num">0</td>' in rows[wrong]
