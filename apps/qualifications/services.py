@@ -89,9 +89,16 @@ def qualification_type_update(
 ) -> QualificationType:
     membership_require(membership, Action.QUALIFICATIONS)
     test_settings_check(data)
+    if qtype.status == "Disposing":
+        raise ValidationError("This type is deleted: MTurk is disposing of it.")
     if qtype.test and not data.get("test"):
         raise ValidationError(
             "MTurk cannot take the test off a type: create another type without a test."
+        )
+    if qtype.retry_delay is not None and data.get("retry_delay") is None:
+        raise ValidationError(
+            "MTurk cannot turn retries off once they are allowed: give a retry delay "
+            "(a long one keeps retries rare)."
         )
     params = {"QualificationTypeId": qtype.mturk_id, **_params(data)}
     response = requester_gateway(membership.requester).call("update_qualification_type", **params)

@@ -258,6 +258,9 @@ def type_detail(request, pk: int):
 
 def type_edit(request, pk: int):
     membership, qtype = _type_for(request, pk, Action.QUALIFICATIONS)
+    if qtype.status == "Disposing":
+        messages.error(request, f"{qtype.name} is deleted: MTurk is disposing of it.")
+        return redirect("qualifications-detail", pk=qtype.pk)
     initial = {
         "name": qtype.name,
         "description": qtype.description,
@@ -360,7 +363,11 @@ def request_decide(request, pk: int, request_pk: int):
     membership, qtype = _type_for(request, pk, Action.QUALIFICATIONS)
     qrequest = get_object_or_404(QualificationRequest, pk=request_pk, qualification_type=qtype)
     form = RequestDecisionForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        messages.error(
+            request, "The value must be a whole number; the reason 1,024 characters at most."
+        )
+        return redirect("qualifications-detail", pk=qtype.pk)
     try:
         if request.POST.get("decision") == "accept":
             services.qualification_request_accept(

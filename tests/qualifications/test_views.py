@@ -287,3 +287,60 @@ def test_soft_and_hard_blocks_are_explained_where_both_are_offered(login, carol,
     assert "counts against their standing" in page
     form_page = login(carol).get("/qualifications/new/?group=exclude").content.decode()
     assert "soft block" in form_page and "hard block" in form_page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_with_a_bad_value_is_not_decided(login, carol, local_account, emulator):
+    membership = Membership.objects.select_related("requester").get(user=carol)
+    qtype = services.qualification_type_create(
+        membership=membership,
+        actor=carol,
+        data={"name": "By hand", "description": "d", "status": "Active"},
+    )
+    worker = new_worker_id()
+    emulator.request_qualification(worker, qtype.mturk_id)
+    requester_sync(requester=local_account)
+    qrequest = QualificationRequest.objects.get(worker_id=worker)
+    page = (
+        login(carol)
+        .post(
+            f"/qualifications/{qtype.pk}/requests/{qrequest.pk}/",
+            {"decision": "accept", "value": "lots"},
+            follow=True,
+        )
+        .content.decode()
+    )
+    assert "The value must be a whole number" in page
+    assert QualificationRequest.objects.get(pk=qrequest.pk).status == "Pending"
+    requester_sync(requester=local_account, full=True)
+    assert not QualificationScore.objects.filter(worker_id=worker).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retries_cannot_be_turned_off_and_a_deleted_type_cannot_be_edited(
+    login, carol, local_account
+):
+    client = login(carol)
+    client.post(
+        "/qualifications/new/",
+        {"name": "Retry", "description": "d", "status": "Active", "retry_delay": "3600"},
+    )
+    qtype = QualificationType.objects.get(name="Retry")
+    page = client.post(
+        f"/qualifications/{qtype.pk}/edit/", {"description": "d2", "status": "Active"}
+    ).content.decode()
+    assert "MTurk cannot turn retries off once they are allowed" in page
+    client.post(
+        f"/qualifications/{qtype.pk}/edit/",
+        {"description": "d2", "status": "Active", "retry_delay": "60"},
+    )
+    assert QualificationType.objects.get(pk=qtype.pk).retry_delay == 60
+
+    client.post(f"/qualifications/{qtype.pk}/delete/")
+    response = client.post(
+        f"/qualifications/{qtype.pk}/edit/",
+        {"description": "d3", "status": "Active", "retry_delay": "60"},
+        follow=True,
+    )
+    assert "MTurk is disposing of it" in response.content.decode()
+    assert QualificationType.objects.get(pk=qtype.pk).description == "d2"
