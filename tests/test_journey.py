@@ -37,6 +37,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOT_DIR = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 PASSWORD = "journey-admin-password"
 TIMEOUT_MS = 20_000
+# Screenshots stop there: the README shows the top of each page, the files stay small.
+MAX_HEIGHT = 1200
 
 TEMPLATE = """<!DOCTYPE html><html><body>
 <form name="mturk_form" method="post" action="https://www.mturk.com/mturk/externalSubmit">
@@ -65,7 +67,7 @@ FRESH_WORKER = "AJOURNEYNEW0001"
 
 
 class Screenshots:
-    """Full-page PNGs of each step, numbered in order, only when SCREENSHOTS=1."""
+    """PNGs of each step, numbered in order, only when SCREENSHOTS=1."""
 
     def __init__(self, page) -> None:
         self.page = page
@@ -76,11 +78,20 @@ class Screenshots:
             for old in SCREENSHOT_DIR.glob("[0-9][0-9]-*.png"):
                 old.unlink()
 
-    def __call__(self, name: str) -> None:
+    def __call__(self, name: str, *, whole: bool = True) -> None:
+        """The page from its top (up to MAX_HEIGHT pixels), or only what the window shows."""
         self.number += 1
-        if self.enabled:
-            path = SCREENSHOT_DIR / f"{self.number:02d}-{name}.png"
-            self.page.screenshot(path=str(path), full_page=True, animations="disabled")
+        if not self.enabled:
+            return
+        path = str(SCREENSHOT_DIR / f"{self.number:02d}-{name}.png")
+        if not whole:
+            self.page.screenshot(path=path, animations="disabled")
+            return
+        width, height = self.page.evaluate(
+            "() => [document.documentElement.clientWidth, document.documentElement.scrollHeight]"
+        )
+        clip = {"x": 0, "y": 0, "width": width, "height": min(height, MAX_HEIGHT)}
+        self.page.screenshot(path=path, full_page=True, clip=clip, animations="disabled")
 
 
 @pytest.fixture
@@ -242,14 +253,17 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     last_hit = pilot.rows.get(index=2).hit.mturk_id
     target = Assignment.objects.get(hit__mturk_id=last_hit, worker_id="ACROWDAVE0001")
     order = page.eval_on_selector_all("[data-assignment]", "cards => cards.map(c => c.id)")
-    shots("review-queue")
+    # Each card shows its CSV row beside the answer.
+    inputs = page.locator(f"#assignment-{target.pk} .io").inner_text()
+    assert "A shore at dusk" in inputs and "shore-03.jpg" in inputs and "mturkdash:" not in inputs
+    shots("review-queue", whole=False)
     for card_id in order:
         page.keyboard.press("j")
         page.wait_for_selector(f"#{card_id}.selected")
         if card_id == f"assignment-{target.pk}":
             page.keyboard.press("r")
             page.keyboard.type(REJECTION)
-            shots("reject-with-feedback")
+            shots("reject-with-feedback", whole=False)
             page.keyboard.press("Enter")
             page.wait_for_selector(f"#{card_id} .status-rejected")
             page.keyboard.press("Escape")
@@ -277,7 +291,7 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
         page.keyboard.type("Careful work on the pilot, thank you.")
         page.keyboard.press("Enter")
         page.wait_for_selector(f"#assignment-{card.pk} >> text=Bonus of ${amount} paid.")
-    shots("reviewed-and-bonused")
+    shots("reviewed-and-bonused", whole=False)
     assert page.console_errors == []
 
     # The rejected assignment keeps its feedback in the queue's Rejected view.

@@ -48,11 +48,16 @@ def review_queue(requester: Requester, *, filters: dict) -> QuerySet[Assignment]
 
 
 def review_page(assignments: QuerySet[Assignment], number, *, per_page: int) -> Page:
-    """One page of the queue in three queries whatever the page: the count, the page's ids
-    (sorted and offset on narrow rows, not on the answers), then those rows with their HIT."""
+    """One page of the queue in four queries whatever the page: the count, the page's ids
+    (sorted and offset on narrow rows, not on the answers), then those rows with their HIT, and
+    the CSV rows of batch HITs (the input the cards show)."""
     page = Paginator(assignments.values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
-    rows = assignments.model.objects.select_related("hit", "hit__hit_type").in_bulk(ids)
+    rows = (
+        assignments.model.objects.select_related("hit", "hit__hit_type")
+        .prefetch_related("hit__batch_rows")
+        .in_bulk(ids)
+    )
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page
 
