@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.batches.models import Batch, Project
 from apps.hits.models import HIT, Assignment, HITType
 from apps.qualifications.models import QualificationRequest, QualificationType
-from apps.review.models import BonusBatch, BulkReview
+from apps.review.models import AutoReviewRule, BonusBatch, BulkReview, ScoreUpdate
 from apps.workers.models import Worker, WorkerUpdate
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +71,16 @@ def objects(account, settings):
         project=project, requester=account, name="b", hit_type_mturk_id=hit_type.mturk_id
     )
     update = WorkerUpdate.objects.create(requester=account)
+    rule = AutoReviewRule.objects.create(
+        requester=account, batch=batch, kind="approve_after_days", days=3
+    )
+    score_update = ScoreUpdate.objects.create(
+        requester=account,
+        batch=batch,
+        qualification_type=qtype,
+        source="gold",
+        changes=[{"worker_id": WORKER, "current": None, "value": 50}],
+    )
     return {
         "account": account,
         "assignment": assignment,
@@ -79,6 +89,8 @@ def objects(account, settings):
         "job": job,
         "bonus_batch": bonus_batch,
         "batch": batch,
+        "rule": rule,
+        "score_update": score_update,
         "update": update,
     }
 
@@ -121,6 +133,37 @@ def _actions(o):
         ),
         ("bonus batch pay", f"/review/bonuses/{o['bonus_batch'].pk}/pay/", {}, "reviewer"),
         ("batch bonuses refresh", f"/batches/{o['batch'].pk}/bonuses/refresh/", {}, "reviewer"),
+        (
+            "review rule add",
+            f"/review/batches/{o['batch'].pk}/rules/",
+            {"kind": "approve_after_days", "days": "2"},
+            "manager",
+        ),
+        ("review rule toggle", f"/review/rules/{o['rule'].pk}/toggle/", {}, "manager"),
+        (
+            "review rule delete",
+            f"/review/batches/{o['batch'].pk}/rules/{o['rule'].pk}/delete/",
+            {},
+            "manager",
+        ),
+        (
+            "batch bonus by rule",
+            f"/review/batches/{o['batch'].pk}/bonuses/",
+            {"mode": "per_approved", "amount": "0.10", "reason": "r"},
+            "reviewer",
+        ),
+        (
+            "scores from quality",
+            f"/review/batches/{o['batch'].pk}/scores/",
+            {"qualification_type": str(q), "source": "agreement"},
+            "manager",
+        ),
+        (
+            "scores from quality apply",
+            f"/review/scores/{o['score_update'].pk}/apply/",
+            {},
+            "manager",
+        ),
         ("block", f"/workers/{WORKER}/block/", {"reason": "r"}, "manager"),
         ("unblock", f"/workers/{WORKER}/unblock/", {}, "manager"),
         ("message", f"/workers/{WORKER}/message/", {"subject": "s", "text": "t"}, "manager"),
@@ -178,6 +221,12 @@ ACTION_NAMES = [
     "bonus upload",
     "bonus batch pay",
     "batch bonuses refresh",
+    "review rule add",
+    "review rule toggle",
+    "review rule delete",
+    "batch bonus by rule",
+    "scores from quality",
+    "scores from quality apply",
     "block",
     "unblock",
     "message",
@@ -242,6 +291,8 @@ def _footprint(account) -> tuple:
         BulkReview.objects.filter(requester=account).count(),
         BonusBatch.objects.filter(requester=account).count(),
         WorkerUpdate.objects.filter(requester=account).count(),
+        AutoReviewRule.objects.filter(requester=account).count(),
+        ScoreUpdate.objects.filter(requester=account).count(),
         QualificationType.objects.filter(requester=account).count(),
     )
 

@@ -65,8 +65,8 @@ def batch_bonus_build(
         )
     if not rows:
         raise ValidationError(
-            "No approved assignment of this batch earns this bonus."
-            if mode == PER_APPROVED or approved
+            "No approved assignment of this batch has a gold answer right."
+            if approved
             else "No approved assignment in this batch yet."
         )
     rule = (

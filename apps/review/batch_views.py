@@ -154,9 +154,11 @@ def rule_toggle(request, pk: int):
 
 
 @require_POST
-def rule_delete(request, pk: int):
-    rule, membership = _rule(request, pk)
-    batch = rule.batch
+def rule_delete(request, pk: int, rule_pk: int):
+    batch, membership = _batch(request, pk, Action.LAUNCH)
+    rule = AutoReviewRule.objects.filter(batch=batch, pk=rule_pk).first()
+    if rule is None:  # a second click, or someone else removed it first
+        return _section(request, batch, membership, notice="This rule was already removed.")
     rules.rule_delete(membership=membership, actor=request.user, rule=rule)
     return _section(request, batch, membership, notice="Rule removed.")
 

@@ -20,7 +20,11 @@ urlpatterns = [
     path("review/batches/<int:pk>/", batch_views.batch_review, name="review-batch"),
     path("review/batches/<int:pk>/rules/", batch_views.rule_create, name="review-rule-create"),
     path("review/rules/<int:pk>/toggle/", batch_views.rule_toggle, name="review-rule-toggle"),
-    path("review/rules/<int:pk>/delete/", batch_views.rule_delete, name="review-rule-delete"),
+    path(
+        "review/batches/<int:pk>/rules/<int:rule_pk>/delete/",
+        batch_views.rule_delete,
+        name="review-rule-delete",
+    ),
     path(
         "review/batches/<int:pk>/bonuses/",
         batch_views.batch_bonus_create,

@@ -15,7 +15,7 @@ from apps.mturk.errors import MTurkError
 from apps.requesters.context_processors import current_membership
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import current_membership_for, membership_for
-from apps.requesters.services import SpendingRefused
+from apps.requesters.services import CredentialsMissing, SpendingRefused, requester_balance
 from apps.review import bonus_csv, bulk, csvround, selectors, services
 from apps.review import quality as quality_service
 from apps.review.forms import BonusForm, DecisionForm, ReviewFilterForm
@@ -131,7 +131,10 @@ def _feedback(request, membership, form: DecisionForm) -> str:
 def _decide(request, pk: int, decide, verb: str):
     membership, assignment = _assignment_for(request, pk)
     form = DecisionForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        # Too long, or a NUL: say so rather than treat the feedback as missing.
+        errors = [f"Feedback: {e}" for errs in form.errors.values() for e in errs]
+        return _answer(request, membership, assignment, error=" ".join(errors))
     try:
         outcome = decide(
             membership=membership,
@@ -387,8 +390,16 @@ def _bonus_batch_for(request, pk: int, action: Action = Action.VIEW):
 @require_GET
 def bonus_batch_detail(request, pk: int):
     membership, batch = _bonus_batch_for(request, pk)
+    balance = balance_error = None
+    if batch.status == BonusBatch.Status.PREVIEW and not request.htmx:
+        try:
+            balance = requester_balance(requester=membership.requester, refresh=True)
+        except (MTurkError, CredentialsMissing) as exc:
+            balance_error = str(exc)
     context = {
         "batch": batch,
+        "balance": balance,
+        "balance_error": balance_error,
         "preview": bonus_csv.bonus_batch_preview(membership=membership, batch=batch),
         "progress": bonus_csv.bonus_batch_progress(batch),
         "can_pay": role_allows(membership.role, Action.BONUS),
