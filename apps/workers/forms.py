@@ -1,6 +1,7 @@
 from django import forms
 
 from apps.qualifications.models import QualificationType
+from mturkdash.validators import no_control_characters
 
 
 class WorkerFilterForm(forms.Form):
@@ -27,8 +28,12 @@ class BlockForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    subject = forms.CharField(max_length=200)
-    text = forms.CharField(max_length=4096, widget=forms.Textarea(attrs={"rows": 4}))
+    subject = forms.CharField(max_length=200, validators=[no_control_characters])
+    text = forms.CharField(
+        max_length=4096,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[no_control_characters],
+    )
 
 
 class ScoreForm(forms.Form):

@@ -111,7 +111,7 @@ def worker_message(request, worker_id: str):
     try:
         if not form.is_valid():
             raise ValidationError(
-                "A subject (up to 200 characters) and a message (up to 4,096) are needed."
+                [f"{form[name].label}: {e}" for name, errors in form.errors.items() for e in errors]
             )
         sent = services.workers_message(
             membership=membership,

@@ -1,0 +1,285 @@
+"""Hostile strings from workers, CSV files and colleagues: shown as text on every page, exported
+with spreadsheet formulas neutralised, refused with a clear message where MTurk would refuse
+them, and never a 500."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+
+import pytest
+from django.utils.html import escape
+
+from apps.hits.models import HIT, Assignment
+from apps.hits.sync import requester_sync
+from apps.mturk.sqs import QueueMessage
+from apps.notifications.services import message_store
+from apps.qualifications.models import QualificationType
+from tests.batches.conftest import TEMPLATE
+from tests.helpers import create_hit, new_worker_id
+from tests.security.corpus import (
+    ALL,
+    BY_NAME,
+    COMBINED,
+    FORMULAS,
+    MARKUP,
+    TEMPLATE_SYNTAX,
+    assert_escaped,
+    assert_neutralised,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# What a worker can type into a HIT form: XML 1.0 carries no NUL or C0 controls but tab and
+# newlines, so MTurk's answer document cannot hold them either.
+TYPEABLE = [h for h in ALL if h.name not in {"nul-byte", "control-characters"}]
+
+
+def _field(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def _page(client, url: str, **kwargs) -> str:
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, f"{url}: {response.status_code}"
+    return response.content.decode()
+
+
+def _csv_cells(client, url: str) -> list[list[str]]:
+    response = client.get(url)
+    assert response.status_code == 200, f"{url}: {response.status_code}"
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body, newline="")))
+
+
+def _all_neutralised(rows: list[list[str]]) -> None:
+    for row in rows:
+        for cell in row:
+            assert_neutralised(cell)
+
+
+@pytest.fixture
+def answered(local_account, account_mturk, emulator, alice, login):
+    """One HIT with one submitted assignment whose every field holds a hostile string."""
+    hit = create_hit(account_mturk, Title="Hostile answers", MaxAssignments=2)
+    worker = new_worker_id()
+    assignment_id = emulator.accept(worker, hit["HITId"])
+    emulator.submit(assignment_id, answers={_field(h.name): h.value for h in TYPEABLE})
+    requester_sync(requester=local_account)
+    client = login(alice)
+    client.post("/accounts/switch/", {"requester": local_account.pk})
+    return {
+        "client": client,
+        "assignment": Assignment.objects.get(mturk_id=assignment_id),
+        "hit": HIT.objects.get(mturk_id=hit["HITId"]),
+        "worker": worker,
+    }
+
+
+def test_worker_answers_are_text_on_every_page_and_neutralised_in_every_export(answered):
+    client, assignment = answered["client"], answered["assignment"]
+    assert assignment.answers[_field("img-onerror")] == BY_NAME["img-onerror"].value
+    assert len(assignment.answers[_field("very-long")]) == 100_000
+
+    pages = {
+        "review queue": _page(client, "/review/"),
+        "review card (htmx)": _page(client, "/review/", HTTP_HX_REQUEST="true"),
+        "HIT": _page(client, f"/hits/{answered['hit'].pk}/"),
+        "worker": _page(client, f"/workers/{answered['worker']}/"),
+    }
+    for where, html in pages.items():
+        for hostile in TYPEABLE:
+            assert_escaped(html, hostile.value, shown=False)
+        assert '<dl id="debug"' not in html, where
+    # The queue shows the answers themselves, as text.
+    for hostile in MARKUP + TEMPLATE_SYNTAX:
+        assert escape(hostile.value) in pages["review queue"], hostile.name
+
+    rows = _csv_cells(client, "/review/export.csv")
+    _all_neutralised(rows)
+    header, line = rows[0], rows[1]
+    for hostile in FORMULAS:
+        assert line[header.index(f"Answer.{_field(hostile.name)}")] == "'" + hostile.value
+    assert line[header.index(f"Answer.{_field('img-onerror')}")] == BY_NAME["img-onerror"].value
+
+
+def test_hostile_feedback_is_refused_where_mturk_would_and_shown_as_text_otherwise(answered):
+    client, assignment = answered["client"], answered["assignment"]
+    url = f"/review/{assignment.pk}/reject/"
+    for bad, message in (
+        (BY_NAME["control-characters"].value, "control characters"),
+        (BY_NAME["nul-byte"].value, "Null characters are not allowed"),
+        ("x" * 1025, "at most 1024"),
+    ):
+        response = client.post(url, {"feedback": bad}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert Assignment.objects.get(pk=assignment.pk).status == "Submitted"
+
+    feedback = BY_NAME["formula-hyperlink"].value + " " + BY_NAME["img-onerror"].value
+    response = client.post(url, {"feedback": feedback}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert_escaped(response.content.decode(), feedback)
+    assert Assignment.objects.get(pk=assignment.pk).status == "Rejected"
+
+    assert_escaped(_page(client, "/audit/"), feedback, shown=False)
+    assert_escaped(_page(client, "/review/?status=Rejected"), feedback)
+    rows = _csv_cells(client, "/audit/export.csv")
+    _all_neutralised(rows)
+    assert any("'" + feedback in cell for row in rows for cell in row) or any(
+        feedback in cell for row in rows for cell in row
+    )
+
+
+def test_hostile_project_names_titles_and_templates(client, carol, account, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    client.force_login(carol, backend="django.contrib.auth.backends.ModelBackend")
+    client.post("/accounts/switch/", {"requester": account.pk})
+    name = BY_NAME["img-onerror"].value[:60]
+    data = {
+        "name": name,
+        "question_kind": "html",
+        "template": TEMPLATE + BY_NAME["django-tag"].value + BY_NAME["django-variable"].value,
+        "frame_height": "600",
+        "title": BY_NAME["script-tag"].value,
+        "description": COMBINED[:1900],
+        "keywords": BY_NAME["svg-onload"].value,
+        "reward": "0.10",
+        "max_assignments": "1",
+        "lifetime": "3600",
+        "assignment_duration": "600",
+        "auto_approval_delay": "86400",
+        "annotation": BY_NAME["formula-hyperlink"].value[:200],
+        **_empty_formset(client),
+    }
+    response = client.post("/batches/projects/new/", data)
+    assert response.status_code == 302, (
+        response.context["form"].errors,
+        response.context["requirements"].errors,
+        response.context["requirements"].non_form_errors(),
+        data,
+    )
+    project_url = response["Location"]
+    for url in ("/batches/projects/", project_url, f"{project_url}edit/"):
+        html = _page(client, url)
+        assert_escaped(html, name)
+        assert_escaped(html, BY_NAME["script-tag"].value)
+
+    for hostile in ALL:
+        response = client.post(
+            "/batches/projects/check/",
+            {"template": f"<p>${{x}}</p>{hostile.value}", "question_kind": "html"},
+        )
+        assert response.status_code == 200, hostile.name
+        assert_escaped(response.content.decode(), hostile.value, shown=False)
+
+
+def _empty_formset(client) -> dict:
+    """The management form of the project editor's requirement formset, as the page has it."""
+    html = client.get("/batches/projects/new/").content.decode()
+    import re
+
+    fields = dict(
+        re.findall(
+            r'name="([\w-]+-(?:TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS)"[^>]*value="(\d+)"', html
+        )
+    )
+    return {**fields, **{k: "0" for k in fields if k.endswith("TOTAL_FORMS")}}
+
+
+def test_hostile_qualification_names_and_descriptions(local_account, emulator, carol, login):
+    client = login(carol)
+    client.post("/accounts/switch/", {"requester": local_account.pk})
+    for hostile in (BY_NAME["img-onerror"], BY_NAME["svg-onload"], BY_NAME["rtl-override"]):
+        response = client.post(
+            "/qualifications/new/",
+            {
+                "name": f"{hostile.value} {uuid.uuid4().hex[:6]}",
+                "description": COMBINED[:1900],
+                "status": "Active",
+            },
+        )
+        assert response.status_code in {200, 302}, hostile.name
+    for bad in (BY_NAME["control-characters"], BY_NAME["nul-byte"], BY_NAME["very-long"]):
+        before = QualificationType.objects.count()
+        response = client.post(
+            "/qualifications/new/", {"name": bad.value, "description": "d", "status": "Active"}
+        )
+        assert response.status_code == 200, bad.name
+        assert QualificationType.objects.count() == before
+        assert "errorlist" in response.content.decode() or "error" in response.content.decode()
+    created = QualificationType.objects.filter(requester=local_account)
+    assert created.count() == 3
+    html = _page(client, "/qualifications/")
+    for qtype in created:
+        assert_escaped(html, qtype.name)
+        detail = _page(client, f"/qualifications/{qtype.pk}/")
+        assert_escaped(detail, qtype.name)
+        assert_escaped(detail, qtype.description, shown=False)
+
+
+def test_hostile_worker_messages(answered, emulator):
+    client, worker = answered["client"], answered["worker"]
+    customer = answered["assignment"].requester.access_key_id
+    url = f"/workers/{worker}/message/"
+    for bad in (BY_NAME["control-characters"].value, BY_NAME["nul-byte"].value, "x" * 5000):
+        response = client.post(url, {"subject": "Hello", "text": bad}, follow=True)
+        assert response.status_code == 200
+        assert 'class="message error' in response.content.decode(), repr(bad[:20])
+    assert emulator.notifications(customer) == []
+    # MTurk lets a requester write only to workers whose work it has reviewed.
+    client.post(f"/review/{answered['assignment'].pk}/approve/")
+    subject = BY_NAME["script-tag"].value
+    text = COMBINED
+    response = client.post(url, {"subject": subject, "text": text}, follow=True)
+    assert "Message sent." in response.content.decode(), response.content.decode().split(
+        'id="messages"'
+    )[1][:600]
+    sent = emulator.notifications(customer)
+    assert len(sent) == 1
+    for page in (f"/workers/{worker}/", "/audit/"):
+        html = _page(client, page)
+        assert_escaped(html, subject, shown=False)
+        assert_escaped(html, text, shown=False)
+    _all_neutralised(_csv_cells(client, "/audit/export.csv"))
+
+
+def test_a_hostile_notification_is_stored_and_shown_as_text(account, alice, login, settings):
+    client = login(alice)
+    sender = settings.NOTIFICATIONS_SENDER_IDS[0]
+    hostile_doc = {
+        "EventDocId": BY_NAME["script-tag"].value,
+        "EventDocVersion": "2014-08-15",
+        "Events": [
+            {
+                "EventType": BY_NAME["img-onerror"].value,
+                "EventTimestamp": BY_NAME["svg-onload"].value,
+                "HITTypeId": BY_NAME["attribute-breakout"].value,
+                "HITId": BY_NAME["closing-textarea"].value,
+                "AssignmentId": BY_NAME["iframe"].value,
+            },
+            "not an event",
+        ],
+    }
+    bodies = [
+        json.dumps(hostile_doc),
+        BY_NAME["img-onerror"].value,
+        json.dumps({"Type": "Notification", "Message": BY_NAME["svg-onload"].value}),
+        BY_NAME["very-long"].value,
+        "\x00\x1b" + COMBINED,
+    ]
+    for body in bodies:
+        message_store(
+            requester=account,
+            message=QueueMessage(
+                message_id=uuid.uuid4().hex, receipt_handle="r", body=body, sender_id=sender
+            ),
+        )
+    html = _page(client, f"/accounts/{account.pk}/notifications/", HTTP_HX_REQUEST="true")
+    for hostile in MARKUP:
+        assert_escaped(html, hostile.value, shown=False)
+    html = _page(client, f"/accounts/{account.pk}/")
+    for hostile in MARKUP:
+        assert_escaped(html, hostile.value, shown=False)
