@@ -4,6 +4,7 @@ from django.urls import reverse_lazy
 from apps.batches.models import Batch
 from apps.hits.models import HITType
 from apps.qualifications.testxml import qualification_test_check
+from mturkdash.validators import no_control_characters
 
 
 def _rechecks_test(widget: forms.Widget) -> forms.Widget:
@@ -22,9 +23,13 @@ def _rechecks_test(widget: forms.Widget) -> forms.Widget:
 
 
 class QualificationTypeForm(forms.Form):
-    name = forms.CharField(max_length=255)
-    description = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    keywords = forms.CharField(max_length=1000, required=False)
+    name = forms.CharField(max_length=255, validators=[no_control_characters])
+    description = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[no_control_characters],
+    )
+    keywords = forms.CharField(max_length=1000, required=False, validators=[no_control_characters])
     status = forms.ChoiceField(choices=[("Active", "Active"), ("Inactive", "Inactive")])
     retry_delay = forms.IntegerField(required=False, min_value=0, label="Retry delay (seconds)")
     test = forms.CharField(
