@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 
 from apps.batches.models import Batch, BatchRow, Project
 from apps.hits.models import Assignment
@@ -217,3 +217,22 @@ def worker_gold_overall(requester: Requester, worker_id: str) -> GoldScore:
         right=Sum("right"), total=Sum("total")
     )
     return GoldScore(totals["right"] or 0, totals["total"] or 0)
+
+
+def gold_refresh_stale() -> int:
+    """Recompute the stored figures of launched batches with gold answers whose assignments
+    changed since (beat), so the workers pages stay current without a visit to each batch.
+    Returns how many batches were recomputed."""
+    refreshed = 0
+    batches = (
+        Batch.objects.exclude(project__gold_fields={})
+        .exclude(hit_type_mturk_id="")
+        .select_related("project")
+    )
+    for batch in batches:
+        changed = batch_assignments(batch).aggregate(at=Max("synced_at"))["at"]
+        computed = WorkerGold.objects.filter(batch=batch).aggregate(at=Max("computed_at"))["at"]
+        if changed is not None and (computed is None or changed > computed):
+            gold_refresh(batch)
+            refreshed += 1
+    return refreshed

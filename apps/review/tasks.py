@@ -44,10 +44,12 @@ def _resume_bonus_batches_on_start(sender=None, **kwargs) -> None:
 
 @shared_task(soft_time_limit=3000, time_limit=3300)
 def auto_review_rules_run() -> None:
-    """Every enabled automatic review rule, once (beat: `review-auto-rules`)."""
-    from apps.review import rules
+    """Every enabled automatic review rule, once (beat: `review-auto-rules`); then the stored
+    gold figures of batches whose work changed."""
+    from apps.review import gold, rules
 
     rules.rules_run_all()
+    gold.gold_refresh_stale()
 
 
 @shared_task(soft_time_limit=3000, time_limit=3300)

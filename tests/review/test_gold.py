@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from apps.batches.models import Project
 from apps.hits.models import Assignment
-from apps.review import gold
+from apps.review import gold, tasks
 from apps.review.models import WorkerGold
 from tests.batches.conftest import TEMPLATE, make_batch, make_project
 
@@ -140,3 +140,30 @@ def test_the_project_form_saves_gold_fields_and_warns_when_the_template_shows_th
     assert "The template shows the gold column &#x27;caption&#x27;" in shown.content.decode()
     edit = client.get(f"/batches/projects/{Project.objects.get(name='Shown').pk}/edit/")
     assert "label = caption" in edit.content.decode()
+
+
+def test_the_beat_task_keeps_the_stored_figures_current(gold_batch, settings):
+    from mturkdash.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["review-auto-rules"]
+    assert entry["task"] in app.tasks and entry["schedule"] == 600.0
+    assert not WorkerGold.objects.exists()
+
+    tasks.auto_review_rules_run()
+
+    assert {(g.worker_id, g.right, g.total) for g in WorkerGold.objects.all()} == {
+        (gold_batch.careful, 4, 4),
+        (gold_batch.careless, 1, 4),
+    }
+    assert gold.gold_refresh_stale() == 0  # nothing changed since
+
+
+def test_the_quality_page_works_per_batch_and_the_batch_page_links_it(gold_batch, login, bob):
+    client = login(bob)
+    response = client.get("/review/quality/", {"batch": gold_batch.batch.pk})
+    assert response["Location"] == f"/review/batches/{gold_batch.batch.pk}/quality/"
+    page = client.get(response["Location"]).content.decode()
+    assert page.count("data-gold=") == 2 and "<code>label</code>" in page
+    assert "Set a qualification score" not in page  # a reviewer cannot set scores
+    batch_page = client.get(f"/batches/{gold_batch.batch.pk}/").content.decode()
+    assert f'hx-get="/review/batches/{gold_batch.batch.pk}/"' in batch_page
