@@ -298,14 +298,16 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     page.goto("/review/?status=Rejected")
     page.wait_for_selector(f"#assignment-{target.pk} >> text=Feedback: {REJECTION}")
 
-    # An exclusion group with everyone who worked on the pilot.
-    page.goto("/qualifications/")
-    page.click("a:has-text('New exclusion group')")
+    # An exclusion group with everyone who worked on the pilot, from the pilot's page.
+    page.goto(f"/batches/{pilot.pk}/")
+    page.click("a:has-text('Exclude its workers')")
+    assert page.input_value("#id_group") == "exclude"
     page.fill("#id_name", "Took the animal pilot")
     page.fill("#id_description", "Workers who took part in the animal photos pilot.")
     page.click("main form:has(#id_name) button.primary")
     page.wait_for_selector("h1:has-text('Took the animal pilot') >> text=exclusion group")
-    page.select_option("#id_batch", label="Pilot")
+    assert page.locator("#id_batch option:checked").inner_text() == "Pilot"
+    assert page.is_checked("#id_attach")
     page.click("form:has(#id_batch) button[type=submit]")
     page.wait_for_selector(".message.success >> text=2 workers in Took the animal pilot.")
     for worker_id in BONUSES:
@@ -344,6 +346,10 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     ]
     spent = _money(page.inner_text("#progress p:has-text('Spent')"))
     shots("pilot-results")
+    bonus_line = page.inner_text("#bonuses .launch-figures")
+    bonus_total = Decimal(re.search(r"= \$([0-9.]+)", bonus_line).group(1))
+    page.locator("#bonuses").scroll_into_view_if_needed()
+    shots("pilot-bonuses", whole=False)
 
     # Every cent the dashboard shows, from the audit page.
     page.goto("/audit/?money_only=on")
@@ -363,7 +369,7 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     )
     approved = 5 * (REWARD + fees.assignment_fee(REWARD, max_assignments=ASSIGNMENTS_PER_HIT))
     assert spent == approved == paid["assignment.approve"]
-    assert paid["bonus.send"] == bonuses
+    assert paid["bonus.send"] == bonus_total == bonuses
 
     # The local MTurk took exactly that, and the account page says so.
     balance = Decimal(mturk.get_account_balance()["AvailableBalance"])

@@ -263,6 +263,7 @@ def _batch_context(request, batch: Batch, membership) -> dict:
         "props": props,
         "requester": batch.requester,
         "can_launch": role_allows(membership.role, Action.LAUNCH),
+        "can_exclude": role_allows(membership.role, Action.QUALIFICATIONS),
         "progress": selectors.launch_progress(batch),
         "counters": selectors.batch_counters(batch),
         "chart": selectors.submissions_chart(batch),

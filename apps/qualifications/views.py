@@ -140,6 +140,11 @@ def type_create(request):
             form.add_error(None, _errors(exc))
         else:
             messages.success(request, f"{qtype.name} created.")
+            batch = request.GET.get("batch", "")
+            if qtype.group and batch.isdigit():
+                # Came from a batch's "Exclude its workers": its workers are one click away.
+                detail = reverse("qualifications-detail", args=[qtype.pk])
+                return redirect(f"{detail}?batch={batch}")
             return redirect("qualifications-detail", pk=qtype.pk)
     return _form_page(request, form, None)
 
@@ -249,11 +254,19 @@ def type_detail(request, pk: int):
             ],
             "hits": services.hits_requiring(qtype),
             "can_manage": role_allows(membership.role, Action.QUALIFICATIONS),
-            "group_form": GroupAddForm(requester=membership.requester),
+            "group_form": GroupAddForm(
+                requester=membership.requester, initial=_group_initial(request)
+            ),
             "requirement": services.group_requirement(qtype) if qtype.group else None,
             "attachments": qtype.attachments.select_related("batch"),
         },
     )
+
+
+def _group_initial(request) -> dict:
+    """A batch named in the address (from its "Exclude its workers") comes chosen."""
+    batch = request.GET.get("batch", "")
+    return {"batch": batch, "attach": True} if batch.isdigit() else {}
 
 
 def type_edit(request, pk: int):

@@ -149,3 +149,35 @@ def test_workers_join_a_group_by_hit_type_or_by_list_and_bad_ids_add_nobody(
     assert "2 workers in Seen before." in page
     remote = account_mturk.list_workers_with_qualification_type(QualificationTypeId=group.mturk_id)
     assert {q["WorkerId"] for q in remote["Qualifications"]} == {veteran, listed}
+
+
+def test_exclude_its_workers_goes_from_a_batch_to_its_new_group_with_the_batch_chosen(
+    login, carol, victor, local_account, settings, tmp_path
+):
+    from apps.batches.models import Batch
+    from apps.qualifications.models import QualificationType
+
+    settings.VAR_DIR = tmp_path
+    batch = make_batch(make_project(local_account, carol), carol, "image_url,caption\nx,one\n")
+    Batch.objects.filter(pk=batch.pk).update(hit_type_mturk_id="3JOURNEYHITTYPE")
+    assert "Exclude its workers" not in login(victor).get(f"/batches/{batch.pk}/").content.decode()
+
+    client = login(carol)
+    page = client.get(f"/batches/{batch.pk}/").content.decode()
+    link = f"/qualifications/new/?group=exclude&amp;batch={batch.pk}"
+    assert link in page
+    response = client.post(
+        link.replace("&amp;", "&"),
+        {
+            "name": "Did the pilot",
+            "description": "Took part in the pilot",
+            "status": "Active",
+            "group": "exclude",
+        },
+    )
+    group = QualificationType.objects.get(name="Did the pilot")
+    assert group.group == "exclude"
+    assert response["Location"] == f"/qualifications/{group.pk}/?batch={batch.pk}"
+    detail = client.get(response["Location"]).content.decode()
+    assert f'<option value="{batch.pk}" selected>' in detail
+    assert 'name="attach" id="id_attach" checked' in detail
