@@ -196,6 +196,7 @@ def _actions(o):
             "manager",
         ),
         ("qualification upload", f"/qualifications/{q}/scores/upload/", _csv(), "manager"),
+        ("qualification scores refresh", f"/qualifications/{q}/scores/refresh/", {}, "viewer"),
         (
             "qualification request",
             f"/qualifications/{q}/requests/{o['qrequest'].pk}/",
@@ -239,6 +240,7 @@ ACTION_NAMES = [
     "qualification delete",
     "qualification grant",
     "qualification upload",
+    "qualification scores refresh",
     "qualification request",
     "group add",
 ]

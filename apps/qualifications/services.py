@@ -13,9 +13,16 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.hits.models import HIT, Assignment, HITType
 from apps.mturk.errors import MTurkError
-from apps.qualifications.models import QualificationRequest, QualificationType
+from apps.qualifications.models import (
+    QualificationRequest,
+    QualificationScore,
+    QualificationType,
+)
 from apps.qualifications.testxml import qualification_test_check
-from apps.qualifications.upserts import qualification_type_upsert_from_api
+from apps.qualifications.upserts import (
+    qualification_score_upsert_from_api,
+    qualification_type_upsert_from_api,
+)
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
 from apps.requesters.services import membership_require, requester_gateway
@@ -171,6 +178,25 @@ def qualification_request_reject(
         target_id=request.worker_id,
         details={"type": request.qualification_type.mturk_id, "reason": reason},
     )
+
+
+def qualification_scores_refresh(*, membership: Membership, qtype: QualificationType) -> int:
+    """Read one type's scores from MTurk now: those its test or auto-grant gave since the last
+    full sync, and revocations made elsewhere. Returns how many workers hold it."""
+    membership_require(membership, Action.SYNC)
+    fetched_at = timezone.now()
+    seen = set()
+    for data in requester_gateway(membership.requester).paginate(
+        "list_workers_with_qualification_type", QualificationTypeId=qtype.mturk_id
+    ):
+        qualification_score_upsert_from_api(
+            requester=membership.requester, qtype=qtype, data=data, fetched_at=fetched_at
+        )
+        seen.add(data["WorkerId"])
+    QualificationScore.objects.filter(qualification_type=qtype, status="Granted").exclude(
+        worker_id__in=seen
+    ).update(status="Revoked", synced_at=fetched_at)
+    return len(seen)
 
 
 @dataclass

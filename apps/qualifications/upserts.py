@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apps.hits.upserts import jsonable
-from apps.qualifications.models import QualificationType
+from apps.qualifications.models import QualificationScore, QualificationType
 from apps.requesters.models import Requester
 
 
@@ -31,3 +31,22 @@ def qualification_type_upsert_from_api(
         requester=requester, mturk_id=data["QualificationTypeId"], defaults=fields
     )
     return qtype
+
+
+def qualification_score_upsert_from_api(
+    *, requester: Requester, qtype: QualificationType, data: dict, fetched_at
+) -> QualificationScore:
+    score, _ = QualificationScore.objects.update_or_create(
+        qualification_type=qtype,
+        worker_id=data["WorkerId"],
+        defaults={
+            "requester": requester,
+            "value": data.get("IntegerValue"),
+            "locale": jsonable(data.get("LocaleValue") or {}),
+            "status": data.get("Status", "Granted"),
+            "granted_at": data.get("GrantTime"),
+            "raw": jsonable(data),
+            "synced_at": fetched_at,
+        },
+    )
+    return score

@@ -24,6 +24,11 @@ urlpatterns = [
         "qualifications/<int:pk>/scores/upload/", views.scores_upload, name="qualifications-upload"
     ),
     path(
+        "qualifications/<int:pk>/scores/refresh/",
+        views.scores_refresh,
+        name="qualifications-scores-refresh",
+    ),
+    path(
         "qualifications/<int:pk>/requests/<int:request_pk>/",
         views.request_decide,
         name="qualifications-request",

@@ -254,6 +254,7 @@ def type_detail(request, pk: int):
             ],
             "hits": services.hits_requiring(qtype),
             "can_manage": role_allows(membership.role, Action.QUALIFICATIONS),
+            "can_sync": role_allows(membership.role, Action.SYNC),
             "group_form": GroupAddForm(
                 requester=membership.requester, initial=_group_initial(request)
             ),
@@ -346,6 +347,20 @@ def score_grant(request, pk: int):
             messages.success(request, "Granted.")
     except (ValidationError, MTurkError) as exc:
         messages.error(request, _errors(exc))
+    return redirect("qualifications-detail", pk=qtype.pk)
+
+
+@require_POST
+def scores_refresh(request, pk: int):
+    membership, qtype = _type_for(request, pk, Action.SYNC)
+    try:
+        held = services.qualification_scores_refresh(membership=membership, qtype=qtype)
+    except MTurkError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(
+            request, f"Read from MTurk: {held} worker{'s' if held != 1 else ''} hold {qtype.name}."
+        )
     return redirect("qualifications-detail", pk=qtype.pk)
 
 

@@ -268,6 +268,8 @@ def _take_test(site, emulator_server, type_id: str, answers: dict) -> requests.R
 def test_a_test_taken_on_the_worker_site_is_graded_by_the_key_written_in_the_dashboard(
     login, carol, local_account, emulator_server
 ):
+    """The score shows once the type's scores are read again (the full sync does it too: see
+    the test below)."""
     client = login(carol)
     built = client.post(
         "/qualifications/new/",
@@ -310,8 +312,10 @@ def test_a_test_taken_on_the_worker_site_is_graded_by_the_key_written_in_the_das
 
     page = client.get(f"/qualifications/{qtype.pk}/").content.decode()
     assert right not in page  # not known here until the account is read again
-    requester_sync(requester=local_account, full=True)
-    page = client.get(f"/qualifications/{qtype.pk}/").content.decode()
+    assert "Read scores from MTurk" in page
+    page = client.post(f"/qualifications/{qtype.pk}/scores/refresh/", follow=True)
+    page = page.content.decode()
+    assert "Read from MTurk: 2 workers hold Sums." in page
     rows = {w: page[page.index(f"<code>{w}</code>") :].split("</tr>", 1)[0] for w in (right, wrong)}
     assert '<td class="num">100</td>' in rows[right]
     assert '<td class="num">0</td>' in rows[wrong]
