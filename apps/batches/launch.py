@@ -16,6 +16,10 @@ launching re-dispatches chunk tasks for whatever is not done. Workers run it for
 launching batch when they start (see tasks.py), since a SIGKILLed worker's prefetched tasks are
 gone with the file-system broker.
 
+While MTurk cannot be reached at all (connections refused, answers cut off) a row's call is
+not counted against its retries: it waits with backoff, marked as retrying on the page, for up
+to `outage_patience()` seconds, so that an outage of a few minutes leaves nothing failed.
+
 MTurk honours a token for 24 hours. A row whose token is older than `TOKEN_TTL` is first looked
 for at MTurk by its annotation marker; only when it is not there does it get a new token.
 """
@@ -52,6 +56,8 @@ from apps.mturk.errors import (
     MTurkDuplicateRequest,
     MTurkError,
     MTurkInsufficientFunds,
+    MTurkNoResponse,
+    MTurkUnavailable,
 )
 from apps.mturk.gateway import Gateway
 from apps.notifications.services import hit_type_notifications_configure
@@ -70,6 +76,11 @@ def chunk_size() -> int:
 
 def chunk_threads() -> int:
     return getattr(settings, "BATCH_LAUNCH_THREADS", 8)
+
+
+def outage_patience() -> float:
+    """Seconds a row keeps retrying while MTurk cannot be reached, before it is failed."""
+    return getattr(settings, "BATCH_LAUNCH_OUTAGE_SECONDS", 600)
 
 
 def batch_transition(batch: Batch, to: str, **fields) -> bool:
@@ -378,6 +389,7 @@ def row_create(
         return row.status
     # The token is committed (autocommit) before the call below.
     attempt = 0
+    unreachable_since: float | None = None
     while True:
         try:
             data = gateway.call(
@@ -410,9 +422,21 @@ def row_create(
             )
             return RowStatus.PENDING
         except MTurkError as exc:
-            if (exc.retryable or exc.outcome_unknown) and attempt < ROW_RETRIES:
+            now = time.monotonic()
+            if isinstance(exc, MTurkUnavailable | MTurkNoResponse):
+                unreachable_since = unreachable_since or now
+            else:
+                unreachable_since = None
+            waiting_out = unreachable_since is not None and (
+                now - unreachable_since < outage_patience()
+            )
+            if (exc.retryable or exc.outcome_unknown) and (waiting_out or attempt < ROW_RETRIES):
                 attempt += 1
-                time.sleep(min(8, 0.25 * 2**attempt))
+                # Shown on the batch page (the row stays `creating`, same token).
+                BatchRow.objects.filter(pk=row.pk, status=RowStatus.CREATING).update(
+                    error=f"Retrying (attempt {attempt + 1}): {exc}"[:2000]
+                )
+                time.sleep(min(5 if waiting_out else 8, 0.25 * 2 ** min(attempt, 6)))
                 continue
             return _row_fail(row, exc)
     _row_mark_created(batch, row, data, hit_type, expected=RowStatus.CREATING)

@@ -31,6 +31,8 @@ class LaunchProgress:
     pending: int
     creating: int
     eta_seconds: int | None
+    # Rows whose call failed and is being repeated (MTurk throttling, faulting or unreachable).
+    retrying: int = 0
 
     @property
     def remaining(self) -> int:
@@ -56,6 +58,12 @@ def launch_progress(batch: Batch) -> LaunchProgress:
         creating=counts.get(RowStatus.CREATING, 0),
         eta_seconds=None,
     )
+    if progress.creating:
+        progress.retrying = (
+            BatchRow.objects.filter(batch=batch, status=RowStatus.CREATING)
+            .exclude(error="")
+            .count()
+        )
     if progress.remaining:
         rate = batch.requester.requests_per_second
         if batch.launch_started_at and progress.created:

@@ -10,6 +10,7 @@ which the pages say when MTurk is not answering.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from django.conf import settings
 from apps.mturk.constants import LIST_RESULT_KEYS, REGION
 from apps.mturk.errors import MTurkError, from_botocore_error, from_client_error
 from apps.mturk.health import health_failure, health_success, is_outage
-from apps.mturk.ratelimit import RateLimiter, default_limiter
+from apps.mturk.ratelimit import FileRateLimiter, RateLimiter, default_limiter, local_limiter
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class AccountConfig:
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
+logger = logging.getLogger(__name__)
+
 _clients: dict[str, Any] = {}
 _clients_lock = threading.Lock()
 
@@ -85,7 +88,15 @@ def _build_client(config: AccountConfig, limiter: RateLimiter | None):
 
     def take_slot(**kwargs) -> None:
         # Per HTTP attempt, so that botocore's own retries are paced too.
-        (limiter or default_limiter()).acquire(config.key, config.requests_per_second)
+        shared = limiter or default_limiter()
+        try:
+            shared.acquire(config.key, config.requests_per_second)
+        except Exception as exc:  # whatever the store raised, the call goes on
+            if isinstance(shared, FileRateLimiter):
+                raise
+            # The shared limiter's store (Redis) is down: a call to MTurk must not fail for it.
+            logger.warning("rate limiter unavailable (%s); pacing on this machine only", exc)
+            local_limiter().acquire(config.key, config.requests_per_second)
 
     client.meta.events.register("before-send.mturk.*", take_slot)
     return client

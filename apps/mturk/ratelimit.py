@@ -101,6 +101,7 @@ class RedisRateLimiter:
 
 
 _default: RateLimiter | None = None
+_local: RateLimiter | None = None
 
 
 def default_limiter() -> RateLimiter:
@@ -114,3 +115,14 @@ def default_limiter() -> RateLimiter:
         else:
             _default = FileRateLimiter(settings.MTURK_RATE_LIMIT_DIR)
     return _default
+
+
+def local_limiter() -> RateLimiter:
+    """The file limiter, for when the shared one cannot be reached (Redis restarting): the
+    processes of this machine still pace themselves together."""
+    global _local
+    if _local is None:
+        from django.conf import settings
+
+        _local = FileRateLimiter(settings.MTURK_RATE_LIMIT_DIR)
+    return _local

@@ -5,10 +5,20 @@ balance explained by the audit log."""
 
 from __future__ import annotations
 
+import json
+import random
+import re
+import time
+
 import pytest
 
-from apps.batches.models import BatchStatus
-from tests.faults.journey import assert_invariants
+from apps.batches.models import BatchStatus, RowStatus
+from apps.hits.models import SyncRun
+from apps.notifications.models import NotificationEvent
+from apps.notifications.services import notifications_poll
+from apps.requesters.health import requester_mturk_health
+from apps.requesters.models import Requester
+from tests.faults.journey import Journey, assert_invariants
 from tests.fixtures.celery import start_celery_worker, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,3 +90,168 @@ def test_a_worker_killed_in_the_middle_of_a_bulk_bonus(journey, emulator, celery
     finally:
         second.stop()
     assert_invariants(journey)
+
+
+BANNER = re.compile(r"MTurk is not answering since \d\d:\d\d; (\d+) calls? failed; retrying\.")
+OUTAGE_SECONDS = 30
+
+
+def test_the_local_mturk_down_for_30_seconds(
+    own_emulator_account, restartable_emulator, alice, login, transactional_db
+):
+    account, mturk = own_emulator_account
+    account.requests_per_second = 4
+    account.save(update_fields=["requests_per_second"])
+    journey = Journey(
+        account=account, user=alice, mturk=mturk, emulator=restartable_emulator.control
+    )
+    client = login(alice)
+    # botocore tries twice per call, so that a row's own backoff (shown on the page) does the rest.
+    worker = start_celery_worker(extra_env={"MTURK_MAX_ATTEMPTS": "2"})
+    try:
+        journey.launch(20)
+        wait_for(lambda: journey.rows_created() >= 4, timeout=30, message="the first HITs")
+        assert not BANNER.search(client.get("/").content.decode())
+
+        restartable_emulator.stop()
+        down_at = time.monotonic()
+
+        wait_for(
+            lambda: requester_mturk_health(account) is not None,
+            timeout=20,
+            message="the gateway to record the outage",
+        )
+        progress_url = f"/batches/{journey.batch.pk}/progress/"
+        seen_retrying = False
+        while time.monotonic() - down_at < OUTAGE_SECONDS:
+            for url in ("/", "/batches/", f"/batches/{journey.batch.pk}/", "/review/"):
+                match = BANNER.search(client.get(url).content.decode())
+                assert match, f"no degraded-status banner on {url}"
+                assert int(match.group(1)) >= 1
+            fragment = client.get(progress_url, HTTP_HX_REQUEST="true").content.decode()
+            seen_retrying = seen_retrying or bool(re.search(r"\d+ retrying", fragment))
+            # Nothing fails and nothing is lost while MTurk is away: rows wait or retry.
+            assert not journey.batch.rows.filter(status=RowStatus.FAILED).exists()
+            assert journey.batch_status() == BatchStatus.LAUNCHING
+            time.sleep(1)
+        assert seen_retrying, "the batch page never showed rows retrying"
+        created_during = journey.rows_created()
+        assert created_during < 20
+
+        restartable_emulator.start()
+        journey.wait_launched(timeout=40)
+        wait_for(
+            lambda: requester_mturk_health(account) is None,
+            timeout=10,
+            message="the banner to clear after a success",
+        )
+        assert not BANNER.search(client.get("/").content.decode())
+        assert "retrying" not in client.get(progress_url, HTTP_HX_REQUEST="true").content.decode()
+
+        Requester.objects.filter(pk=account.pk).update(requests_per_second=20)
+        journey.work()
+        journey.sync()
+        journey.review()
+        journey.bonus_batch_make(8)
+        journey.bonus_pay_in_worker()
+        journey.wait_bonus_done()
+    finally:
+        worker.stop()
+    assert_invariants(journey)
+
+
+def _drain(sqs, queue_url: str) -> list[str]:
+    """Take every message off the queue (the poller never sees these originals)."""
+    bodies: list[str] = []
+    empty = 0
+    while empty < 2:
+        got = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        ).get("Messages", [])
+        empty = 0 if got else empty + 1
+        if not got:
+            time.sleep(0.5)
+        for message in got:
+            bodies.append(message["Body"])
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def _deliver_twice_out_of_order(sqs, queue_url: str, bodies: list[str], seed: int) -> None:
+    copies = bodies + bodies
+    random.Random(seed).shuffle(copies)
+    for body in copies:
+        sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+
+
+def _poll_until_drained(account, done, timeout: float = 40) -> int:
+    """Poll as the beat task does until `done()` and nothing is left; returns duplicates seen."""
+    duplicates = 0
+    deadline = time.monotonic() + timeout
+    while True:
+        # Short polls: the local SQS holds a long poll open until it has ten messages.
+        result = notifications_poll(requester=account, wait_seconds=0)
+        duplicates += result.duplicates
+        idle = (
+            result.received == 0
+            and not NotificationEvent.objects.filter(
+                requester=account, processed_at__isnull=True
+            ).exists()
+        )
+        if idle and done():
+            return duplicates
+        if time.monotonic() > deadline:
+            pytest.fail("the notifications were not all processed")
+        if not result.received:
+            time.sleep(0.3)
+
+
+def test_duplicate_and_reordered_notifications(
+    journey, emulator, sqs_server, sqs_queue, celery_worker_process
+):
+    account = journey.account
+    account.sqs_queue_url = sqs_queue
+    account.save(update_fields=["sqs_queue_url"])
+    sqs = sqs_server.client()
+    journey.launch(12)
+    journey.wait_launched()
+    # MTurk itself delivers some messages twice and holds some back.
+    emulator.faults(duplicate_delivery_rate=0.3, reorder=0.3, seed=7)
+
+    journey.work()
+    emulator.flush_notifications()
+    emulator.flush_notifications()  # what the reordering held back
+    worked = _drain(sqs, sqs_queue)
+    assert any("AssignmentSubmitted" in body for body in worked)
+    _deliver_twice_out_of_order(sqs, sqs_queue, worked, seed=1)
+    duplicates = _poll_until_drained(account, lambda: journey.submitted_mirrored() == 12)
+    # Mirrored by notifications alone: no reconciliation ran.
+    assert not SyncRun.objects.filter(requester=account).exists()
+    assert duplicates >= len({json.loads(body)["EventDocId"] for body in worked})
+
+    journey.review()
+    emulator.flush_notifications()
+    emulator.flush_notifications()
+    reviewed = _drain(sqs, sqs_queue)
+    assert any("AssignmentApproved" in body for body in reviewed)
+    # The decisions twice and shuffled, then the old submissions once more, after them.
+    _deliver_twice_out_of_order(sqs, sqs_queue, reviewed, seed=2)
+    for body in worked:
+        sqs.send_message(QueueUrl=sqs_queue, MessageBody=body)
+    _poll_until_drained(account, lambda: True)
+
+    journey.bonus_batch_make(5)
+    journey.bonus_pay_in_worker()
+    journey.wait_bonus_done()
+    assert_invariants(journey)
+    # Each event of each document stored once, processed once, none failed.
+    documents = [json.loads(body) for body in worked + reviewed]
+    expected = {(d["EventDocId"], i) for d in documents for i in range(len(d["Events"]))}
+    stored = list(
+        NotificationEvent.objects.filter(requester=account).values_list(
+            "event_doc_id", "position", "processed_at", "attempts"
+        )
+    )
+    assert {(doc, position) for doc, position, _, _ in stored} >= expected
+    assert len(stored) == len({(doc, position) for doc, position, _, _ in stored})
+    assert all(processed is not None and attempts == 0 for _, _, processed, attempts in stored)
