@@ -49,5 +49,11 @@ test: install browser-deps lint
 bench: install
 	$(BIN)/python benchmarks/run.py
 
+# The README's screenshots (docs/screenshots/), taken by the journey test in headless Chromium.
+# Its own scratch directory and queue, so a `make run` beside it takes none of its tasks.
+screenshots: install browser-deps
+	MTURKDASH_VAR_DIR=var/screenshots CELERY_TASK_DEFAULT_QUEUE=screenshots \
+		SCREENSHOTS=1 REQUIRE_BROWSER=1 $(BIN)/pytest tests/test_journey.py -p no:xdist
+
 clean:
 	rm -rf $(VENV) var staticfiles
