@@ -95,3 +95,15 @@ def test_the_page_escapes_what_it_shows(login, alice, account):
     page = login(alice).get("/audit/").content.decode()
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)" in page
+
+
+def test_details_read_as_names_and_values(login, alice, account):
+    audit_record(
+        actor=alice,
+        requester=account,
+        action="bonus.send",
+        details={"worker": "A1WORKER", "reason": "Careful work"},
+    )
+    page = login(alice).get("/audit/").content.decode()
+    assert '<span class="muted">worker</span> A1WORKER · <span class="muted">reason</span>' in page
+    assert "{&#x27;worker&#x27;" not in page
