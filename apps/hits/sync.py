@@ -30,10 +30,11 @@ from django.utils import timezone
 
 from apps.hits.models import HIT, Assignment, AssignmentStatus, SyncLock, SyncRun
 from apps.hits.upserts import (
-    assignments_upsert_for_hit,
+    assignments_upsert_for_hits,
     hit_type_upsert_from_api,
     hit_unchanged,
     hit_upsert_from_api,
+    hits_create_from_api,
     jsonable,
     workers_refresh,
 )
@@ -158,28 +159,33 @@ class _AssignmentReader:
         done, _ = wait(
             list(self.pending), timeout=None if block else 0, return_when=FIRST_COMPLETED
         )
+        listings = []
         for future in done:
             hit = self.pending.pop(future)
             try:
-                items = future.result()
+                listings.append((hit, future.result()))
             except MTurkError as exc:
                 self.error = self.error or exc
-                continue
-            self._store(hit, items)
-        self._fill()
+        self._fill()  # keep the readers busy while this thread writes
+        self._store(listings)
 
-    def _store(self, hit: HIT, items: list[dict]) -> None:
+    def _store(self, listings: list[tuple[HIT, list[dict]]]) -> None:
+        """Write every listing that arrived in one transaction: while this thread writes, more
+        arrive, so the batches grow exactly when writing is the bottleneck."""
+        if not listings:
+            return
         fetched_at = timezone.now()
         with transaction.atomic():
-            changed = assignments_upsert_for_hit(hit=hit, items=items, fetched_at=fetched_at)
+            changed = assignments_upsert_for_hits(listings=listings, fetched_at=fetched_at)
             for assignment in changed:
                 self.report.changes["assignments_changed"] += 1
                 self.touched_workers.add(assignment.worker_id)
             groups_after_submissions([a.pk for a in changed])
-            # Everything MTurk holds is stored: the HIT has no unread news left.
-            HIT.objects.filter(pk=hit.pk).update(assignments_stale=False)
-
-        self.report.changes["hits_read"] += 1
+            # Everything MTurk holds is stored: these HITs have no unread news left.
+            HIT.objects.filter(pk__in=[hit.pk for hit, _ in listings]).update(
+                assignments_stale=False
+            )
+        self.report.changes["hits_read"] += len(listings)
 
     def finish(self) -> None:
         try:
@@ -215,17 +221,29 @@ def _sync_hits(
                         hit_types[type_id] = hit_type_upsert_from_api(
                             requester=requester, data=data, fetched_at=fetched_at
                         )
+                stored = hits_create_from_api(
+                    requester=requester,
+                    items=[d for d in items if d["HITId"] not in known],
+                    fetched_at=fetched_at,
+                    hit_types=hit_types,
+                )
+                for data in items:
                     hit = known.get(data["HITId"])
-                    if hit is not None and hit_unchanged(hit, data):
+                    if hit is None:
+                        continue
+                    if hit_unchanged(hit, data):
                         # Nothing to write: the common case of a reconciliation.
-                        news = hit.assignments_stale
+                        stored.append((hit, hit.assignments_stale))
                     else:
-                        hit, news = hit_upsert_from_api(
-                            requester=requester,
-                            data=data,
-                            fetched_at=fetched_at,
-                            hit_type=hit_types[type_id],
+                        stored.append(
+                            hit_upsert_from_api(
+                                requester=requester,
+                                data=data,
+                                fetched_at=fetched_at,
+                                hit_type=hit_types[data["HITTypeId"]],
+                            )
                         )
+                for hit, news in stored:
                     if hit.mturk_id not in seen:
                         report.changes["hits_listed"] += 1
                     seen.add(hit.mturk_id)

@@ -147,6 +147,42 @@ def hit_upsert_from_api(
     return hit, bool(updated) and hit.assignments_stale
 
 
+def hits_create_from_api(
+    *, requester: Requester, items: list[dict], fetched_at: datetime, hit_types: dict[str, HITType]
+) -> list[tuple[HIT, bool]]:
+    """Insert HITs we have never seen, together (a first sync lists thousands); returns each
+    with whether it may have assignment news. Falls back to one upsert each when another
+    writer stored some of them meanwhile."""
+    hits = []
+    for data in items:
+        fields = _hit_fields(data)
+        hits.append(
+            HIT(
+                requester=requester,
+                mturk_id=data["HITId"],
+                raw=jsonable({k: v for k, v in data.items() if k != "Question"}),
+                synced_at=fetched_at,
+                assignments_stale=fields["completed"] > 0,
+                hit_type=hit_types.get(fields["hit_type_mturk_id"]),
+                **fields,
+            )
+        )
+    try:
+        with transaction.atomic():
+            HIT.objects.bulk_create(hits)
+    except IntegrityError:
+        return [
+            hit_upsert_from_api(
+                requester=requester,
+                data=data,
+                fetched_at=fetched_at,
+                hit_type=hit_types.get(data.get("HITTypeId", "")),
+            )
+            for data in items
+        ]
+    return [(hit, hit.assignments_stale) for hit in hits]
+
+
 def _assignment_fields(data: dict) -> dict:
     parsed = parse_answers(data.get("Answer"))
     return {
@@ -255,6 +291,59 @@ def assignments_upsert_for_hit(
     if known and changed:
         agreement_refresh(hit)
     return changed
+
+
+def assignments_upsert_for_hits(
+    *, listings: list[tuple[HIT, list[dict]]], fetched_at: datetime
+) -> list[Assignment]:
+    """Store several HITs' listed assignments together; returns those new or changed.
+
+    HITs whose assignments are all new (a first sync) are inserted in one statement; the others
+    go through `assignments_upsert_for_hit` and its forward-only rules.
+    """
+    if not listings:
+        return []
+    requester_id = listings[0][0].requester_id
+    ids = [data["AssignmentId"] for _, items in listings for data in items]
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        known.update(
+            Assignment.objects.filter(
+                requester_id=requester_id, mturk_id__in=ids[start : start + 500]
+            ).values_list("mturk_id", flat=True)
+        )
+    all_new = [(hit, items) for hit, items in listings if not known & _ids(items)]
+    others = [(hit, items) for hit, items in listings if known & _ids(items)]
+    fresh: list[Assignment] = []
+    for hit, items in all_new:
+        rows = [
+            Assignment(
+                requester_id=hit.requester_id,
+                hit=hit,
+                mturk_id=data["AssignmentId"],
+                raw=jsonable({k: v for k, v in data.items() if k != "Answer"}),
+                synced_at=fetched_at,
+                **_assignment_fields(data),
+            )
+            for data in items
+        ]
+        agreement_assign(rows)
+        fresh.extend(rows)
+    changed: list[Assignment] = []
+    if fresh:
+        try:
+            with transaction.atomic():
+                Assignment.objects.bulk_create(fresh, batch_size=500)
+            changed.extend(fresh)
+        except IntegrityError:  # another writer got some of them first: HIT by HIT then
+            others.extend(all_new)
+    for hit, items in others:
+        changed.extend(assignments_upsert_for_hit(hit=hit, items=items, fetched_at=fetched_at))
+    return changed
+
+
+def _ids(items: list[dict]) -> set[str]:
+    return {data["AssignmentId"] for data in items}
 
 
 def assignment_may_move(assignment: Assignment, status: str, fetched_at: datetime) -> bool:

@@ -28,6 +28,24 @@ def test_it_gets_an_assignment_with_its_hit(mturk, submitted):
     assert answer["HIT"]["HITId"] == hit["HITId"]
 
 
+def test_a_listed_assignment_reads_as_get_assignment_does(mturk, submitted):
+    """ListAssignmentsForHIT serialises plain rows, GetAssignment the model: both agree, for a
+    submitted and for a rejected assignment (with its feedback and rejection time)."""
+    hit, assignment_id, _ = submitted
+    [listed] = mturk.list_assignments_for_hit(HITId=hit["HITId"])["Assignments"]
+    assert listed == mturk.get_assignment(AssignmentId=assignment_id)["Assignment"]
+    mturk.reject_assignment(AssignmentId=assignment_id, RequesterFeedback="Not a cat.")
+    [listed] = mturk.list_assignments_for_hit(HITId=hit["HITId"])["Assignments"]
+    assert listed == mturk.get_assignment(AssignmentId=assignment_id)["Assignment"]
+    assert listed["RequesterFeedback"] == "Not a cat."
+
+
+def test_an_unknown_hit_has_no_assignments_to_list(mturk):
+    with pytest.raises(ClientError) as excinfo:
+        mturk.list_assignments_for_hit(HITId="NOSUCHHIT")
+    assert error_of(excinfo)[1] == "AWS.MechanicalTurk.HITDoesNotExist"
+
+
 def test_accepted_assignments_are_invisible(mturk, emulator, worker_id, hit):
     assignment = emulator.accept(worker_id, hit["HITId"])
     with pytest.raises(ClientError) as excinfo:

@@ -122,6 +122,8 @@ def test_it_runs_on_postgresql(tmp_path):
             [listed] = client.list_hits()["HITs"]
             got = client.get_hit(HITId=hit["HITId"])["HIT"]
             assert listed == got
+            [listed] = client.list_assignments_for_hit(HITId=hit["HITId"])["Assignments"]
+            assert listed == client.get_assignment(AssignmentId=assignment)["Assignment"]
         finally:
             server.stop()
     finally:

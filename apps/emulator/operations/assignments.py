@@ -13,6 +13,7 @@ from ..protocol import Context
 from .common import (
     assignment_dict,
     assignment_get,
+    assignment_page,
     hit_dict,
     hit_get,
     paginate,
@@ -27,8 +28,12 @@ def get_assignment(ctx: Context, params: dict) -> dict:
 
 
 def list_assignments_for_hit(ctx: Context, params: dict) -> dict:
-    hit = hit_get(ctx, params["HITId"])
     statuses = params.get("AssignmentStatuses") or list(Assignment.VISIBLE)
+    page = assignment_page(ctx, params["HITId"], statuses, params)
+    if page is not None:
+        return page
+    # An empty page: the HIT may not exist (an error), or have nothing to show (yet).
+    hit = hit_get(ctx, params["HITId"])
     queryset = Assignment.objects.filter(hit=hit, status__in=statuses)
     items, meta = paginate(queryset, params)
     for item in items:

@@ -102,14 +102,19 @@ def hit_dict(hit: HIT) -> dict[str, Any]:
     return data
 
 
-def _epoch(value: datetime | str) -> float:
-    """Seconds since the epoch from a timestamp column read on a plain cursor (SQLite gives a
-    naive UTC datetime or text, PostgreSQL an aware datetime)."""
+def _timestamp(value: datetime | str | None) -> datetime | None:
+    """An aware datetime from a timestamp column read on a plain cursor (SQLite gives a naive
+    UTC datetime or text, PostgreSQL an aware datetime)."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    if value.tzinfo is None:  # SQLite keeps UTC without an offset
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _epoch(value: datetime | str) -> float:
+    """Seconds since the epoch from a timestamp column read on a plain cursor."""
+    return _timestamp(value).timestamp()
 
 
 def _hit_page_sql() -> str:
@@ -254,6 +259,80 @@ def _hit_type_fields(row: tuple) -> dict[str, Any]:
         "AssignmentDurationInSeconds": duration,
         "QualificationRequirements": requirements,
     }
+
+
+def _assignment_page_sql(statuses: int) -> str:
+    """A page of one HIT's assignments, found by the HIT's public id in the same query."""
+    a, hit = Assignment._meta, HIT._meta
+    c = {field.name: f'a."{field.column}"' for field in a.concrete_fields}
+    h = {field.name: f'h."{field.column}"' for field in hit.concrete_fields}
+    columns = [
+        c["id"],
+        c["assignment_id"],
+        c["worker_id"],
+        c["status"],
+        c["accept_time"],
+        c["deadline"],
+        c["answer"],
+        c["auto_approval_time"],
+        c["submit_time"],
+        c["approval_time"],
+        c["rejection_time"],
+        c["requester_feedback"],
+    ]
+    marks = ", ".join(["%s"] * statuses)
+    # Identifiers come from the models' metadata; every value is a parameter.
+    return (
+        f'SELECT {", ".join(columns)} FROM "{a.db_table}" a '  # noqa: S608
+        f'JOIN "{hit.db_table}" h ON h."{hit.pk.column}" = {c["hit"]} '
+        f"WHERE {h['customer']} = %s AND {h['hit_id']} = %s AND {c['status']} IN ({marks}) "
+        f"AND {c['id']} > %s ORDER BY {c['id']} LIMIT %s"
+    )
+
+
+def assignment_page(
+    ctx: Context, hit_id: str, statuses: list[str], params: dict
+) -> dict[str, Any] | None:
+    """A page of a HIT's visible assignments read with one query, as ListAssignmentsForHIT
+    answers; None when the page is empty (the caller then checks that the HIT exists)."""
+    size = params.get("MaxResults") or DEFAULT_PAGE_SIZE
+    after = _decode_token(params["NextToken"]) if params.get("NextToken") else 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _assignment_page_sql(len(statuses)),
+            [ctx.customer.pk, hit_id, *statuses, after, size + 1],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    meta: dict[str, Any] = {}
+    if len(rows) > size:
+        rows = rows[:size]
+        meta["NextToken"] = _encode_token(rows[-1][0])
+    meta["NumResults"] = len(rows)
+    items = []
+    for row in rows:
+        (_pk, assignment_id, worker_id, status, accept, deadline, answer) = row[:7]
+        data: dict[str, Any] = {
+            "AssignmentId": assignment_id,
+            "WorkerId": worker_id,
+            "HITId": hit_id,
+            "AssignmentStatus": status,
+            "AcceptTime": _timestamp(accept),
+            "Deadline": _timestamp(deadline),
+            "Answer": answer,
+        }
+        auto_approval, submit, approval, rejection, feedback = row[7:]
+        optional = {
+            "AutoApprovalTime": _timestamp(auto_approval),
+            "SubmitTime": _timestamp(submit),
+            "ApprovalTime": _timestamp(approval),
+            "RejectionTime": _timestamp(rejection),
+            "RequesterFeedback": feedback,
+        }
+        data.update({key: value for key, value in optional.items() if value})
+        items.append(data)
+    return {**meta, "Assignments": items}
 
 
 def assignment_dict(assignment: Assignment) -> dict[str, Any]:
