@@ -167,3 +167,10 @@ def test_the_quality_page_works_per_batch_and_the_batch_page_links_it(gold_batch
     assert "Set a qualification score" not in page  # a reviewer cannot set scores
     batch_page = client.get(f"/batches/{gold_batch.batch.pk}/").content.decode()
     assert f'hx-get="/review/batches/{gold_batch.batch.pk}/"' in batch_page
+
+
+def test_the_project_page_lists_its_gold_answers(account, carol, login):
+    project = make_project(account, carol, gold_fields={"label": "caption"})
+    page = login(carol).get(f"/batches/projects/{project.pk}/").content.decode()
+    assert "<code>label</code> from column <code>caption</code>" in page
+    assert "shown in the template: workers see the answer" in page
