@@ -464,3 +464,24 @@ def answers_read(answer_xml: str) -> list[tuple[str, str]]:
         other = _text(answer, "OtherSelectionText")
         pairs.append((identifier, ", ".join([*chosen, *([other] if other else [])])))
     return pairs
+
+
+def answer_key_right(answer_key: str) -> dict[str, str]:
+    """Question -> the single selection its key scores highest, for the helper to start from."""
+    try:
+        root = xml_parse(answer_key, "answer key")
+    except XmlRefused:
+        return {}
+    right = {}
+    for question in _children(root, "Question"):
+        best = None
+        for option in _children(question, "AnswerOption"):
+            chosen = _children(option, "SelectionIdentifier")
+            score = _text(option, "AnswerScore") or ""
+            if not (len(chosen) == 1 and _INTEGER.match(score)):
+                continue
+            if best is None or int(score) > best[0]:
+                best = (int(score), (chosen[0].text or "").strip())
+        if best is not None:
+            right[_text(question, "QuestionIdentifier") or ""] = best[1]
+    return right

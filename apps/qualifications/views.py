@@ -31,6 +31,7 @@ from apps.qualifications.requirements import (
 )
 from apps.qualifications.testxml import (
     answer_key_build,
+    answer_key_right,
     answers_read,
     qualification_test_check,
     questionform_questions,
@@ -198,7 +199,10 @@ def _test_check_context(request, data, form: QualificationTypeForm | None = None
         kept[digest] = test
         request.session[_PREVIEWS_KEY] = dict(list(kept.items())[-_PREVIEWS_KEPT:])
         preview_url = reverse("qualifications-test-preview", args=[digest])
-    key_builder = [(q, data.get(f"right-{q.identifier}", "")) for q in check.selection_questions]
+    posted = {q.identifier: data.get(f"right-{q.identifier}", "") for q in check.questions}
+    if not any(posted.values()) and check.max_summed is not None:
+        posted = answer_key_right(data.get("answer_key") or "")
+    key_builder = [(q, posted.get(q.identifier, "")) for q in check.selection_questions]
     return {
         "check": check,
         "has_test": bool(test.strip()),

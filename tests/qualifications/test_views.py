@@ -344,3 +344,16 @@ def test_retries_cannot_be_turned_off_and_a_deleted_type_cannot_be_edited(
     )
     assert "MTurk is disposing of it" in response.content.decode()
     assert QualificationType.objects.get(pk=qtype.pk).description == "d2"
+
+
+@pytest.mark.django_db
+def test_the_helper_starts_from_the_key_already_written(login, carol):
+    part = _check(
+        login(carol),
+        test=form(selection("q1"), selection("q2")),
+        answer_key=key(keyed("q1", ("a", 1), ("c", 5)), keyed("q2", ("b", 2))),
+        test_duration="60",
+    )
+    assert '<details class="key-builder" open>' in part
+    chosen = re.findall(r'name="right-(\w+)">.*?<option value="(\w)" selected>', part, re.S)
+    assert chosen == [("q1", "c"), ("q2", "b")]
