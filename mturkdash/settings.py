@@ -275,6 +275,7 @@ SYNC_THREADS = _read("SYNC_THREADS", "int", default=8)
 # Batches: the largest CSV accepted for upload (bytes), and the rows it may hold.
 BATCH_CSV_MAX_BYTES = _read("BATCH_CSV_MAX_BYTES", "int", default=50 * 1024 * 1024)
 BATCH_CSV_MAX_ROWS = _read("BATCH_CSV_MAX_ROWS", "int", default=100_000)
+BATCH_CSV_MAX_COLUMNS = _read("BATCH_CSV_MAX_COLUMNS", "int", default=1000)
 # Larger CSVs are checked in a Celery job instead of the upload's request.
 BATCH_CSV_INLINE_BYTES = _read("BATCH_CSV_INLINE_BYTES", "int", default=2 * 1024 * 1024)
 NOTIFICATIONS_POLL_SECONDS = _read("NOTIFICATIONS_POLL_SECONDS", "int", default=25)

@@ -17,6 +17,10 @@ def max_rows() -> int:
     return getattr(settings, "BATCH_CSV_MAX_ROWS", DEFAULT_MAX_ROWS)
 
 
+def max_columns() -> int:
+    return getattr(settings, "BATCH_CSV_MAX_COLUMNS", csvinput.DEFAULT_MAX_COLUMNS)
+
+
 def inline_bytes() -> int:
     """Files up to this size are checked in the upload's request; larger ones in a job."""
     return getattr(settings, "BATCH_CSV_INLINE_BYTES", DEFAULT_INLINE_BYTES)
@@ -50,6 +54,7 @@ def batch_check(batch_id: int) -> Batch | None:
                 kind=project.question_kind,
                 frame_height=project.frame_height,
                 max_rows=max_rows(),
+                max_columns=max_columns(),
                 on_rows=store,
             )
         if not report.ok:

@@ -15,11 +15,28 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from apps.batches import templating
+from mturkdash.validators import CONTROL_CHARACTERS
 
 DELIMITERS = ",;\t|"
 LISTED = 20  # row numbers listed per problem; the rest are counted
 CHUNK = 2000
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+DEFAULT_MAX_COLUMNS = 1000
+# Files that are not text at all, by their first bytes: named in the error.
+SIGNATURES = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook is one)",
+    b"\xd0\xcf\x11\xe0": "an Office document (an Excel .xls workbook is one)",
+    b"\x1f\x8b": "a gzip archive",
+}
+
+
+def binary_kind(head: bytes) -> str:
+    """What a file that is plainly not text is (from its first bytes), or ""."""
+    return next((kind for magic, kind in SIGNATURES.items() if head.startswith(magic)), "")
 
 
 @dataclass
@@ -110,6 +127,7 @@ def read_csv(
     kind: str,
     frame_height: int,
     max_rows: int,
+    max_columns: int = DEFAULT_MAX_COLUMNS,
     on_rows: Callable[[list[ParsedRow]], None] | None = None,
 ) -> CsvReport:
     """Parse and check a CSV against a question template.
@@ -117,6 +135,13 @@ def read_csv(
     `on_rows` receives the rows in chunks while no error has been found; the caller must discard
     what it stored when the returned report has errors.
     """
+    stream.seek(0)
+    binary = binary_kind(stream.read(8))
+    stream.seek(0)
+    if binary:
+        return CsvReport(
+            errors=[f"The file is {binary}, not CSV text: save the sheet as CSV (UTF-8)."]
+        )
     report = CsvReport(encoding=detect_encoding(stream))
     text = io.TextIOWrapper(stream, encoding=report.encoding, newline="")
     lines = None
@@ -134,7 +159,19 @@ def read_csv(
             report.errors.append("The file is empty: a header row naming the columns is required.")
             return report
         except csv.Error as exc:
-            report.errors.append(f"The header row cannot be read: {exc}")
+            report.errors.append(f"The header row cannot be read: {_csv_error(exc)}")
+            return report
+        if len(header) > max_columns:
+            report.errors.append(
+                f"The header row has {len(header):,} columns; a batch takes at most"
+                f" {max_columns:,}."
+            )
+            return report
+        if CONTROL_CHARACTERS.search("".join(header)):
+            report.errors.append(
+                "The header row holds control characters: this is not a CSV text file."
+                " Save the sheet as CSV (UTF-8)."
+            )
             return report
         _check_header(report, header, template)
         if report.errors:
@@ -147,6 +184,15 @@ def read_csv(
             lines.close()
         text.detach()
     return report
+
+
+def _csv_error(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a cell is longer than {csv.field_size_limit():,} characters"
+            f" (a HIT's question holds at most {templating.MAX_QUESTION_BYTES:,} bytes)"
+        )
+    return str(exc)
 
 
 def _chain(first_line: str, rest: io.TextIOBase):
@@ -199,6 +245,8 @@ def _read_rows(report, reader, template, kind, frame_height, max_rows, on_rows) 
     too_large_count = 0
     bad_width: list[str] = []
     bad_width_count = 0
+    control: list[str] = []
+    control_count = 0
     blank_rows = 0
     chunk: list[ParsedRow] = []
     source_row = 1
@@ -222,6 +270,11 @@ def _read_rows(report, reader, template, kind, frame_height, max_rows, on_rows) 
                 )
                 return
             values = dict(zip(columns, cells, strict=True))
+            if CONTROL_CHARACTERS.search("".join(cells)):
+                control_count += 1
+                if len(control) < LISTED:
+                    named = [n for n, v in values.items() if CONTROL_CHARACTERS.search(v)]
+                    control.append(f"row {source_row} ({', '.join(named)})")
             for name, numbers in empty.items():
                 if not values[name].strip():
                     numbers.append(source_row)
@@ -237,18 +290,23 @@ def _read_rows(report, reader, template, kind, frame_height, max_rows, on_rows) 
                 too_large_count += 1
                 if len(too_large) < LISTED:
                     too_large.append(f"row {source_row} ({size:,} bytes)")
-            if on_rows is not None and not (too_large_count or bad_width_count):
+            if on_rows is not None and not (too_large_count or bad_width_count or control_count):
                 chunk.append(ParsedRow(index=index, source_row=source_row, values=values))
                 if len(chunk) >= CHUNK:
                     on_rows(chunk)
                     chunk = []
             index += 1
     except csv.Error as exc:
-        report.errors.append(f"Row {source_row} cannot be read: {exc}")
+        report.errors.append(f"Row {source_row + 1} cannot be read: {_csv_error(exc)}.")
         return
     report.row_count = index
-    if chunk and on_rows is not None and not (too_large_count or bad_width_count):
+    if chunk and on_rows is not None and not (too_large_count or bad_width_count or control_count):
         on_rows(chunk)
+    if control_count:
+        report.errors.append(
+            "Cells with control characters (such as NUL or escape), which MTurk refuses in a"
+            " question: " + _listing(control, control_count) + "."
+        )
     if bad_width_count:
         report.errors.append(
             f"Rows whose number of cells differs from the header's {width}: "

@@ -283,3 +283,119 @@ def test_a_hostile_notification_is_stored_and_shown_as_text(account, alice, logi
     html = _page(client, f"/accounts/{account.pk}/")
     for hostile in MARKUP:
         assert_escaped(html, hostile.value, shown=False)
+
+
+def _csv_bytes(rows: list[tuple[str, str]]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(["image_url", "caption"])
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _upload(client, project, body: bytes, name: str = "hostile"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("hostile.csv", body, content_type="text/csv")
+    return client.post(
+        f"/batches/projects/{project.pk}/upload/", {"name": name, "file": upload}, follow=True
+    )
+
+
+def test_hostile_csv_cells_are_text_in_previews_at_mturk_and_in_results(
+    local_account, account_mturk, emulator, carol, login, settings, tmp_path
+):
+    from apps.batches import launch
+    from apps.batches.models import Batch
+    from tests.batches.conftest import make_project
+
+    settings.VAR_DIR = tmp_path
+    client = login(carol)
+    client.post("/accounts/switch/", {"requester": local_account.pk})
+    project = make_project(local_account, carol)
+    hostile = [h for h in TYPEABLE if h.name != "very-long"]
+    rows = [(BY_NAME["javascript-link"].value, h.value) for h in hostile]
+    response = _upload(client, project, _csv_bytes(rows))
+    assert response.status_code == 200
+    batch = Batch.objects.get(project=project)
+    assert batch.status == "validated", batch.report
+    html = response.content.decode()
+    for h in hostile:
+        assert_escaped(html, h.value, shown=False)
+    for index, h in enumerate(hostile):
+        frame = _page(client, f"/batches/{batch.pk}/rows/{index}/preview/")
+        assert_escaped(frame, h.value)
+
+    membership = carol.memberships.get(requester=local_account)
+    from apps.batches import services
+
+    services.batch_launch(membership=membership, actor=carol, batch=batch)
+    launch.batch_launch_run(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == "launched", batch.error
+    questions = {
+        row.index: account_mturk.get_hit(HITId=row.hit_mturk_id)["HIT"]["Question"]
+        for row in batch.rows.all()
+    }
+    for index, h in enumerate(hostile):
+        assert_escaped(questions[index], h.value, shown=False)
+        assert 'href="javascript:' not in questions[index]
+
+    for row in batch.rows.order_by("index"):
+        assignment = emulator.accept(new_worker_id(), row.hit_mturk_id)
+        emulator.submit(assignment, answers={"label": hostile[row.index].value})
+    requester_sync(requester=local_account)
+    cells = _csv_cells(client, f"/batches/{batch.pk}/results.csv")
+    _all_neutralised(cells)
+    header = cells[0]
+    captions = [line[header.index("Input.caption")] for line in cells[1:]]
+    for h in FORMULAS:
+        assert "'" + h.value in captions, h.name
+    jsonl = client.get(f"/batches/{batch.pk}/results.jsonl")
+    lines = [json.loads(line) for line in b"".join(jsonl.streaming_content).splitlines()]
+    assert {h.value for h in hostile} <= {
+        v for line in lines for v in json.dumps(line, ensure_ascii=False) and _values(line)
+    }
+    html = _page(client, f"/batches/{batch.pk}/")
+    for h in hostile:
+        assert_escaped(html, h.value, shown=False)
+
+
+def _values(data) -> set[str]:
+    if isinstance(data, dict):
+        return set().union(*(_values(v) for v in data.values())) if data else set()
+    if isinstance(data, list):
+        return set().union(*(_values(v) for v in data)) if data else set()
+    return {data} if isinstance(data, str) else set()
+
+
+@pytest.mark.parametrize(
+    ("hostile", "message"),
+    [
+        ("control-characters", "control characters"),
+        ("nul-byte", "control characters"),
+        ("very-long", "65,535 bytes: row 2"),
+        ("very-long-cell", "Row 2 cannot be read: a cell is longer than"),
+    ],
+)
+def test_csv_cells_mturk_would_refuse_stop_the_batch_with_a_clear_error(
+    account, carol, login, settings, tmp_path, hostile, message
+):
+    from apps.batches.models import Batch
+    from tests.batches.conftest import make_project
+
+    settings.VAR_DIR = tmp_path
+    client = login(carol)
+    client.post("/accounts/switch/", {"requester": account.pk})
+    project = make_project(account, carol)
+    value = (
+        BY_NAME["very-long"].value * 2 if hostile == "very-long-cell" else BY_NAME[hostile].value
+    )
+    response = _upload(client, project, _csv_bytes([("https://example.org/a.png", value)]))
+    assert response.status_code == 200
+    batch = Batch.objects.get(project=project)
+    assert batch.status == "invalid"
+    assert batch.rows.count() == 0
+    errors = " ".join(batch.report["errors"])
+    assert message in errors and "row 2" in errors.lower(), errors
+    assert_escaped(response.content.decode(), value, shown=False)
