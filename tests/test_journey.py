@@ -151,7 +151,11 @@ def _create_project(page, shots, *, name: str, title: str, requirement: str | No
         page.select_option("#id_req-0-qualification_type", label=f"{requirement} (own)")
         page.select_option("#id_req-0-comparator", value="DoesNotExist")
         page.select_option("#id_req-0-actions_guarded", value="DiscoverPreviewAndAccept")
-    shots("new-project" if requirement is None else "next-study-project")
+    if requirement is None:
+        shots("new-project")
+    else:
+        page.locator("table.requirements").scroll_into_view_if_needed()
+        shots("next-study-project", whole=False)
     page.click("form.project-form button[type=submit]")
     page.wait_for_selector(f"h1:has-text('{name}')")
     page.wait_for_selector(".message.success")
