@@ -299,6 +299,9 @@ def rules_run_all(*, now: datetime | None = None) -> dict[int, RunResult]:
     for rule in rules:
         try:
             results[rule.pk] = rule_run(rule, now=now)
-        except Exception:
+        except Exception as exc:  # a database or MTurk outage: kept on the rule, shown on the page
             logger.exception("auto-review rule %s failed", rule.pk)
+            AutoReviewRule.objects.filter(pk=rule.pk).update(
+                last_run_at=timezone.now(), last_error=f"The run stopped: {exc}"[:2000]
+            )
     return results

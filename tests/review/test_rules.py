@@ -198,3 +198,25 @@ def test_a_manager_adds_and_turns_off_a_rule_from_the_batch_page(gold_batch, log
     assert AuditEvent.objects.filter(action="review.rule.disable", details__rule=rule.pk).exists()
     tasks.auto_review_rules_run()
     assert not Assignment.objects.filter(status="Approved").exists()
+
+
+def test_an_assignment_mturk_already_decided_is_skipped_not_failed(
+    gold_batch, carol, local_account, account_mturk, emulator
+):
+    rule = rules.rule_create(
+        membership=_membership(carol),
+        actor=carol,
+        batch=gold_batch.batch,
+        kind=AutoReviewRule.Kind.APPROVE_GOLD,
+        threshold=75,
+        min_gold=2,
+    )
+    decided = gold_batch.assignments[(gold_batch.careful, 1)]
+    account_mturk.approve_assignment(AssignmentId=decided)  # elsewhere; the mirror has not seen it
+
+    result = rules.rule_run(rule)
+
+    assert (result.approved, result.skipped, result.failed) == (3, 1, 0)
+    assert Assignment.objects.get(mturk_id=decided).status == "Approved"
+    # Its money reservation was undone: our ledger does not count it as paid either.
+    assert sum(e.amount for e in AuditEvent.objects.filter(target_id=decided)) == 0
