@@ -199,6 +199,8 @@ RequirementFormSet = forms.formset_factory(
     extra=3,
     max_num=MAX_REQUIREMENTS,
     validate_max=True,
+    # A forged total never makes more forms than MTurk allows requirements.
+    absolute_max=MAX_REQUIREMENTS,
 )
 
 

@@ -27,6 +27,7 @@ from apps.requesters.models import Membership
 from apps.requesters.roles import Action
 from apps.requesters.services import membership_require, requester_gateway
 from apps.workers.services import worker_id_clean, worker_score_set
+from mturkdash.csvupload import upload_text
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
@@ -210,12 +211,7 @@ def scores_csv_apply(
 ) -> BulkResult:
     """Grant scores from a CSV with WorkerId and Value columns; every bad row is reported by number."""
     membership_require(membership, Action.QUALIFICATIONS)
-    if upload.size > MAX_CSV_BYTES:
-        raise ValidationError("The file is larger than 5 MB.")
-    try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("The file is not UTF-8 text: save it as CSV UTF-8.") from None
+    text = upload_text(upload, max_bytes=MAX_CSV_BYTES)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not {"WorkerId", "Value"} <= set(reader.fieldnames or []):
         raise ValidationError("The file needs a WorkerId and a Value column.")

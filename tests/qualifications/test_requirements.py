@@ -215,3 +215,12 @@ def test_the_requirements_page_explains_or_says_why_mturk_would_refuse(client, c
     ).content.decode()
     assert "Row 2: An approval rate is a percentage from 0 to 100." in refused
     assert "Workers in" not in refused
+
+
+def test_a_forged_form_count_makes_no_more_than_ten_forms(account):
+    formset = requirement_formset(
+        {"req-TOTAL_FORMS": "5000", "req-INITIAL_FORMS": "0"}, requester=account, requirements=[]
+    )
+    assert len(formset.forms) == 10
+    assert not formset.is_valid()
+    assert "at most 10" in str(formset.non_form_errors())
