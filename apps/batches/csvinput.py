@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from apps.batches import templating
+from mturkdash.csvupload import binary_kind
 from mturkdash.validators import CONTROL_CHARACTERS
 
 DELIMITERS = ",;\t|"
@@ -22,21 +23,6 @@ LISTED = 20  # row numbers listed per problem; the rest are counted
 CHUNK = 2000
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 DEFAULT_MAX_COLUMNS = 1000
-# Files that are not text at all, by their first bytes: named in the error.
-SIGNATURES = {
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"%PDF": "a PDF document",
-    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook is one)",
-    b"\xd0\xcf\x11\xe0": "an Office document (an Excel .xls workbook is one)",
-    b"\x1f\x8b": "a gzip archive",
-}
-
-
-def binary_kind(head: bytes) -> str:
-    """What a file that is plainly not text is (from its first bytes), or ""."""
-    return next((kind for magic, kind in SIGNATURES.items() if head.startswith(magic)), "")
 
 
 @dataclass

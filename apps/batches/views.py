@@ -177,7 +177,8 @@ def batch_upload(request, pk: int):
     project, membership = _project(request, pk, Action.LAUNCH)
     form = BatchUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Give the batch a name and choose a CSV file.")
+        problems = " ".join(e for errors in form.errors.values() for e in errors)
+        messages.error(request, f"Give the batch a name and choose a CSV file. {problems}")
         return redirect("batches-project", pk=project.pk)
     try:
         batch = services.batch_create(

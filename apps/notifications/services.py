@@ -38,6 +38,7 @@ from apps.notifications.models import NotificationEvent, NotificationMessage
 from apps.qualifications.groups import groups_after_submissions
 from apps.requesters.models import Environment, Requester
 from apps.requesters.services import requester_account_config, requester_gateway
+from mturkdash.validators import CONTROL_CHARACTERS
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,12 @@ def _payload(body: str) -> dict:
     return data
 
 
+def _text(value, size: int) -> str:
+    """A field of a message, as stored: control characters (a JSON "\\u0000" decodes to NUL,
+    which PostgreSQL cannot store) dropped, cut to the column's size."""
+    return CONTROL_CHARACTERS.sub("", "" if value is None else str(value))[:size]
+
+
 def _timestamp(value) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -146,15 +153,15 @@ def message_store(
                     NotificationEvent.objects.create(
                         message=stored,
                         requester=requester,
-                        event_doc_id=str(payload["EventDocId"])[:128],
+                        event_doc_id=_text(payload["EventDocId"], 128),
                         position=position,
-                        event_type=str(event.get("EventType", ""))[:40],
+                        event_type=_text(event.get("EventType"), 40),
                         event_timestamp=_timestamp(
                             event.get("EventTimestamp") or event.get("EventTime")
                         ),
-                        hit_type_mturk_id=str(event.get("HITTypeId", ""))[:64],
-                        hit_mturk_id=str(event.get("HITId", ""))[:64],
-                        assignment_mturk_id=str(event.get("AssignmentId", ""))[:64],
+                        hit_type_mturk_id=_text(event.get("HITTypeId"), 64),
+                        hit_mturk_id=_text(event.get("HITId"), 64),
+                        assignment_mturk_id=_text(event.get("AssignmentId"), 64),
                     )
                 new += 1
             except IntegrityError:

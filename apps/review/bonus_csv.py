@@ -18,6 +18,7 @@ from apps.requesters.roles import Action, role_allows
 from apps.requesters.services import membership_require, requester_spent_today
 from apps.review.models import BonusBatch, BonusPayment
 from apps.review.services import bonus_amount_clean, bonus_send, feedback_clean
+from mturkdash.csvupload import upload_text
 
 MAX_BYTES = 5 * 1024 * 1024
 COLUMNS = {"WorkerId", "AssignmentId", "Amount", "Reason"}
@@ -43,12 +44,7 @@ class BonusPreview:
 
 def bonus_csv_read(*, membership: Membership, actor, upload) -> BonusBatch:
     membership_require(membership, Action.BONUS)
-    if upload.size > MAX_BYTES:
-        raise ValidationError("The file is larger than 5 MB.")
-    try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("The file is not UTF-8 text: save it as CSV UTF-8.") from None
+    text = upload_text(upload, max_bytes=MAX_BYTES)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = COLUMNS - set(reader.fieldnames or [])
     if missing:

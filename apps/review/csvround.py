@@ -17,6 +17,7 @@ from apps.requesters.services import membership_require
 from apps.review.bulk import items_clean
 from apps.review.models import BulkReview
 from apps.review.services import feedback_clean
+from mturkdash.csvupload import upload_text
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 FIXED = [
@@ -62,13 +63,7 @@ def review_csv_header_and_rows(assignments: QuerySet[Assignment]):
 def review_csv_import(*, membership: Membership, actor, upload) -> BulkReview:
     """Read an uploaded review CSV into a previewed job: rows to apply and rows with problems."""
     membership_require(membership, Action.REVIEW)
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
-    raw = upload.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("The file is not UTF-8 text: save it as CSV UTF-8.") from None
+    text = upload_text(upload, max_bytes=MAX_UPLOAD_BYTES)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = {"AssignmentId", "Approve", "Reject"} - set(reader.fieldnames or [])
     if missing:

@@ -19,6 +19,7 @@ from apps.requesters.roles import Action
 from apps.requesters.services import membership_require
 from apps.workers import services
 from apps.workers.models import Worker, WorkerBlock, WorkerUpdate
+from mturkdash.csvupload import upload_text
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -72,12 +73,7 @@ def worker_csv_read(
     *, membership: Membership, actor, upload, block_reason: str = ""
 ) -> WorkerUpdate:
     membership_require(membership, Action.WORKERS)
-    if upload.size > MAX_BYTES:
-        raise ValidationError("The file is larger than 10 MB.")
-    try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("The file is not UTF-8 text: save it as CSV UTF-8.") from None
+    text = upload_text(upload, max_bytes=MAX_BYTES)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = reader.fieldnames or []
     if "WorkerId" not in columns:

@@ -268,7 +268,8 @@ def test_a_hostile_notification_is_stored_and_shown_as_text(account, alice, logi
         BY_NAME["img-onerror"].value,
         json.dumps({"Type": "Notification", "Message": BY_NAME["svg-onload"].value}),
         BY_NAME["very-long"].value,
-        "\x00\x1b" + COMBINED,
+        # SQS carries no raw control characters, but JSON escapes decode to them.
+        json.dumps({"EventDocId": "nul", "Events": [{"EventType": "Assignment\x00Submitted\x1b"}]}),
     ]
     for body in bodies:
         message_store(
@@ -277,6 +278,10 @@ def test_a_hostile_notification_is_stored_and_shown_as_text(account, alice, logi
                 message_id=uuid.uuid4().hex, receipt_handle="r", body=body, sender_id=sender
             ),
         )
+    from apps.notifications.models import NotificationEvent
+
+    stored = NotificationEvent.objects.get(event_doc_id="nul")
+    assert stored.event_type == "AssignmentSubmitted"
     html = _page(client, f"/accounts/{account.pk}/notifications/", HTTP_HX_REQUEST="true")
     for hostile in MARKUP:
         assert_escaped(html, hostile.value, shown=False)

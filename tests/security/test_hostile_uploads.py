@@ -1,0 +1,233 @@
+"""Hostile uploads on every upload form (batch CSV, review CSV, bonus CSV, worker CSV,
+qualification scores CSV): a clear error, memory bounded, nothing half-applied, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.apps import apps as django_apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.utils.html import escape
+
+from apps.batches.models import Batch
+from tests.batches.conftest import make_project
+
+REPO = Path(__file__).resolve().parents[2]
+# The smallest PNG there is: a 1x1 transparent pixel.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+
+
+def _everything() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for model in django_apps.get_models()
+        if model._meta.app_label not in {"sessions", "admin", "axes"}
+    }
+
+
+def _messages(response) -> str:
+    return " ".join(str(m) for m in response.context["messages"]) if response.context else ""
+
+
+def _hostile_files() -> dict[str, bytes]:
+    return {
+        "png renamed .csv": PNG,
+        "empty": b"",
+        "utf-16 without a header we know": "WorkerId,Value\r\nA1,1\r\n".encode("utf-16"),
+        "10,000 columns": (",".join(f"c{i}" for i in range(10_000)) + "\n").encode()
+        + (",".join("x" for _ in range(10_000)) + "\n").encode(),
+        "a 1 MB cell": b"WorkerId,Value,Reason,AssignmentId,Amount,Approve,Reject\n"
+        + b"A1,1,"
+        + b"y" * 1_000_000
+        + b",A,1,x,\n",
+        "a 10 MB cell": b"WorkerId,Value\nA1," + b"z" * 10_000_000 + b"\n",
+        "NUL bytes": b"WorkerId,Value,Reason,Amount,AssignmentId,Approve,Reject\n"
+        + b"A1\x00,1\x00,r\x00,1,A\x00,x\x00,\n",
+    }
+
+
+# (name, URL, extra fields): the upload forms of the product other than the batch's.
+def _forms(o) -> list[tuple[str, str, dict]]:
+    return [
+        ("review import", "/review/import/", {}),
+        ("bonus upload", "/review/bonuses/upload/", {}),
+        ("worker upload", "/workers/import/", {"block_reason": "r"}),
+        ("qualification scores", f"/qualifications/{o['qtype'].pk}/scores/upload/", {}),
+    ]
+
+
+@pytest.mark.django_db
+def test_every_upload_form_refuses_hostile_files_clearly(client, targets, alice):
+    objects = targets["objects"]
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    client.post("/accounts/switch/", {"requester": objects["account"].pk})
+    problems = []
+    for form, url, extra in _forms(objects):
+        for label, body in _hostile_files().items():
+            before = _everything()
+            upload = SimpleUploadedFile("hostile.csv", body, content_type="text/csv")
+            response = client.post(url, {"file": upload, **extra}, follow=True)
+            said = _messages(response)
+            if response.status_code != 200:
+                problems.append(f"{form}, {label}: {response.status_code}")
+            elif 'class="message error' not in response.content.decode() and not said:
+                problems.append(f"{form}, {label}: no message")
+            # A file that cannot be read changes nothing: no job, no batch of bonuses.
+            if _everything() != before:
+                problems.append(f"{form}, {label}: stored something")
+    assert not problems, "\n".join(problems)
+
+
+BATCH_FILES = {
+    "png renamed .csv": (PNG, "a PNG image, not CSV text"),
+    "10,000 columns": (
+        _hostile_files()["10,000 columns"],
+        "10,000 columns; a batch takes at most 1,000",
+    ),
+    "a 1 MB cell": (
+        b"image_url,caption\nhttps://example.org/a.png," + b"y" * 1_000_000 + b"\n",
+        "Row 2 cannot be read: a cell is longer than",
+    ),
+    "a 10 MB cell": (
+        b"image_url,caption\nhttps://example.org/a.png," + b"y" * 10_000_000 + b"\n",
+        "Row 2 cannot be read: a cell is longer than",
+    ),
+    "NUL bytes": (
+        b"image_url,caption\nhttps://example.org/a.png\x00,nul\x00\n",
+        "Cells with control characters (such as NUL or escape), which MTurk refuses in a"
+        " question: row 2 (image_url, caption)",
+    ),
+    "header only": (b"image_url,caption\n", "The file has a header but no rows."),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", list(BATCH_FILES))
+def test_the_batch_upload_names_what_is_wrong(client, account, carol, settings, tmp_path, label):
+    settings.VAR_DIR = tmp_path
+    settings.BATCH_CSV_INLINE_BYTES = 20 * 1024 * 1024  # checked in the request, not a job
+    body, message = BATCH_FILES[label]
+    project = make_project(account, carol)
+    client.force_login(carol, backend="django.contrib.auth.backends.ModelBackend")
+    upload = SimpleUploadedFile("hostile.csv", body, content_type="text/csv")
+    response = client.post(
+        f"/batches/projects/{project.pk}/upload/", {"name": "b", "file": upload}, follow=True
+    )
+    assert response.status_code == 200
+    batch = Batch.objects.get(project=project)
+    assert batch.status == "invalid" and batch.rows.count() == 0
+    assert message in " ".join(batch.report["errors"]), batch.report
+    assert escape(message) in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_empty_batch_file_is_refused_before_anything_is_stored(
+    client, account, carol, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    project = make_project(account, carol)
+    client.force_login(carol, backend="django.contrib.auth.backends.ModelBackend")
+    upload = SimpleUploadedFile("empty.csv", b"", content_type="text/csv")
+    response = client.post(
+        f"/batches/projects/{project.pk}/upload/", {"name": "b", "file": upload}, follow=True
+    )
+    assert "The submitted file is empty." in _messages(response)
+    assert not Batch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_csv_in_utf16_is_read(client, account, carol, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    project = make_project(account, carol)
+    client.force_login(carol, backend="django.contrib.auth.backends.ModelBackend")
+    body = "image_url,caption\r\nhttps://example.org/a.png,caf\u00e9 \u202e\r\n".encode("utf-16")
+    upload = SimpleUploadedFile("utf16.csv", body, content_type="text/csv")
+    client.post(f"/batches/projects/{project.pk}/upload/", {"name": "b", "file": upload})
+    batch = Batch.objects.get(project=project)
+    assert batch.status == "validated", batch.report
+    assert batch.rows.get().values["caption"] == "caf\u00e9 \u202e"
+
+
+@pytest.mark.django_db
+def test_a_batch_csv_over_the_size_limit_is_refused_with_its_size(
+    client, account, carol, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    settings.BATCH_CSV_MAX_BYTES = 1024 * 1024
+    project = make_project(account, carol)
+    client.force_login(carol, backend="django.contrib.auth.backends.ModelBackend")
+    body = b"image_url,caption\n" + b"https://example.org/a.png,c\n" * 80_000
+    upload = SimpleUploadedFile("big.csv", body, content_type="text/csv")
+    response = client.post(
+        f"/batches/projects/{project.pk}/upload/", {"name": "b", "file": upload}, follow=True
+    )
+    assert "at most 1.0 MB" in _messages(response)
+    assert not Batch.objects.exists()
+    assert not list(Path(tmp_path).rglob("*.csv"))
+
+
+def _multipart_to_disk(path: Path, boundary: str, *, rows_mb: int) -> None:
+    """A multipart body with a name field and a CSV of `rows_mb` MB, written as a stream."""
+    line = b"https://example.org/images/0000000.png,a caption of a picture\n"
+    block = line * (1024 * 1024 // len(line) + 1)
+    with path.open("wb") as out:
+        out.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nbig\r\n'.encode()
+        )
+        out.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file";'
+            f' filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n'.encode()
+        )
+        out.write(b"image_url,caption\n")
+        for _ in range(rows_mb):
+            out.write(block[: 1024 * 1024])
+        out.write(f"\r\n--{boundary}--\r\n".encode())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_200_mb_batch_csv_is_refused_in_bounded_memory(client, account, carol, tmp_path):
+    project = make_project(account, carol)
+    client.force_login(carol, backend="django.contrib.auth.backends.ModelBackend")
+    session_key = client.session.session_key
+    body, boundary = tmp_path / "body", "----hostile-upload-boundary"
+    _multipart_to_disk(body, boundary, rows_mb=200)
+    assert body.stat().st_size > 200 * 1024 * 1024
+    var_dir = tmp_path / "var"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "MTURKDASH_VAR_DIR": str(var_dir),
+        "DJANGO_SETTINGS_MODULE": "mturkdash.settings",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.security.upload_probe",
+            str(body),
+            boundary,
+            f"/batches/projects/{project.pk}/upload/",
+            session_key,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["status"] == 302
+    assert answer["location"] == f"/batches/projects/{project.pk}/", answer
+    assert answer["growth_mb"] < 100, answer
+    assert not Batch.objects.exists()
+    assert not list(var_dir.rglob("*.csv"))
