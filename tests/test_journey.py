@@ -24,9 +24,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from apps.audit.models import AuditEvent
 from apps.batches.models import Batch
 from apps.hits.models import Assignment
 from apps.mturk import fees
+from apps.notifications.models import NotificationEvent
 from apps.notifications.tasks import notifications_poll_all
 from apps.requesters.models import Requester
 from tests.fixtures.celery import start_celery_worker
@@ -244,6 +246,10 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
         timeout=45,
         message="six submissions through notifications",
     )
+    arrived = NotificationEvent.objects.filter(
+        requester=account, event_type="AssignmentSubmitted"
+    ).values_list("assignment_mturk_id", flat=True)
+    assert set(arrived) == set(submitted.values_list("mturk_id", flat=True))
     calls = emulator.stats()["customers"][account.access_key_id]
     assert not calls.get("ListHITs") and not calls.get("ListAssignmentsForHIT"), calls
     page.goto(f"/batches/{pilot.pk}/")
@@ -374,6 +380,12 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     approved = 5 * (REWARD + fees.assignment_fee(REWARD, max_assignments=ASSIGNMENTS_PER_HIT))
     assert spent == approved == paid["assignment.approve"]
     assert paid["bonus.send"] == bonus_total == bonuses
+    recorded = {action: Decimal(0) for action in paid}
+    for event in AuditEvent.objects.filter(
+        requester=account, action__regex=r"^(assignment\.approve|bonus\.send)"
+    ):
+        recorded[event.action.removesuffix(".undone")] += event.amount + event.fee
+    assert recorded == paid
 
     # The local MTurk took exactly that, and the account page says so.
     balance = Decimal(mturk.get_account_balance()["AvailableBalance"])
