@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.mturk.health import health_success
+from apps.mturk.health import health_reset
 from apps.requesters.health import requester_gateway_key
 from tests.faults.journey import Journey
 from tests.fixtures.emulator import REPO_ROOT, EmulatorControl, _answering_pid, make_mturk_client
@@ -30,7 +30,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def journey(local_account, alice, account_mturk, emulator) -> Journey:
-    health_success(requester_gateway_key(local_account))  # ids are reused between tests
+    health_reset(requester_gateway_key(local_account))  # ids are reused between tests
     local_account.requests_per_second = 20  # the local MTurk takes it; the tests stay short
     local_account.save(update_fields=["requests_per_second"])
     return Journey(account=local_account, user=alice, mturk=account_mturk, emulator=emulator)
@@ -113,7 +113,7 @@ def own_emulator_account(account, alice, restartable_emulator):
     """The account on the test's own local MTurk; a boto3 client of the same requester."""
     account.endpoint_url = restartable_emulator.url
     account.save(update_fields=["endpoint_url"])
-    health_success(requester_gateway_key(account))
+    health_reset(requester_gateway_key(account))
     return account, make_mturk_client(restartable_emulator.url, access_key_id=account.access_key_id)
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from apps.mturk.errors import MTurkNotFound, MTurkUnavailable
-from apps.mturk.health import FileHealthStore, health_failure, health_get, health_success
+from apps.mturk.health import FileHealthStore, health_failure, health_get, health_reset
 from apps.requesters.health import requester_gateway_key, requester_mturk_health
 from apps.requesters.services import requester_gateway
 
@@ -25,7 +25,7 @@ BANNER = re.compile(
 def _healthy(account, other_account):
     """Records outlive a test's database rollback, and ids are reused: start clean."""
     for requester in (account, other_account):
-        health_success(requester_gateway_key(requester))
+        health_reset(requester_gateway_key(requester))
 
 
 def _closed_port() -> int:
