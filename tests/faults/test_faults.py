@@ -255,3 +255,73 @@ def test_duplicate_and_reordered_notifications(
     assert {(doc, position) for doc, position, _, _ in stored} >= expected
     assert len(stored) == len({(doc, position) for doc, position, _, _ in stored})
     assert all(processed is not None and attempts == 0 for _, _, processed, attempts in stored)
+
+
+def _send_through(monkeypatch, broker_url: str) -> None:
+    """Tasks the test dispatches go to `broker_url` (the worker's private Redis), not to the
+    broker of the test process's settings."""
+    from apps.batches import tasks as batch_tasks
+    from apps.review import tasks as review_tasks
+    from mturkdash.celery import app
+
+    def via_broker(task):
+        def delay(*args):
+            with app.connection_for_write(broker_url) as connection:
+                task.apply_async(args=args, connection=connection)
+
+        return delay
+
+    for task in (batch_tasks.batch_launch_task, review_tasks.bonus_batch_pay):
+        monkeypatch.setattr(task, "delay", via_broker(task))
+
+
+def test_redis_restarted_in_the_middle_of_a_launch(
+    journey, emulator, private_redis, monkeypatch, transactional_db
+):
+    _send_through(monkeypatch, private_redis.url)
+    # The worker's broker, rate limiter and cache are all the private Redis.
+    worker = start_celery_worker(extra_env={"REDIS_URL": private_redis.url})
+    try:
+        emulator.faults(latency_ms=150, operations=["CreateHITWithHITType"])
+        journey.launch(40)
+        wait_for(lambda: journey.rows_created() >= 5, timeout=30, message="the first HITs")
+
+        private_redis.stop()
+        at_kill = journey.rows_created()
+        # HITs keep coming while Redis is away: the rate limiter paces on this machine alone.
+        wait_for(
+            lambda: journey.rows_created() >= at_kill + 3,
+            timeout=20,
+            message="rows created while Redis is down",
+        )
+        assert "pacing on this machine only" in worker.log
+        private_redis.start()
+
+        wait_for(
+            lambda: (
+                journey.batch_status() == BatchStatus.LAUNCHED or worker.process.poll() is not None
+            ),
+            timeout=60,
+            message="the launch to finish or the worker to exit",
+        )
+        # Celery's Redis transport may give up on the lost connection ("Unrecoverable error")
+        # and exit once its running task is done; the deployment's restart policy (compose:
+        # unless-stopped) starts it again, and a starting worker resumes what was left.
+        wait_for(
+            lambda: worker.process.poll() is not None or worker.log.count("Connected to redis") > 1,
+            timeout=30,
+            message="the worker to reconnect or exit",
+        )
+        if worker.process.poll() is not None:
+            worker = start_celery_worker(extra_env={"REDIS_URL": private_redis.url})
+        journey.wait_launched(timeout=60)
+        emulator.clear_faults()
+        journey.work()
+        journey.sync()
+        journey.review()
+        journey.bonus_batch_make(8)
+        journey.bonus_pay_in_worker()
+        journey.wait_bonus_done()
+    finally:
+        worker.stop()
+    assert_invariants(journey)
