@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,6 +67,17 @@ _clients: dict[str, Any] = {}
 _clients_lock = threading.Lock()
 
 
+_limiter_warned_at = 0.0
+
+
+def _warn_limiter_down(exc: Exception) -> None:
+    """Once a minute, not on every call to MTurk."""
+    global _limiter_warned_at
+    if time.monotonic() - _limiter_warned_at > 60:
+        _limiter_warned_at = time.monotonic()
+        logger.warning("rate limiter unavailable (%s); pacing on this machine only", exc)
+
+
 def _build_client(config: AccountConfig, limiter: RateLimiter | None):
     if config.profile:
         session = boto3.session.Session(profile_name=config.profile, region_name=config.region)
@@ -95,7 +107,7 @@ def _build_client(config: AccountConfig, limiter: RateLimiter | None):
             if isinstance(shared, FileRateLimiter):
                 raise
             # The shared limiter's store (Redis) is down: a call to MTurk must not fail for it.
-            logger.warning("rate limiter unavailable (%s); pacing on this machine only", exc)
+            _warn_limiter_down(exc)
             local_limiter().acquire(config.key, config.requests_per_second)
 
     client.meta.events.register("before-send.mturk.*", take_slot)
