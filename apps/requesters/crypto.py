@@ -15,6 +15,10 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.views.decorators.debug import sensitive_variables
+
+# Every Fernet token starts so (version byte 0x80, base64-encoded).
+_TOKEN_START = "gAAAAA"
 
 
 @cache
@@ -31,10 +35,12 @@ def _fernet() -> MultiFernet:
         ) from exc
 
 
+@sensitive_variables()
 def encrypt(plain: str) -> str:
     return _fernet().encrypt(plain.encode()).decode()
 
 
+@sensitive_variables()
 def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
@@ -45,7 +51,21 @@ def decrypt(token: str) -> str:
 
 
 class EncryptedTextField(models.TextField):
-    """A text field stored encrypted; Python code sees the plain text, the database never does."""
+    """A text field stored encrypted; Python code sees the plain text, the database never does,
+    and neither does a dump (dumpdata writes the ciphertext, loaddata reads it back)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if isinstance(value, str) and value.startswith(_TOKEN_START):
+            try:
+                return _fernet().decrypt(value.encode()).decode()
+            except InvalidToken:
+                return value
+        return value
+
+    def value_to_string(self, obj):
+        value = self.value_from_object(obj)
+        return encrypt(value) if value else value
 
     def from_db_value(self, value, expression, connection):
         if value in (None, ""):

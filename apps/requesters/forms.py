@@ -5,6 +5,9 @@ from django import forms
 from apps.requesters.models import CredentialSource, Environment, Requester
 from apps.requesters.roles import Role
 
+# Typed into the account form, never shown again: kept out of error reports too.
+SECRET_FIELDS = ("new_access_key_id", "new_secret_access_key")
+
 _FIELDS = [
     "name",
     "environment",

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
@@ -45,6 +46,7 @@ class SpendingRefused(PermissionDenied):
     """A payment would pass the reviewer's per-bonus cap or the account's daily limit."""
 
 
+@sensitive_variables()
 def requester_account_config(requester: Requester) -> AccountConfig:
     """The gateway's view of an account, with credentials read from where they are kept."""
     access_key = secret_key = profile = ""
@@ -101,6 +103,7 @@ def requester_balance(*, requester: Requester, refresh: bool = False) -> Decimal
     return balance
 
 
+@sensitive_variables()
 def _requester_save(requester: Requester, *, secrets: dict[str, str]) -> None:
     for name, value in secrets.items():
         if value:
@@ -109,6 +112,7 @@ def _requester_save(requester: Requester, *, secrets: dict[str, str]) -> None:
     requester.save()
 
 
+@sensitive_variables()
 @transaction.atomic
 def requester_create(*, actor, data: dict, secrets: dict[str, str] | None = None) -> Requester:
     """Create an account; whoever creates it becomes its admin."""
@@ -126,6 +130,7 @@ def requester_create(*, actor, data: dict, secrets: dict[str, str] | None = None
     return requester
 
 
+@sensitive_variables()
 @transaction.atomic
 def requester_update(
     *, actor, membership: Membership, data: dict, secrets: dict[str, str] | None = None

@@ -7,12 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.mturk.errors import MTurkError
 from apps.requesters import services
 from apps.requesters.context_processors import SESSION_KEY
-from apps.requesters.forms import MemberAddForm, MemberRoleForm, RequesterForm
+from apps.requesters.forms import SECRET_FIELDS, MemberAddForm, MemberRoleForm, RequesterForm
 from apps.requesters.health import requester_mturk_health
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
@@ -94,6 +95,7 @@ def balance(request, pk: int):
     return redirect("requesters-detail", pk=pk)
 
 
+@sensitive_post_parameters(*SECRET_FIELDS)
 def create(request):
     if not request.user.is_superuser:
         raise PermissionDenied("Only a site administrator can add requester accounts.")
@@ -111,6 +113,7 @@ def create(request):
     return render(request, "requesters/form.html", {"form": form, "requester": None})
 
 
+@sensitive_post_parameters(*SECRET_FIELDS)
 def edit(request, pk: int):
     membership = membership_for(user=request.user, requester_id=pk, action=Action.MANAGE_ACCOUNT)
     form = RequesterForm(request.POST or None, instance=membership.requester)
