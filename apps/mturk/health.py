@@ -182,13 +182,24 @@ def _scope(key: str, engine: str, host: str, name: str) -> str:
     return f"{key}-{scope.hexdigest()[:12]}"
 
 
+_store_warned_at = 0.0
+
+
+def _store_unavailable(what: str, key: str, exc: Exception) -> None:
+    """Said once a minute, not on every call to MTurk (Redis may be away for a while)."""
+    global _store_warned_at
+    if time.monotonic() - _store_warned_at > 60:
+        _store_warned_at = time.monotonic()
+        logger.warning("could not %s MTurk's health for %s: %s", what, key, exc)
+
+
 def health_failure(key: str, exc: MTurkError) -> None:
     """Record that a call for account `key` failed although it was retried."""
     _cleared_at.pop(key, None)  # the next success clears at once
     try:
         health_store().failure(_scoped(key), str(exc)[:_ERROR_LENGTH], datetime.now(UTC))
-    except Exception:  # the store is a courtesy to the page; the call's error matters more
-        logger.warning("could not record MTurk's health for %s", key, exc_info=True)
+    except Exception as store_error:  # a courtesy to the page: the call's own error matters more
+        _store_unavailable("record", key, store_error)
 
 
 # When this process last cleared each account's record: a busy process (a sync makes a hundred
@@ -205,8 +216,8 @@ def health_success(key: str) -> None:
     try:
         health_store().success(_scoped(key))
         _cleared_at[key] = now
-    except Exception:
-        logger.warning("could not clear MTurk's health for %s", key, exc_info=True)
+    except Exception as store_error:
+        _store_unavailable("clear", key, store_error)
 
 
 def health_reset(key: str) -> None:
@@ -219,6 +230,6 @@ def health_get(key: str) -> Health | None:
     """The outage record of account `key`, or None while MTurk answers."""
     try:
         return health_store().get(_scoped(key))
-    except Exception:
-        logger.warning("could not read MTurk's health for %s", key, exc_info=True)
+    except Exception as store_error:
+        _store_unavailable("read", key, store_error)
         return None
