@@ -364,3 +364,51 @@ def test_when_mturk_does_not_name_the_existing_hit_it_is_found_by_its_marker(
     assert _calls(emulator, local_account, "ListHITs") > 0  # before the test's own listing
     _assert_one_hit_per_row(batch, account_mturk)
     assert not batch.rows.filter(hit__isnull=True).exists()
+
+
+def test_an_unreachable_mturk_leaves_a_row_retrying_until_the_outage_patience_runs_out(
+    local_account, carol, emulator, queued, settings, monkeypatch
+):
+    import socket
+    import threading
+    import time
+
+    from django.db import connection
+
+    from apps.batches.selectors import launch_progress
+
+    settings.MTURK_MAX_ATTEMPTS = 1
+    settings.BATCH_LAUNCH_OUTAGE_SECONDS = 2
+    monkeypatch.setattr(launch, "ROW_RETRIES", 0)  # without the patience: one call, then failed
+    batch = make_batch(make_project(local_account, carol), carol, rows_csv(1))
+    services.batch_launch(membership=_membership(carol), actor=carol, batch=batch)
+    batch.refresh_from_db()
+    launch._hit_type_ensure(batch, launch.requester_gateway(local_account))
+    with socket.socket() as sock:  # a port nobody listens on: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        local_account.endpoint_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    local_account.save(update_fields=["endpoint_url"])
+    gateway = launch.requester_gateway(local_account)
+    row = batch.rows.get()
+    outcome = []
+    started = time.monotonic()
+
+    def create() -> None:
+        try:
+            outcome.append(launch.row_create(batch, row.pk, gateway, None))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=create)
+    thread.start()
+
+    wait_for(lambda: launch_progress(batch).retrying == 1, timeout=10, message="the row to retry")
+    row.refresh_from_db()
+    assert row.status == RowStatus.CREATING and row.error.startswith("Retrying")
+    thread.join(timeout=30)
+
+    assert outcome == [RowStatus.FAILED]
+    assert time.monotonic() - started >= 2
+    assert gateway.calls["CreateHITWithHITType"] >= 2
+    row.refresh_from_db()
+    assert "Could not connect" in row.error and row.unique_request_token
