@@ -252,6 +252,8 @@ def rule_run(rule: AutoReviewRule, *, now: datetime | None = None) -> RunResult:
         )
         chosen = rule_matches(rule, submitted_of_batch(batch), gold, now)
         reject = rule.kind == AutoReviewRule.Kind.REJECT_GOLD
+        # Each decision's audit event names the rule that took it.
+        audit_extra = {"rule": rule.pk, "rule_text": rule.describe()}
         if reject and not rule.confirmed:
             chosen = chosen[: reject_max_per_run()]
         for assignment in chosen:
@@ -262,14 +264,14 @@ def rule_run(rule: AutoReviewRule, *, now: datetime | None = None) -> RunResult:
                         assignment=assignment,
                         actor=rule.created_by,
                         feedback=rule.feedback,
-                        audit_extra={"rule": rule.pk},
+                        audit_extra=audit_extra,
                     )
                 else:
                     outcome = assignment_approve(
                         membership=membership,
                         assignment=assignment,
                         actor=rule.created_by,
-                        audit_extra={"rule": rule.pk},
+                        audit_extra=audit_extra,
                     )
             except (ValidationError, PermissionDenied, MTurkError) as exc:
                 result.failed += 1
