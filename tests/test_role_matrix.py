@@ -15,6 +15,7 @@ from apps.hits.models import HIT, Assignment, HITType
 from apps.qualifications.models import QualificationRequest, QualificationType
 from apps.review.models import AutoReviewRule, BonusBatch, BulkReview, ScoreUpdate
 from apps.workers.models import Worker, WorkerUpdate
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,10 @@ def objects(account, settings):
         "job": job,
         "bonus_batch": bonus_batch,
         "batch": batch,
+        "project": project,
+        "member": MembershipFactory(
+            requester=account, user=UserFactory(username="mallory"), role="viewer"
+        ),
         "rule": rule,
         "score_update": score_update,
         "update": update,
@@ -204,6 +209,26 @@ def _actions(o):
             "manager",
         ),
         ("group add", f"/qualifications/{q}/group/", {"workers": WORKER}, "manager"),
+        (
+            "member role",
+            f"/accounts/{acct}/members/{o['member'].pk}/role/",
+            {"role": "reviewer"},
+            "admin",
+        ),
+        ("member remove", f"/accounts/{acct}/members/{o['member'].pk}/remove/", {}, "admin"),
+        ("project new", "/batches/projects/new/", {"name": ""}, "manager"),
+        ("project edit", f"/batches/projects/{o['project'].pk}/edit/", {"name": ""}, "manager"),
+        (
+            "batch upload",
+            f"/batches/projects/{o['project'].pk}/upload/",
+            {"name": "b", **_csv()},
+            "manager",
+        ),
+        ("batch launch", f"/batches/{o['batch'].pk}/launch/", {}, "manager"),
+        ("batch retry", f"/batches/{o['batch'].pk}/retry/", {}, "manager"),
+        ("batch resume", f"/batches/{o['batch'].pk}/resume/", {}, "manager"),
+        ("batch action", f"/batches/{o['batch'].pk}/actions/", {"kind": "expire"}, "manager"),
+        ("batch cancel", f"/batches/{o['batch'].pk}/cancel/", {}, "manager"),
     ]
 
 
@@ -243,6 +268,16 @@ ACTION_NAMES = [
     "qualification scores refresh",
     "qualification request",
     "group add",
+    "member role",
+    "member remove",
+    "project new",
+    "project edit",
+    "batch upload",
+    "batch launch",
+    "batch retry",
+    "batch resume",
+    "batch action",
+    "batch cancel",
 ]
 
 
@@ -282,6 +317,7 @@ SESSION_SCOPED = {
     "bonus upload",
     "worker upload",
     "qualification create",
+    "project new",
 } | {"block", "unblock", "message", "worker score", "compensate"}
 
 
