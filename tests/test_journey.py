@@ -198,6 +198,7 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     page.wait_for_selector("text=Requester accounts")
     page.click("a:has-text('Local MTurk')")
     page.wait_for_selector("#balance .figure")
+    page.wait_for_selector("#notification-status dl")
     assert _money(page.inner_text("#balance .figure")) == starting_balance
     shots("account")
 
@@ -342,6 +343,18 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
             emulator.accept(worker_id, study_hit)
     emulator.return_assignment(emulator.accept(FRESH_WORKER, study_hit))
 
+    # MTurk's notices of the decisions come back through the queue and move nothing backwards.
+    decided = NotificationEvent.objects.filter(
+        requester=account,
+        event_type__in=["AssignmentApproved", "AssignmentRejected"],
+        processed_at__isnull=False,
+    )
+    _beat_until(lambda: decided.count() == 6, timeout=45, message="the decisions' notices")
+    statuses = Assignment.objects.filter(hit__batch_rows__batch=pilot).values_list(
+        "status", flat=True
+    )
+    assert sorted(statuses) == ["Approved"] * 5 + ["Rejected"]
+
     # The results CSV of the pilot, downloaded as a person would.
     page.goto(f"/batches/{pilot.pk}/")
     with page.expect_download() as download:
@@ -393,5 +406,6 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     page.goto(f"/accounts/{account.pk}/")
     page.click("#balance a:has-text('Check now')")
     page.wait_for_selector(f"#balance .figure >> text=${balance}")
+    page.wait_for_selector("#notification-status dl")
     shots("balance")
     assert page.console_errors == []
