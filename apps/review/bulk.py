@@ -24,12 +24,19 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.hits.models import Assignment, AssignmentStatus
+from apps.hits.upserts import workers_refresh
 from apps.mturk.errors import MTurkError
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
 from apps.requesters.services import membership_require
 from apps.review.models import BulkReview, BulkReviewOutcome
-from apps.review.services import assignment_approve, assignment_reject, feedback_clean
+from apps.review.services import (
+    approval_unreserve,
+    approvals_reserve,
+    assignment_approve,
+    assignment_reject,
+    feedback_clean,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -213,16 +220,22 @@ def bulk_review_run_chunk(*, job_id: int, start: int, end: int) -> None:
     assignments = Assignment.objects.select_related("hit", "hit__hit_type").in_bulk(
         [i["id"] for i in todo]
     )
+    assignments = {pk: a for pk, a in assignments.items() if a.requester_id == job.requester_id}
     watch = _CancelWatch(job.pk)
+    reserved = _reserve(membership, job, todo, assignments) if not watch.cancelled() else set()
+    sent: set[int] = set()
     work: queue.Queue[dict] = queue.Queue()
     for item in todo:
         work.put(item)
 
     def one(item: dict) -> None:
         assignment = assignments.get(item["id"])
-        if assignment is not None and assignment.requester_id != job.requester_id:
-            assignment = None
-        result, message = _review_one(membership, job, item, assignment)
+        sent.add(item["id"])
+        result, message = _review_one(
+            membership, job, item, assignment, reserved=item["id"] in reserved
+        )
+        if item["id"] in reserved and result == BulkReviewOutcome.Result.FAILED:
+            _unreserve_if_held(membership, job, assignment, message)
         # IntegrityError: another run of this chunk recorded it first.
         with contextlib.suppress(IntegrityError):
             BulkReviewOutcome.objects.create(
@@ -253,12 +266,59 @@ def bulk_review_run_chunk(*, job_id: int, start: int, end: int) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    for pk in reserved - sent:  # stopped before their turn
+        _unreserve_if_held(membership, job, assignments[pk], "The job was stopped.")
+    # The workers' counts, once for the chunk rather than once per decision.
+    workers_refresh(requester=job.requester, worker_ids={a.worker_id for a in assignments.values()})
     if not watch.cancelled():
         _finish_if_complete(job)
 
 
+def _reserve(
+    membership: Membership | None, job: BulkReview, todo: list[dict], assignments: dict
+) -> set[int]:
+    """The chunk's approvals of submitted assignments claimed, and their money recorded, in one
+    go (`approvals_reserve`): one lock of the account per chunk, not per approval. When the lot
+    does not fit the daily limit, nothing is reserved and each item is checked on its own."""
+    if membership is None:
+        return set()
+    items = [
+        (assignments[item["id"]], item.get("feedback", ""))
+        for item in todo
+        if item["action"] == "approve"
+        and item["id"] in assignments
+        and assignments[item["id"]].status == AssignmentStatus.SUBMITTED
+    ]
+    if not items:
+        return set()
+    try:
+        claimed = approvals_reserve(membership=membership, actor=job.created_by, items=items)
+    except (ValidationError, PermissionDenied):
+        return set()
+    return {assignment.pk for assignment in claimed}
+
+
+def _unreserve_if_held(
+    membership: Membership, job: BulkReview, assignment: Assignment, reason: str
+) -> None:
+    """A reserved approval that was not sent (refused before the call, or stopped): give it back,
+    unless the decision already released it (a refused call undoes its own reservation)."""
+    held = Assignment.objects.filter(
+        pk=assignment.pk, status=AssignmentStatus.SUBMITTED, decision="approve"
+    ).exists()
+    if held:
+        approval_unreserve(
+            membership=membership, actor=job.created_by, assignment=assignment, reason=reason
+        )
+
+
 def _review_one(
-    membership: Membership | None, job: BulkReview, item: dict, assignment: Assignment | None
+    membership: Membership | None,
+    job: BulkReview,
+    item: dict,
+    assignment: Assignment | None,
+    *,
+    reserved: bool = False,
 ) -> tuple[str, str]:
     if membership is None:
         return (
@@ -276,6 +336,8 @@ def _review_one(
                 assignment=assignment,
                 actor=job.created_by,
                 feedback=item.get("feedback", ""),
+                refresh_workers=False,
+                reserved=reserved,
             )
         else:
             outcome = assignment_reject(
@@ -283,6 +345,7 @@ def _review_one(
                 assignment=assignment,
                 actor=job.created_by,
                 feedback=item["feedback"],
+                refresh_workers=False,
             )
     except (ValidationError, PermissionDenied, MTurkError) as exc:
         return BulkReviewOutcome.Result.FAILED, " ".join(getattr(exc, "messages", [str(exc)]))

@@ -18,9 +18,7 @@ class ReviewFilterForm(forms.Form):
     hit_type = forms.ModelChoiceField(
         queryset=HITType.objects.none(), required=False, empty_label="Any HIT type"
     )
-    batch = forms.ModelChoiceField(
-        queryset=Batch.objects.none(), required=False, empty_label="Any batch"
-    )
+    batch = forms.ChoiceField(required=False)
     hit = forms.CharField(required=False, max_length=64, label="HIT id")
     worker = forms.CharField(required=False, max_length=64, label="Worker id")
     answer = forms.CharField(required=False, max_length=200, label="Answer contains")
@@ -43,13 +41,21 @@ class ReviewFilterForm(forms.Form):
         self.fields["hit_type"].queryset = HITType.objects.filter(requester=requester).order_by(
             "title"
         )
-        # Batches that reached MTurk: only those have HITs to review.
-        self.fields["batch"].queryset = (
-            Batch.objects.filter(requester=requester)
+        # Batches that reached MTurk (only those have HITs to review), read once for both the
+        # choices and the chosen one.
+        self._batches = {
+            str(batch.pk): batch
+            for batch in Batch.objects.filter(requester=requester)
             .exclude(hit_type_mturk_id="")
             .only("pk", "name", "launch_key")
             .order_by("-created_at", "-id")
-        )
+        }
+        self.fields["batch"].choices = [("", "Any batch")] + [
+            (pk, batch.name) for pk, batch in self._batches.items()
+        ]
+
+    def clean_batch(self):
+        return self._batches.get(self.cleaned_data.get("batch") or "")
 
     def filters(self) -> dict:
         if not self.is_bound:

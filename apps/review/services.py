@@ -105,6 +105,53 @@ def _reread(membership: Membership, assignment: Assignment, gateway) -> Assignme
     return fresh
 
 
+def _claim_and_record(
+    membership: Membership,
+    assignment: Assignment,
+    actor,
+    decision: str,
+    allowed: list[str],
+    feedback: str,
+    money: fees.Cost | None,
+    audit_extra: dict | None,
+) -> DecisionOutcome | None:
+    """Claim the decision, then record its money; an outcome when there is nothing to do."""
+    requester = membership.requester
+    action = f"assignment.{decision}"
+    # Claimed before the account is locked for the money check: every approval of the account
+    # waits for that lock, so it is held for the check and its record only.
+    if not _claim(assignment, decision, allowed, actor):
+        current = Assignment.objects.get(pk=assignment.pk)
+        if current.decision:
+            return DecisionOutcome(current, False, "Someone is deciding this assignment right now.")
+        return DecisionOutcome(current, False, f"Already {current.status}: nothing to do.")
+    if money is not None:
+        try:
+            with transaction.atomic():
+                spend_authorize(
+                    membership=membership, amount=money.rewards, fee=money.fees, bonus=False
+                )
+                audit_record(
+                    actor=actor,
+                    requester=requester,
+                    action=action,
+                    target_type="assignment",
+                    target_id=assignment.mturk_id,
+                    amount=money.rewards,
+                    fee=money.fees,
+                    details={
+                        "hit": assignment.hit.mturk_id,
+                        "worker": assignment.worker_id,
+                        "feedback": feedback,
+                        **(audit_extra or {}),
+                    },
+                )
+        except BaseException:
+            _release(assignment)  # refused (or failed) before anything was sent
+            raise
+    return None
+
+
 def _decide(
     *,
     membership: Membership,
@@ -117,37 +164,18 @@ def _decide(
     feedback: str,
     money: fees.Cost | None,
     audit_extra: dict | None = None,
+    refresh_workers: bool = True,
+    reserved: bool = False,
 ) -> DecisionOutcome:
     requester = membership.requester
     action = f"assignment.{decision}"
-    with transaction.atomic():
-        if money is not None:
-            spend_authorize(
-                membership=membership, amount=money.rewards, fee=money.fees, bonus=False
-            )
-        if not _claim(assignment, decision, allowed, actor):
-            current = Assignment.objects.get(pk=assignment.pk)
-            if current.decision:
-                return DecisionOutcome(
-                    current, False, "Someone is deciding this assignment right now."
-                )
-            return DecisionOutcome(current, False, f"Already {current.status}: nothing to do.")
-        if money is not None:
-            audit_record(
-                actor=actor,
-                requester=requester,
-                action=action,
-                target_type="assignment",
-                target_id=assignment.mturk_id,
-                amount=money.rewards,
-                fee=money.fees,
-                details={
-                    "hit": assignment.hit.mturk_id,
-                    "worker": assignment.worker_id,
-                    "feedback": feedback,
-                    **(audit_extra or {}),
-                },
-            )
+    # A reserved approval was claimed, and its money recorded, by `approvals_reserve`.
+    if not reserved:
+        refused = _claim_and_record(
+            membership, assignment, actor, decision, allowed, feedback, money, audit_extra
+        )
+        if refused is not None:
+            return refused
 
     gateway = requester_gateway(requester)
     operation, params = call
@@ -170,6 +198,13 @@ def _decide(
         gateway.call(operation, **params)
     except MTurkInvalidState as exc:
         fresh = _reread(membership, assignment, gateway)
+        if exc.retry_attempts and fresh.status == target_status:
+            # Refused on a retry: the first attempt did it and its answer was lost. MTurk has
+            # paid; the reservation stands as the payment, and the decision is ours.
+            _release(assignment)
+            if money is None:
+                _audit_decision(actor, requester, action, assignment, feedback, audit_extra)
+            return DecisionOutcome(Assignment.objects.get(pk=fresh.pk), True, f"{target_status}.")
         undo(str(exc))
         return DecisionOutcome(
             Assignment.objects.get(pk=fresh.pk), False, f"MTurk has it as {fresh.status} already."
@@ -203,7 +238,8 @@ def _decide(
     Assignment.objects.filter(pk=assignment.pk).update(**fields, synced_at=now)
     if money is None:
         _audit_decision(actor, requester, action, assignment, feedback, audit_extra)
-    workers_refresh(requester=requester, worker_ids={assignment.worker_id})
+    if refresh_workers:
+        workers_refresh(requester=requester, worker_ids={assignment.worker_id})
     return DecisionOutcome(Assignment.objects.get(pk=assignment.pk), True, f"{target_status}.")
 
 
@@ -230,10 +266,14 @@ def assignment_approve(
     actor,
     feedback: str = "",
     audit_extra: dict | None = None,
+    refresh_workers: bool = True,
+    reserved: bool = False,
 ) -> DecisionOutcome:
     """Approve a submitted assignment, or a rejected one within 30 days of submission
     (OverrideRejection). Pays the reward plus MTurk's fee. `audit_extra` is added to the audit
-    event's details (an automatic rule names itself there)."""
+    event's details (an automatic rule names itself there). `refresh_workers=False` leaves the
+    worker's counts to the caller (a bulk job recounts its workers once). `reserved=True` is
+    only for an assignment `approvals_reserve` returned: claimed, its money recorded."""
     membership_require(membership, Action.REVIEW)
     feedback = feedback_clean(feedback, required=False)
     override = assignment.status == AssignmentStatus.REJECTED
@@ -261,6 +301,76 @@ def assignment_approve(
         feedback=feedback,
         money=assignment_cost(assignment),
         audit_extra=audit_extra,
+        refresh_workers=refresh_workers,
+        reserved=reserved,
+    )
+
+
+def approvals_reserve(
+    *, membership: Membership, actor, items: list[tuple[Assignment, str]]
+) -> list[Assignment]:
+    """Claim many submitted assignments for approval and record their money under one lock of
+    the account, instead of one lock per approval (a bulk job's approvals would otherwise queue
+    on it). `items` are (assignment, cleaned feedback). Returns the assignments claimed here:
+    send each with `assignment_approve(..., reserved=True)`, or give it back with
+    `approval_unreserve`. Raises SpendingRefused when the lot does not fit the daily limit
+    (nothing is then claimed)."""
+    membership_require(membership, Action.REVIEW)
+    claimed = [
+        (assignment, feedback)
+        for assignment, feedback in items
+        if assignment.status == AssignmentStatus.SUBMITTED
+        and _claim(assignment, "approve", [AssignmentStatus.SUBMITTED], actor)
+    ]
+    if not claimed:
+        return []
+    costs = [assignment_cost(assignment) for assignment, _ in claimed]
+    try:
+        with transaction.atomic():
+            spend_authorize(
+                membership=membership,
+                amount=sum((c.rewards for c in costs), Decimal("0")),
+                fee=sum((c.fees for c in costs), Decimal("0")),
+                bonus=False,
+            )
+            for (assignment, feedback), cost in zip(claimed, costs, strict=True):
+                audit_record(
+                    actor=actor,
+                    requester=membership.requester,
+                    action="assignment.approve",
+                    target_type="assignment",
+                    target_id=assignment.mturk_id,
+                    amount=cost.rewards,
+                    fee=cost.fees,
+                    details={
+                        "hit": assignment.hit.mturk_id,
+                        "worker": assignment.worker_id,
+                        "feedback": feedback,
+                    },
+                )
+    except BaseException:
+        for assignment, _ in claimed:
+            _release(assignment)
+        raise
+    return [assignment for assignment, _ in claimed]
+
+
+def approval_unreserve(
+    *, membership: Membership, actor, assignment: Assignment, reason: str
+) -> None:
+    """Give back a reserved approval that will not be sent: the claim is released and its money
+    record is offset."""
+    cost = assignment_cost(assignment)
+    _release(assignment)
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="assignment.approve.undone",
+        target_type="assignment",
+        target_id=assignment.mturk_id,
+        amount=-cost.rewards,
+        fee=-cost.fees,
+        details={"reason": reason[:500]},
     )
 
 
@@ -271,6 +381,7 @@ def assignment_reject(
     actor,
     feedback: str,
     audit_extra: dict | None = None,
+    refresh_workers: bool = True,
 ) -> DecisionOutcome:
     """Reject a submitted assignment; the feedback (required) is shown to the worker."""
     membership_require(membership, Action.REVIEW)
@@ -289,6 +400,7 @@ def assignment_reject(
         feedback=feedback,
         money=None,
         audit_extra=audit_extra,
+        refresh_workers=refresh_workers,
     )
 
 

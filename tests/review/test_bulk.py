@@ -76,6 +76,7 @@ def test_bulk_approve_of_1000_pays_each_once_even_when_every_chunk_runs_twice_at
     job = bulk.bulk_review_start(
         membership=_m(bob), actor=bob, items=[{"id": i, "action": "approve"} for i in ids]
     )
+    errors_before = emulator.stats()["errors"]  # the session's local MTurk counts them all
     # Two runners over every chunk at the same time (a redelivered task racing the first),
     # each with several MTurk calls in flight.
     runners = [threading.Thread(target=_run_inline, args=(job,)) for _ in range(2)]
@@ -90,7 +91,7 @@ def test_bulk_approve_of_1000_pays_each_once_even_when_every_chunk_runs_twice_at
     assert Assignment.objects.filter(requester=local_account, status="Approved").count() == 1000
     assert AuditEvent.objects.filter(action="assignment.approve").count() == 1000
     assert not AuditEvent.objects.filter(action="assignment.approve.undone").exists()
-    assert emulator.stats()["errors"] == {}
+    assert emulator.stats()["errors"] == errors_before
     # 0.10 reward + 0.01 minimum fee... at 250 assignments per HIT: 40% of 0.10 = 0.04
     assert before - Decimal(account_mturk.get_account_balance()["AvailableBalance"]) == Decimal(
         "140.00"
@@ -173,3 +174,46 @@ def test_a_cancelled_job_stops(bob, local_account, account_mturk, emulator):
     assert bulk.bulk_review_cancel(membership=_m(bob), job=job, actor=bob)
     _run_inline(job)
     assert not Assignment.objects.filter(status="Approved").exists()
+
+
+def test_a_chunk_that_does_not_fit_the_daily_limit_approves_what_fits_one_by_one(
+    bob, local_account, account_mturk, emulator
+):
+    # Each approval costs $0.12: the 0.10 reward and MTurk's 20% fee (5 assignments per HIT).
+    assignments = _submitted(local_account, account_mturk, emulator, 5)
+    Requester.objects.filter(pk=local_account.pk).update(daily_spend_limit=Decimal("0.36"))
+    job = bulk.bulk_review_start(
+        membership=_m(bob),
+        actor=bob,
+        items=[{"id": a.pk, "action": "approve"} for a in assignments],
+    )
+    _run_inline(job)
+    progress = bulk.bulk_review_progress(job)
+    assert (progress.done, progress.failed) == (3, 2)  # 3 x $0.12 fit under $0.36
+    assert Assignment.objects.filter(status="Approved").count() == 3
+    assert not Assignment.objects.exclude(decision="").exists()
+    spent = sum(e.amount + e.fee for e in AuditEvent.objects.filter(amount__isnull=False))
+    assert spent == Decimal("0.36")
+
+
+def test_approvals_reserved_for_a_chunk_are_given_back_when_the_job_stops(
+    bob, local_account, account_mturk, emulator, monkeypatch
+):
+    assignments = _submitted(local_account, account_mturk, emulator, 4)
+    job = bulk.bulk_review_start(
+        membership=_m(bob),
+        actor=bob,
+        items=[{"id": a.pk, "action": "approve"} for a in assignments],
+    )
+    # Stop is pressed right after the chunk reserved its approvals, before any was sent.
+    answers = iter([False])
+    monkeypatch.setattr(bulk._CancelWatch, "cancelled", lambda self: next(answers, True))
+    _run_inline(job)
+    assert not Assignment.objects.filter(status="Approved").exists()
+    assert not Assignment.objects.exclude(decision="").exists()
+    assert AuditEvent.objects.filter(action="assignment.approve").count() == 4
+    assert AuditEvent.objects.filter(action="assignment.approve.undone").count() == 4
+    spent = sum(e.amount + e.fee for e in AuditEvent.objects.filter(amount__isnull=False))
+    assert spent == 0
+    stats = emulator.stats()["customers"][local_account.access_key_id]
+    assert stats.get("ApproveAssignment", 0) == 0
