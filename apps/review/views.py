@@ -8,6 +8,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.batches.models import Batch
@@ -143,7 +144,13 @@ def _answer(request, membership, assignment: Assignment, *, notice: str = "", er
         messages.error(request, error)
     elif notice:
         messages.success(request, notice)
-    return redirect(request.POST.get("next") or "review-queue")
+    target = request.POST.get("next") or ""
+    # Only back to a page of this site: a forged `next` is no way out to another one.
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "review-queue"
+    return redirect(target)
 
 
 def _feedback(request, membership, form: DecisionForm) -> str:

@@ -404,3 +404,25 @@ def test_csv_cells_mturk_would_refuse_stop_the_batch_with_a_clear_error(
     errors = " ".join(batch.report["errors"])
     assert message in errors and "row 2" in errors.lower(), errors
     assert_escaped(response.content.decode(), value, shown=False)
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", "/\\evil.example"],
+)
+def test_a_hostile_next_never_leads_off_the_site(objects, alice, login, target):
+    client = login(alice)
+    client.post("/accounts/switch/", {"requester": objects["account"].pk})
+    a = objects["assignment"].pk
+    for url, data in (
+        (f"/review/{a}/reject/", {"feedback": "no", "next": target}),
+        (f"/review/{a}/approve/", {"next": target}),
+        ("/accounts/switch/", {"requester": objects["account"].pk, "next": target}),
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/") and not response["Location"].startswith(
+            ("//", "/\\")
+        ), (url, response["Location"])
+    kept = client.post(f"/review/{a}/approve/", {"next": "/review/?status=Rejected"})
+    assert kept["Location"] == "/review/?status=Rejected"
