@@ -33,6 +33,7 @@ class MTurkError(Exception):
         code: str = "",
         turk_error_code: str = "",
         request_id: str = "",
+        retry_attempts: int = 0,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -40,6 +41,9 @@ class MTurkError(Exception):
         self.code = code
         self.turk_error_code = turk_error_code
         self.request_id = request_id
+        # Attempts botocore made before this answer. A refusal that came on a retry ("already
+        # approved") may be the work of the earlier attempt whose answer was lost.
+        self.retry_attempts = retry_attempts
 
     def __str__(self) -> str:
         where = f"{self.operation}: " if self.operation else ""
@@ -150,6 +154,7 @@ def from_client_error(exc: ClientError, operation: str = "") -> MTurkError:
         "code": code,
         "turk_error_code": turk_code,
         "request_id": request_id,
+        "retry_attempts": int(response.get("ResponseMetadata", {}).get("RetryAttempts") or 0),
     }
 
     if code in _THROTTLE_CODES:
