@@ -231,3 +231,26 @@ def test_a_200_mb_batch_csv_is_refused_in_bounded_memory(client, account, carol,
     assert answer["growth_mb"] < 100, answer
     assert not Batch.objects.exists()
     assert not list(var_dir.rglob("*.csv"))
+
+
+# Every template with an upload form, and the test above that attacks it.
+UPLOAD_TEMPLATES = {
+    "templates/review/import.html": "review import",
+    "templates/review/bonus_upload.html": "bonus upload",
+    "templates/workers/import.html": "worker upload",
+    "templates/qualifications/detail.html": "qualification scores",
+    "templates/batches/project.html": "batch",
+}
+
+
+def test_every_upload_form_of_the_product_is_attacked_here():
+    found = {
+        str(path.relative_to(REPO))
+        for pattern in ("templates/**/*.html", "apps/*/templates/**/*.html")
+        for path in REPO.glob(pattern)
+        if not str(path).startswith(str(REPO / "apps/emulator"))
+        and ("multipart/form-data" in path.read_text() or 'type="file"' in path.read_text())
+    }
+    assert found == set(UPLOAD_TEMPLATES), sorted(found ^ set(UPLOAD_TEMPLATES))
+    attacked = {name for name, _, _ in _forms({"qtype": type("T", (), {"pk": 1})})} | {"batch"}
+    assert set(UPLOAD_TEMPLATES.values()) <= attacked
