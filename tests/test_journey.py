@@ -114,7 +114,7 @@ def worker(fresh_install):
 
 
 def _money(text: str) -> Decimal:
-    match = re.search(r"-?\$?(-?[0-9][0-9,]*\.[0-9]{2})", text)
+    match = re.search(r"\$(-?[0-9][0-9,]*\.[0-9]{2})", text)
     assert match, f"no amount in {text!r}"
     return Decimal(match.group(1).replace(",", ""))
 
