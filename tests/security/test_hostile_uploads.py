@@ -254,3 +254,32 @@ def test_every_upload_form_of_the_product_is_attacked_here():
     assert found == set(UPLOAD_TEMPLATES), sorted(found ^ set(UPLOAD_TEMPLATES))
     attacked = {name for name, _, _ in _forms({"qtype": type("T", (), {"pk": 1})})} | {"batch"}
     assert set(UPLOAD_TEMPLATES.values()) <= attacked
+
+
+@pytest.mark.django_db
+def test_a_scores_file_broken_half_way_grants_nothing(
+    client, local_account, account_mturk, carol, emulator
+):
+    """Rows are granted one by one, so the whole file is read before the first grant: a row
+    the csv module cannot read, late in the file, stops it with nothing granted."""
+    from apps.qualifications.models import QualificationScore, QualificationType
+
+    created = account_mturk.create_qualification_type(
+        Name="Careful labellers", Description="d", QualificationTypeStatus="Active"
+    )["QualificationType"]
+    qtype = QualificationType.objects.create(
+        requester=local_account, mturk_id=created["QualificationTypeId"], name="Careful labellers"
+    )
+    client.force_login(carol, backend="django.contrib.auth.backends.ModelBackend")
+    good = b"".join(b"A%013d,%d\n" % (n, n) for n in range(1, 6))
+    body = b"WorkerId,Value\n" + good + b"A0000000000099," + b"9" * 200_000 + b"\n"
+    upload = SimpleUploadedFile("scores.csv", body, content_type="text/csv")
+    response = client.post(
+        f"/qualifications/{qtype.pk}/scores/upload/", {"file": upload}, follow=True
+    )
+    assert "Row 7 cannot be read: a cell is longer than" in _messages(response)
+    assert not QualificationScore.objects.exists()
+    listed = account_mturk.list_workers_with_qualification_type(QualificationTypeId=qtype.mturk_id)[
+        "Qualifications"
+    ]
+    assert listed == []
