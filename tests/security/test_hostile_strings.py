@@ -320,10 +320,12 @@ def test_hostile_csv_cells_are_text_in_previews_at_mturk_and_in_results(
     project = make_project(local_account, carol)
     hostile = [h for h in TYPEABLE if h.name != "very-long"]
     rows = [(BY_NAME["javascript-link"].value, h.value) for h in hostile]
-    response = _upload(client, project, _csv_bytes(rows))
+    response = _upload(client, project, _csv_bytes(rows), name=BY_NAME["svg-onload"].value)
     assert response.status_code == 200
     batch = Batch.objects.get(project=project)
     assert batch.status == "validated", batch.report
+    for url in ("/batches/", f"/batches/projects/{project.pk}/", "/review/"):
+        assert_escaped(_page(client, url), batch.name, shown=url != "/review/")
     html = response.content.decode()
     for h in hostile:
         assert_escaped(html, h.value, shown=False)
