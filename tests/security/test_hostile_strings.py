@@ -428,3 +428,68 @@ def test_a_hostile_next_never_leads_off_the_site(objects, alice, login, target):
         ), (url, response["Location"])
     kept = client.post(f"/review/{a}/approve/", {"next": "/review/?status=Rejected"})
     assert kept["Location"] == "/review/?status=Rejected"
+
+
+QUERY_PARAMETERS = [
+    "page",
+    "q",
+    "status",
+    "hit_type",
+    "batch",
+    "hit",
+    "worker",
+    "answer",
+    "sort",
+    "method",
+    "format",
+    "row",
+    "refresh",
+    "next",
+    "submitted_from",
+    "agreement_below",
+    "soon",
+    "action",
+    "actor",
+    "target",
+    "environment",
+]
+
+
+HOSTILE_QUERY = ["img-onerror", "very-long", "nul-byte", "rtl-override", "formula-at"]
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+def test_hostile_query_parameters_on_every_page(client, targets, alice, shift):
+    """Every page, as a page and as an htmx fragment, with each query parameter the pages read
+    set to a hostile value (a different one per parameter, shifted between the two runs)."""
+    from urllib.parse import urlencode
+
+    from tests.security.urlwalk import dashboard_routes
+
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    client.post("/accounts/switch/", {"requester": targets["objects"]["account"].pk})
+    query = urlencode(
+        {
+            name: BY_NAME[HOSTILE_QUERY[(n + shift) % len(HOSTILE_QUERY)]].value
+            for n, name in enumerate(QUERY_PARAMETERS)
+        }
+    )
+    problems = []
+    for route in dashboard_routes():
+        if route.methods is not None and "GET" not in route.methods:
+            continue
+        url = targets["url_of"](route.route, route.name) + "?" + query
+        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+            response = client.get(url, **headers)
+            if response.status_code >= 500:
+                problems.append(f"{route.name}: {response.status_code}")
+                continue
+            if BY_NAME["img-onerror"].raw in _body_of(response):
+                problems.append(f"{route.name}: the markup came back unescaped")
+    assert not problems, "\n".join(problems)
+
+
+def _body_of(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
