@@ -493,3 +493,74 @@ def _body_of(response) -> str:
     if response.streaming:
         return b"".join(response.streaming_content).decode(errors="replace")
     return response.content.decode(errors="replace")
+
+
+FORM_FIELDS = [
+    "name",
+    "description",
+    "title",
+    "keywords",
+    "annotation",
+    "template",
+    "question_kind",
+    "feedback",
+    "reason",
+    "amount",
+    "token",
+    "subject",
+    "text",
+    "value",
+    "worker_id",
+    "workers",
+    "username",
+    "role",
+    "kind",
+    "hits",
+    "seconds",
+    "assignments",
+    "decision",
+    "status",
+    "requester",
+    "action",
+    "ids",
+    "scope",
+    "mode",
+    "days",
+    "source",
+    "qualification_type",
+    "confirm_name",
+    "expire",
+    "block_reason",
+    "test",
+    "answer_key",
+    "test_duration",
+    "retry_delay",
+    "endpoint_url",
+    "environment",
+    "credential_source",
+    "frame_height",
+    "reward",
+    "max_assignments",
+]
+HOSTILE_FORM = ["img-onerror", "nul-byte", "very-long", "formula-hyperlink", "svg-onload"]
+
+
+def test_hostile_form_values_on_every_post_view(targets, alice, login):
+    """Every view that takes a POST, as an admin, with every field it might read set to a
+    hostile value: a message or a form error, never a 500, never the markup unescaped."""
+    client = login(alice)
+    client.post("/accounts/switch/", {"requester": targets["objects"]["account"].pk})
+    data = {
+        name: BY_NAME[HOSTILE_FORM[n % len(HOSTILE_FORM)]].value
+        for n, name in enumerate(FORM_FIELDS)
+    }
+    problems = []
+    for name, (url, _) in sorted(targets["urls"].items()):
+        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+            response = client.post(url, data, **headers)
+            if response.status_code >= 500:
+                problems.append(f"{name}: {response.status_code}")
+                continue
+            if BY_NAME["img-onerror"].raw in _body_of(response):
+                problems.append(f"{name}: the markup came back unescaped")
+    assert not problems, "\n".join(problems)
