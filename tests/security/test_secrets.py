@@ -178,3 +178,33 @@ def _assert_not_logged(caplog) -> None:
         if record.exc_info:
             text += logging.Formatter().formatException(record.exc_info)
         assert SECRET not in text, f"{record.name}: {text[:200]}"
+
+
+@pytest.fixture(scope="module")
+def strict_mturk(tmp_path_factory):
+    """A local MTurk that checks signatures: it knows the access key with another secret."""
+    from tests.fixtures.emulator import start_emulator
+
+    server = start_emulator(
+        tmp_path_factory.mktemp("strict-secrets"),
+        env={"EMULATOR_CREDENTIALS": f"{ACCESS_KEY}:the-secret-mturk-knows"},
+    )
+    yield server
+    server.stop()
+
+
+def test_a_refused_signature_never_shows_the_secret(
+    admin_client, secret_account, strict_mturk, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    for name in ("botocore", "urllib3", "apps"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    Requester.objects.filter(pk=secret_account.pk).update(endpoint_url=strict_mturk.url)
+    response = admin_client.get(
+        f"/accounts/{secret_account.pk}/balance/?refresh=1", HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    body = _body(response)
+    assert "signature" in body.lower()  # MTurk's refusal is shown
+    assert SECRET not in body
+    _assert_not_logged(caplog)
