@@ -63,7 +63,15 @@ def _all_neutralised(rows: list[list[str]]) -> None:
 @pytest.fixture
 def answered(local_account, account_mturk, emulator, alice, login):
     """One HIT with one submitted assignment whose every field holds a hostile string."""
-    hit = create_hit(account_mturk, Title="Hostile answers", MaxAssignments=2)
+    # A HIT made outside the dashboard: its texts are as untrusted as the answers.
+    hit = create_hit(
+        account_mturk,
+        Title=BY_NAME["img-onerror"].value,
+        Description=COMBINED[:1999],
+        Keywords=BY_NAME["svg-onload"].value,
+        RequesterAnnotation=BY_NAME["attribute-breakout"].value,
+        MaxAssignments=2,
+    )
     worker = new_worker_id()
     assignment_id = emulator.accept(worker, hit["HITId"])
     emulator.submit(assignment_id, answers={_field(h.name): h.value for h in TYPEABLE})
@@ -83,6 +91,11 @@ def test_worker_answers_are_text_on_every_page_and_neutralised_in_every_export(a
     assert assignment.answers[_field("img-onerror")] == BY_NAME["img-onerror"].value
     assert len(assignment.answers[_field("very-long")]) == 100_000
 
+    for url in ("/hits/", f"/hits/{answered['hit'].pk}/"):
+        html = _page(client, url)
+        assert_escaped(html, BY_NAME["img-onerror"].value)
+        assert_escaped(html, COMBINED[:1999], shown=False)
+        assert_escaped(html, BY_NAME["attribute-breakout"].value, shown=False)
     pages = {
         "review queue": _page(client, "/review/"),
         "review card (htmx)": _page(client, "/review/", HTTP_HX_REQUEST="true"),
