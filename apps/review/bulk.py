@@ -166,7 +166,7 @@ def bulk_review_start(
 
 
 def bulk_threads() -> int:
-    return getattr(settings, "BULK_REVIEW_THREADS", 8)
+    return getattr(settings, "BULK_REVIEW_THREADS", 12)
 
 
 class _CancelWatch:

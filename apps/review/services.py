@@ -316,12 +316,23 @@ def approvals_reserve(
     `approval_unreserve`. Raises SpendingRefused when the lot does not fit the daily limit
     (nothing is then claimed)."""
     membership_require(membership, Action.REVIEW)
-    claimed = [
-        (assignment, feedback)
-        for assignment, feedback in items
-        if assignment.status == AssignmentStatus.SUBMITTED
-        and _claim(assignment, "approve", [AssignmentStatus.SUBMITTED], actor)
-    ]
+    candidates = [(a, f) for a, f in items if a.status == AssignmentStatus.SUBMITTED]
+    # One claim for the lot: the rows still free are locked (rows another claim holds are
+    # skipped), then marked, in one transaction; each is then claimed here and nowhere else.
+    with transaction.atomic():
+        free = set(
+            Assignment.objects.select_for_update(skip_locked=True)
+            .filter(
+                pk__in=[a.pk for a, _ in candidates],
+                status=AssignmentStatus.SUBMITTED,
+                decision="",
+            )
+            .values_list("pk", flat=True)
+        )
+        Assignment.objects.filter(pk__in=free, decision="").update(
+            decision="approve", decision_started_at=timezone.now(), decided_by=actor
+        )
+    claimed = [(a, f) for a, f in candidates if a.pk in free]
     if not claimed:
         return []
     costs = [assignment_cost(assignment) for assignment, _ in claimed]

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.batches.models import Batch
@@ -46,12 +48,34 @@ def _card_url_makers() -> dict:
     return makers
 
 
-def _card(membership, assignment: Assignment, worker, reasons, *, urls=None, **extra) -> dict:
+def _reason_options(reasons) -> str:
+    """The saved reasons as <option>s, built once for every card of a page."""
+    return format_html_join(
+        "",
+        '<option value="{}">{}</option>',
+        ((r.text, Truncator(r.text).chars(60)) for r in reasons),
+    )
+
+
+def _answer_rows(assignment: Assignment) -> list[tuple[str, str, bool]]:
+    """(field, answer as text, whether it is long enough to fold) for each answer field."""
+    rows = []
+    for name, value in assignment.answers.items():
+        text = str(value)
+        rows.append((name, text, len(text) > 300))
+    return rows
+
+
+def _card(membership, assignment: Assignment, worker, reasons: str, *, urls=None, **extra) -> dict:
+    """What a card shows; `reasons` is `_reason_options(...)`."""
     now = timezone.now()
     deadline = assignment.auto_approval_time
     urls = urls or _card_url_makers()
+    submitted = assignment.submit_time
     return {
         "a": assignment,
+        "answers": _answer_rows(assignment),
+        "submitted": timezone.localtime(submitted).strftime("%Y-%m-%d %H:%M") if submitted else "",
         "urls": {
             "approve": urls["approve"].format(assignment.pk),
             "reject": urls["reject"].format(assignment.pk),
@@ -74,7 +98,7 @@ def _card(membership, assignment: Assignment, worker, reasons, *, urls=None, **e
 
 def _card_context(membership, assignment: Assignment, *, notice: str = "", error: str = "") -> dict:
     workers = selectors.workers_by_id(membership.requester, {assignment.worker_id})
-    reasons = list(FeedbackReason.objects.filter(requester=membership.requester))
+    reasons = _reason_options(FeedbackReason.objects.filter(requester=membership.requester))
     return _card(
         membership,
         assignment,
@@ -102,7 +126,7 @@ def queue(request):
     )
     workers = selectors.workers_by_id(requester, {a.worker_id for a in page})
     golds = gold_for_assignments(list(page))
-    reasons = list(FeedbackReason.objects.filter(requester=requester))
+    reasons = _reason_options(FeedbackReason.objects.filter(requester=requester))
     urls = _card_url_makers()
     query = request.GET.copy()
     query.pop("page", None)
