@@ -229,6 +229,7 @@ def test_a_200_mb_batch_csv_is_refused_in_bounded_memory(client, account, carol,
     assert answer["status"] == 302
     assert answer["location"] == f"/batches/projects/{project.pk}/", answer
     assert answer["growth_mb"] < 100, answer
+    assert any("MB; batches take CSV files of at most 50.0 MB" in m for m in answer["messages"])
     assert not Batch.objects.exists()
     assert not list(var_dir.rglob("*.csv"))
 

@@ -4,13 +4,15 @@ process reached while handling it.
 
     python -m tests.security.upload_probe BODY_FILE BOUNDARY PATH SESSION_KEY
 
-Prints one JSON line: status, location, and the growth of the peak RSS in MB.
+Prints one JSON line: status, location, the messages the next page shows, and the growth of
+the peak RSS in MB.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import sys
 
@@ -37,7 +39,7 @@ def main(body_path: str, boundary: str, path: str, session_key: str) -> None:
     answers = []
 
     def start_response(status, headers, exc_info=None):
-        answers.append((status, dict(headers)))
+        answers.append((status, headers))
 
     # Warm up (imports, templates, the database) so that the baseline is the settled process.
     with open(os.devnull, "rb") as empty:
@@ -56,11 +58,30 @@ def main(body_path: str, boundary: str, path: str, session_key: str) -> None:
         b"".join(handler(environ, start_response))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     status, headers = answers[-1]
+    location = dict(headers).get("Location", "")
+    # Follow the redirect with the cookies it set, to read the message the page shows.
+    cookies = [v.split(";", 1)[0] for k, v in headers if k.lower() == "set-cookie"]
+    page = b""
+    if location:
+        with open(os.devnull, "rb") as empty:
+            page = b"".join(
+                handler(
+                    {
+                        **environ_base,
+                        "PATH_INFO": location,
+                        "HTTP_COOKIE": "; ".join([environ_base["HTTP_COOKIE"], *cookies]),
+                        "wsgi.input": empty,
+                    },
+                    start_response,
+                )
+            )
+    shown = re.findall(r'<p class="message [^"]*">([^<]*)</p>', page.decode(errors="replace"))
     print(
         json.dumps(
             {
                 "status": int(status.split()[0]),
-                "location": headers.get("Location", ""),
+                "location": location,
+                "messages": shown,
                 "growth_mb": (peak - baseline) / 1024,
             }
         )
