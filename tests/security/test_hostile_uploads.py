@@ -208,22 +208,25 @@ def test_a_200_mb_batch_csv_is_refused_in_bounded_memory(client, account, carol,
         "MTURKDASH_VAR_DIR": str(var_dir),
         "DJANGO_SETTINGS_MODULE": "mturkdash.settings",
     }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.security.upload_probe",
-            str(body),
-            boundary,
-            f"/batches/projects/{project.pk}/upload/",
-            session_key,
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tests.security.upload_probe",
+                str(body),
+                boundary,
+                f"/batches/projects/{project.pk}/upload/",
+                session_key,
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    finally:
+        body.unlink()  # 200 MB: not left behind in pytest's kept temporary folders
     assert result.returncode == 0, result.stderr[-3000:]
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["status"] == 302
