@@ -175,6 +175,15 @@ def test_a_batch_csv_over_the_size_limit_is_refused_with_its_size(
     assert not list(Path(tmp_path).rglob("*.csv"))
 
 
+def _test_database_url() -> str:
+    """This test's database (committed data), for a process of its own."""
+    conf = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{conf['NAME']}"
+    auth = conf["USER"] + (f":{conf['PASSWORD']}" if conf["PASSWORD"] else "")
+    return f"postgres://{auth}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}/{conf['NAME']}"
+
+
 def _multipart_to_disk(path: Path, boundary: str, *, rows_mb: int) -> None:
     """A multipart body with a name field and a CSV of `rows_mb` MB, written as a stream."""
     line = b"https://example.org/images/0000000.png,a caption of a picture\n"
@@ -204,7 +213,7 @@ def test_a_200_mb_batch_csv_is_refused_in_bounded_memory(client, account, carol,
     var_dir = tmp_path / "var"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "DATABASE_URL": _test_database_url(),
         "MTURKDASH_VAR_DIR": str(var_dir),
         "DJANGO_SETTINGS_MODULE": "mturkdash.settings",
     }
