@@ -24,8 +24,14 @@ from tests.fixtures.celery import start_celery_worker, wait_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _text(client, url: str) -> str:
+    """A page as a person reads it: tags dropped, spaces collapsed."""
+    html = client.get(url).content.decode()
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
 def test_lost_responses_and_a_throttle_through_launch_review_and_bonus(
-    journey, emulator, celery_worker_process
+    journey, emulator, celery_worker_process, login
 ):
     journey.account.requests_per_second = 10
     journey.account.save(update_fields=["requests_per_second"])
@@ -33,6 +39,8 @@ def test_lost_responses_and_a_throttle_through_launch_review_and_bonus(
 
     journey.launch(30)
     journey.wait_launched()
+    page = _text(login(journey.user), f"/batches/{journey.batch.pk}/")
+    assert "30 created · 0 failed · 0 remaining of 30" in page
     assert journey.work() == 30
     journey.sync()
     assert journey.submitted_mirrored() == 30
@@ -46,7 +54,7 @@ def test_lost_responses_and_a_throttle_through_launch_review_and_bonus(
     assert_invariants(journey)
 
 
-def test_a_worker_killed_in_the_middle_of_a_launch(journey, emulator, celery_worker_process):
+def test_a_worker_killed_in_the_middle_of_a_launch(journey, emulator, celery_worker_process, login):
     emulator.faults(latency_ms=150, operations=["CreateHITWithHITType"])
     journey.launch(40)
     wait_for(lambda: journey.rows_created() >= 5, timeout=30, message="the first HITs")
@@ -55,9 +63,13 @@ def test_a_worker_killed_in_the_middle_of_a_launch(journey, emulator, celery_wor
 
     assert journey.batch_status() == BatchStatus.LAUNCHING
     assert journey.rows_created() < 40
+    client = login(journey.user)
+    page = _text(client, f"/batches/{journey.batch.pk}/")
+    assert "Launching" in page and "Resume (after a worker died)" in page
     second = start_celery_worker()
     try:
         journey.wait_launched()
+        assert "40 created · 0 failed" in _text(client, f"/batches/{journey.batch.pk}/")
         emulator.clear_faults()
         journey.work()
         journey.sync()
@@ -70,7 +82,9 @@ def test_a_worker_killed_in_the_middle_of_a_launch(journey, emulator, celery_wor
     assert_invariants(journey)
 
 
-def test_a_worker_killed_in_the_middle_of_a_bulk_bonus(journey, emulator, celery_worker_process):
+def test_a_worker_killed_in_the_middle_of_a_bulk_bonus(
+    journey, emulator, celery_worker_process, login
+):
     journey.launch(30)
     journey.wait_launched()
     journey.work()
@@ -84,11 +98,16 @@ def test_a_worker_killed_in_the_middle_of_a_bulk_bonus(journey, emulator, celery
     celery_worker_process.kill()
 
     assert journey.bonuses_sent() < len(journey.bonus_batch.rows)
+    client = login(journey.user)
+    page_url = f"/review/bonuses/{journey.bonus_batch.pk}/"
+    total = len(journey.bonus_batch.rows)
+    assert re.search(rf"\b\d+ of {total} paid · paying", _text(client, page_url))
     second = start_celery_worker()
     try:
         journey.wait_bonus_done()
     finally:
         second.stop()
+    assert f"{total} of {total} paid · done" in _text(client, page_url)
     assert_invariants(journey)
 
 
