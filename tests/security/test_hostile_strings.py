@@ -12,6 +12,7 @@ import uuid
 import pytest
 from django.utils.html import escape
 
+from apps.audit.models import AuditEvent
 from apps.hits.models import HIT, Assignment
 from apps.hits.sync import requester_sync
 from apps.mturk.sqs import QueueMessage
@@ -577,3 +578,23 @@ def test_hostile_form_values_on_every_post_view(targets, alice, login):
             if BY_NAME["img-onerror"].raw in _body_of(response):
                 problems.append(f"{name}: the markup came back unescaped")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("hostile", ["img-onerror", "svg-onload", "rtl-override", "nul-byte"])
+def test_a_hostile_worker_id_in_the_address(objects, alice, login, hostile):
+    from urllib.parse import quote
+
+    client = login(alice)
+    client.post("/accounts/switch/", {"requester": objects["account"].pk})
+    before = AuditEvent.objects.count()
+    worker = quote(BY_NAME[hostile].value, safe="")
+    for method, path, data in (
+        ("get", "", None),
+        ("post", "block/", {"reason": "r"}),
+        ("post", "message/", {"subject": "s", "text": "t"}),
+        ("post", "score/", {"qualification_type": str(objects["qtype"].pk), "value": "1"}),
+    ):
+        response = getattr(client, method)(f"/workers/{worker}/{path}", data, follow=True)
+        assert response.status_code in {200, 404}, (path, response.status_code)
+        assert_escaped(response.content.decode(), BY_NAME[hostile].value, shown=False)
+    assert AuditEvent.objects.count() == before  # nothing was done for such a worker
