@@ -157,6 +157,23 @@ def batch_launch_run(batch_id: int, *, dispatch=None, dispatch_action=None) -> N
         batch_chunk_run(batch.pk, part[0], part[-1], dispatch_action=dispatch_action)
 
 
+def _retry_delay(
+    exc: MTurkError, attempt: int, unreachable_since: float | None, *, base: float
+) -> tuple[float | None, float | None]:
+    """Seconds to wait before trying a failed call again (None: give up), and since when MTurk
+    has been unreachable. An unreachable MTurk is waited out for `outage_patience()` seconds
+    without counting against ROW_RETRIES; other retryable errors get ROW_RETRIES tries."""
+    now = time.monotonic()
+    if isinstance(exc, MTurkUnavailable | MTurkNoResponse):
+        unreachable_since = unreachable_since or now
+    else:
+        unreachable_since = None
+    waiting_out = unreachable_since is not None and now - unreachable_since < outage_patience()
+    if not (exc.retryable or exc.outcome_unknown) or not (waiting_out or attempt < ROW_RETRIES):
+        return None, unreachable_since
+    return min(5 if waiting_out else 8, base * 2 ** min(attempt + 1, 6)), unreachable_since
+
+
 def _hit_type_ensure(batch: Batch, gateway: Gateway) -> str:
     props = batch.launch_properties
     params = {
@@ -169,17 +186,18 @@ def _hit_type_ensure(batch: Batch, gateway: Gateway) -> str:
         "QualificationRequirements": props["qualification_requirements"],
     }
     attempt = 0
+    unreachable_since: float | None = None
     while True:
         try:
             hit_type_id = gateway.call("create_hit_type", **params)["HITTypeId"]
             break
         except MTurkError as exc:
             # CreateHITType is idempotent by nature (same properties, same id): just repeat.
-            if (exc.retryable or exc.outcome_unknown) and attempt < ROW_RETRIES:
-                attempt += 1
-                time.sleep(min(8, 0.5 * 2**attempt))
-                continue
-            raise
+            delay, unreachable_since = _retry_delay(exc, attempt, unreachable_since, base=0.5)
+            if delay is None:
+                raise
+            attempt += 1
+            time.sleep(delay)
     Batch.objects.filter(pk=batch.pk).update(hit_type_mturk_id=hit_type_id)
     batch.hit_type_mturk_id = hit_type_id
     hit_type_upsert_from_api(
@@ -422,23 +440,15 @@ def row_create(
             )
             return RowStatus.PENDING
         except MTurkError as exc:
-            now = time.monotonic()
-            if isinstance(exc, MTurkUnavailable | MTurkNoResponse):
-                unreachable_since = unreachable_since or now
-            else:
-                unreachable_since = None
-            waiting_out = unreachable_since is not None and (
-                now - unreachable_since < outage_patience()
+            delay, unreachable_since = _retry_delay(exc, attempt, unreachable_since, base=0.25)
+            if delay is None:
+                return _row_fail(row, exc)
+            attempt += 1
+            # Shown on the batch page (the row stays `creating`, same token).
+            BatchRow.objects.filter(pk=row.pk, status=RowStatus.CREATING).update(
+                error=f"Retrying (attempt {attempt + 1}): {exc}"[:2000]
             )
-            if (exc.retryable or exc.outcome_unknown) and (waiting_out or attempt < ROW_RETRIES):
-                attempt += 1
-                # Shown on the batch page (the row stays `creating`, same token).
-                BatchRow.objects.filter(pk=row.pk, status=RowStatus.CREATING).update(
-                    error=f"Retrying (attempt {attempt + 1}): {exc}"[:2000]
-                )
-                time.sleep(min(5 if waiting_out else 8, 0.25 * 2 ** min(attempt, 6)))
-                continue
-            return _row_fail(row, exc)
+            time.sleep(delay)
     _row_mark_created(batch, row, data, hit_type, expected=RowStatus.CREATING)
     return RowStatus.CREATED
 

@@ -412,3 +412,33 @@ def test_an_unreachable_mturk_leaves_a_row_retrying_until_the_outage_patience_ru
     assert gateway.calls["CreateHITWithHITType"] >= 2
     row.refresh_from_db()
     assert "Could not connect" in row.error and row.unique_request_token
+
+
+def test_the_hit_type_waits_out_an_unreachable_mturk_too(
+    local_account, carol, queued, settings, monkeypatch
+):
+    import socket
+    import time
+
+    from apps.mturk.errors import MTurkUnavailable
+
+    settings.MTURK_MAX_ATTEMPTS = 1
+    settings.BATCH_LAUNCH_OUTAGE_SECONDS = 1
+    monkeypatch.setattr(launch, "ROW_RETRIES", 0)
+    batch = make_batch(make_project(local_account, carol), carol, rows_csv(1))
+    Batch.objects.filter(pk=batch.pk).update(
+        launch_properties=services._launch_properties(batch.project)
+    )
+    batch.refresh_from_db()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        local_account.endpoint_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    local_account.save(update_fields=["endpoint_url"])
+    gateway = launch.requester_gateway(local_account)
+    started = time.monotonic()
+
+    with pytest.raises(MTurkUnavailable):
+        launch._hit_type_ensure(batch, gateway)
+
+    assert time.monotonic() - started >= 1
+    assert gateway.calls["CreateHITType"] >= 2  # ROW_RETRIES alone would allow one call
