@@ -135,6 +135,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mturkdash.middleware.upload_size_limit",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -276,6 +277,9 @@ SYNC_THREADS = _read("SYNC_THREADS", "int", default=8)
 BATCH_CSV_MAX_BYTES = _read("BATCH_CSV_MAX_BYTES", "int", default=50 * 1024 * 1024)
 BATCH_CSV_MAX_ROWS = _read("BATCH_CSV_MAX_ROWS", "int", default=100_000)
 BATCH_CSV_MAX_COLUMNS = _read("BATCH_CSV_MAX_COLUMNS", "int", default=1000)
+# Any request body past this is refused before it is read (the largest upload form's limit,
+# and room for the form's other fields).
+UPLOAD_MAX_BYTES = _read("UPLOAD_MAX_BYTES", "int", default=BATCH_CSV_MAX_BYTES + 1024 * 1024)
 # Larger CSVs are checked in a Celery job instead of the upload's request.
 BATCH_CSV_INLINE_BYTES = _read("BATCH_CSV_INLINE_BYTES", "int", default=2 * 1024 * 1024)
 NOTIFICATIONS_POLL_SECONDS = _read("NOTIFICATIONS_POLL_SECONDS", "int", default=25)

@@ -204,6 +204,7 @@ def _multipart_to_disk(path: Path, boundary: str, *, rows_mb: int) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_200_mb_batch_csv_is_refused_in_bounded_memory(client, account, carol, tmp_path):
+    """Refused from its Content-Length, before the body is read (see mturkdash.middleware)."""
     project = make_project(account, carol)
     client.force_login(carol, backend="django.contrib.auth.backends.ModelBackend")
     session_key = client.session.session_key
@@ -238,10 +239,12 @@ def test_a_200_mb_batch_csv_is_refused_in_bounded_memory(client, account, carol,
         body.unlink()  # 200 MB: not left behind in pytest's kept temporary folders
     assert result.returncode == 0, result.stderr[-3000:]
     answer = json.loads(result.stdout.strip().splitlines()[-1])
-    assert answer["status"] == 302
-    assert answer["location"] == f"/batches/projects/{project.pk}/", answer
+    assert answer["status"] == 413, answer
+    assert answer["messages"] == [
+        "The upload is 200.0 MB; this site takes uploads of at most 51.0 MB. Nothing was"
+        " stored: split the file and upload the parts."
+    ]
     assert answer["growth_mb"] < 100, answer
-    assert any("MB; batches take CSV files of at most 50.0 MB" in m for m in answer["messages"])
     assert not Batch.objects.exists()
     assert not list(var_dir.rglob("*.csv"))
 
@@ -296,3 +299,20 @@ def test_a_scores_file_broken_half_way_grants_nothing(
         "Qualifications"
     ]
     assert listed == []
+
+
+@pytest.mark.django_db
+def test_a_body_past_the_upload_limit_is_refused_unread(client, alice, settings):
+    settings.UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    before = _everything()
+    for url in ("/review/import/", "/workers/import/", "/batches/projects/1/upload/"):
+        response = client.post(
+            url, data=b"x", content_type="text/csv", CONTENT_LENGTH=str(3 * 1024**3)
+        )
+        assert response.status_code == 413, url
+        assert "this site takes uploads of at most 10.0 MB" in response.content.decode()
+    # Just under the limit goes on to the page's own checks.
+    response = client.post("/review/import/", {"file": SimpleUploadedFile("a.csv", b"")})
+    assert response.status_code == 200
+    assert _everything() == before

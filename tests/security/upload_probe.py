@@ -4,8 +4,8 @@ process reached while handling it.
 
     python -m tests.security.upload_probe BODY_FILE BOUNDARY PATH SESSION_KEY
 
-Prints one JSON line: status, location, the messages the next page shows, and the growth of
-the peak RSS in MB.
+Prints one JSON line: status, location, the messages the answer (or the page it leads to)
+shows, and the growth of the peak RSS in MB.
 """
 
 from __future__ import annotations
@@ -55,13 +55,13 @@ def main(body_path: str, boundary: str, path: str, session_key: str) -> None:
             "HTTP_X_CSRFTOKEN": csrf,
             "wsgi.input": body,
         }
-        b"".join(handler(environ, start_response))
+        answer_body = list(handler(environ, start_response))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     status, headers = answers[-1]
     location = dict(headers).get("Location", "")
     # Follow the redirect with the cookies it set, to read the message the page shows.
     cookies = [v.split(";", 1)[0] for k, v in headers if k.lower() == "set-cookie"]
-    page = b""
+    page = b"".join(answer_body)
     if location:
         with open(os.devnull, "rb") as empty:
             page = b"".join(
@@ -75,7 +75,7 @@ def main(body_path: str, boundary: str, path: str, session_key: str) -> None:
                     start_response,
                 )
             )
-    shown = re.findall(r'<p class="message [^"]*">([^<]*)</p>', page.decode(errors="replace"))
+    shown = re.findall(r'<p class="message [^"]*"[^>]*>([^<]*)</p>', page.decode(errors="replace"))
     print(
         json.dumps(
             {
