@@ -3,6 +3,8 @@
 Each upload form has its own, smaller limit, checked with a message that names it; this one only
 keeps a request of hundreds of megabytes from being streamed to a temporary file first. Behind a
 proxy, its own body-size limit (nginx `client_max_body_size`) should be set to the same value.
+A body sent without a Content-Length (chunked) still meets the forms' own limits, and Django
+streams files past FILE_UPLOAD_MAX_MEMORY_SIZE to disk, so memory stays bounded either way.
 """
 
 from __future__ import annotations
