@@ -291,7 +291,7 @@ def _bonus_context(request, batch: Batch, membership) -> dict:
     page.object_list = bonus_history.fees_attach(page.object_list)
     return {
         "bonuses": page,
-        "bonus_totals": bonus_history.batch_bonus_totals(payments),
+        "bonus_totals": bonus_history.bonus_totals(payments),
         "can_refresh_bonuses": role_allows(membership.role, Action.REVIEW),
     }
 

@@ -126,10 +126,14 @@ class Assignment(MirrorModel):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The HIT's batch key, copied at upsert: a batch's review queue is then one index range
+    # (requester, batch_key, status, submit_time, id), counted and offset without a join.
+    batch_key = models.CharField(max_length=12, blank=True)
 
     class Meta(MirrorModel.Meta):
         indexes = [
             models.Index(fields=["hit", "status"]),
+            models.Index(fields=["requester", "batch_key", "status", "submit_time", "id"]),
             models.Index(fields=["requester", "worker_id"]),
             models.Index(fields=["requester", "status", "submit_time"]),
             models.Index(fields=["requester", "auto_approval_time"]),

@@ -130,6 +130,9 @@ def hit_upsert_from_api(
     news = (
         any(getattr(hit, name) != fields[name] for name in _NEWS_FIELDS) or hit.gone_at is not None
     )
+    if hit.batch_key != fields["batch_key"]:
+        # The review queue filters assignments by their own copy of the batch key.
+        Assignment.objects.filter(hit=hit).update(batch_key=fields["batch_key"])
     for name, value in fields.items():
         setattr(hit, name, value)
     hit.raw = raw
@@ -219,6 +222,7 @@ def assignment_upsert_from_api(
                     requester_id=hit.requester_id,
                     mturk_id=data["AssignmentId"],
                     hit=hit,
+                    batch_key=hit.batch_key,
                     raw=raw,
                     synced_at=fetched_at,
                     **fields,
@@ -260,6 +264,7 @@ def assignments_upsert_for_hit(
         Assignment(
             requester_id=hit.requester_id,
             hit=hit,
+            batch_key=hit.batch_key,
             mturk_id=data["AssignmentId"],
             raw=jsonable({k: v for k, v in data.items() if k != "Answer"}),
             synced_at=fetched_at,
@@ -320,6 +325,7 @@ def assignments_upsert_for_hits(
             Assignment(
                 requester_id=hit.requester_id,
                 hit=hit,
+                batch_key=hit.batch_key,
                 mturk_id=data["AssignmentId"],
                 raw=jsonable({k: v for k, v in data.items() if k != "Answer"}),
                 synced_at=fetched_at,

@@ -25,9 +25,7 @@ from apps.review.models import BonusPayment
 def batch_bonuses(batch: Batch) -> QuerySet[BonusPayment]:
     """The bonus payments of the batch's HITs, newest first."""
     hits = HIT.objects.filter(requester=batch.requester, batch_key=batch.launch_key)
-    assignments = Assignment.objects.filter(
-        requester=batch.requester, hit__batch_key=batch.launch_key
-    )
+    assignments = Assignment.objects.filter(requester=batch.requester, batch_key=batch.launch_key)
     return (
         BonusPayment.objects.filter(requester=batch.requester)
         .filter(
@@ -59,7 +57,7 @@ class BonusTotals:
         return self.paid + self.paid_fees
 
 
-def batch_bonus_totals(payments: QuerySet[BonusPayment]) -> BonusTotals:
+def bonus_totals(payments: QuerySet[BonusPayment]) -> BonusTotals:
     """Sums by status in one query; MTurk's fee is per payment (rounded, at least a cent), so
     it is added up per distinct amount."""
     totals = BonusTotals(

@@ -23,9 +23,10 @@ def review_queue(requester: Requester, *, filters: dict) -> QuerySet[Assignment]
     if filters.get("hit_type"):
         assignments = assignments.filter(hit__hit_type=filters["hit_type"])
     if filters.get("batch"):
-        # A batch's HITs carry its launch key (HIT.batch_key, indexed with the account).
+        # Assignments carry their batch's launch key (indexed with the account, the status and
+        # the sort): the page is one index range, no join.
         batch = filters["batch"]
-        assignments = assignments.filter(hit__batch_key=getattr(batch, "launch_key", batch))
+        assignments = assignments.filter(batch_key=getattr(batch, "launch_key", batch))
     if filters.get("hit"):
         assignments = assignments.filter(hit__mturk_id=filters["hit"])
     if filters.get("worker"):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.mturk.errors import MTurkError
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import current_membership_for, membership_for
+from apps.review import bonus_history
 from apps.workers import csvround, selectors, services
 from apps.workers.forms import BlockForm, MessageForm, ScoreForm, WorkerFilterForm
 from apps.workers.models import WorkerUpdate
@@ -48,11 +49,14 @@ def worker_detail(request, worker_id: str):
     profile = selectors.worker_profile(membership.requester, worker_id.upper())
     if profile["worker"] is None and profile["block"] is None and not profile["scores"]:
         raise Http404("This account has never seen that worker.")
+    bonuses = profile["bonuses"]
     return render(
         request,
         "workers/detail.html",
         {
             **profile,
+            "bonuses": bonus_history.fees_attach(bonuses[:200]),
+            "bonus_totals": bonus_history.bonus_totals(bonuses),
             "worker_id": worker_id.upper(),
             "requester": membership.requester,
             "can_act": role_allows(membership.role, Action.WORKERS),

@@ -89,10 +89,18 @@ def test_the_migration_backfills_hits_already_mirrored(account):
         reward=Decimal("0.10"),
         annotation="mturkdash: not a marker",
     )
+    answered = Assignment.objects.create(
+        requester=account, mturk_id="A1", hit=marked, worker_id="AW1", status="Submitted"
+    )
     migration.backfill_batch_keys(django_apps, None)
+    importlib.import_module("apps.hits.migrations.0005_assignment_batch_key").copy_batch_keys(
+        django_apps, None
+    )
     marked.refresh_from_db()
     plain.refresh_from_db()
+    answered.refresh_from_db()
     assert (marked.batch_key, plain.batch_key) == ("abcdef123456", "")
+    assert answered.batch_key == "abcdef123456"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -109,6 +117,9 @@ def test_the_queue_of_a_batch_shows_only_that_batchs_assignments(
     requester_sync(requester=local_account)
     client = login(bob)
 
+    assert set(
+        Assignment.objects.filter(mturk_id__in=ours).values_list("batch_key", flat=True)
+    ) == {first.launch_key}
     page = client.get(f"/review/?batch={first.pk}").content.decode()
 
     assert page.count("data-assignment") == 2
@@ -176,6 +187,7 @@ def _big_batch(account, *, hits: int, per_hit: int) -> Batch:
                     requester=account,
                     mturk_id=f"A{n:06d}{k:02d}",
                     hit=hit,
+                    batch_key=batch.launch_key,
                     worker_id=workers[(n + k) % len(workers)],
                     status=AssignmentStatus.SUBMITTED,
                     accept_time=now - timedelta(minutes=10),

@@ -94,6 +94,9 @@ def test_refresh_from_mturk_adds_bonuses_paid_elsewhere_and_confirms_ours_once(
     assert BonusPayment.objects.filter(requester=local_account).count() == 3
     assert AuditEvent.objects.filter(action="batch.bonuses.refresh").count() == 2
     assert second.mturk_id not in {r.assignment_mturk_id for r in rows}
+    worker_page = client.get(f"/workers/{first.worker_id}/").content.decode()
+    assert "<strong>$0.75</strong> paid + $0.15 MTurk fee = $0.90" in worker_page
+    assert worker_page.count("paid elsewhere") == 1 and "$0.30" not in worker_page
 
 
 def test_a_viewer_sees_the_history_but_no_refresh(login, victor, carol, local_account, emulator):
