@@ -105,3 +105,26 @@ def test_the_session_cookie_is_set_secure_and_http_only(client, alice):
     cookie = response.cookies["sessionid"]
     assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
     assert response.cookies["csrftoken"]["secure"]
+
+
+def test_no_page_changes_anything_on_a_get(targets, alice):
+    """CSRF protection covers POST only: every page reached by GET (as a page, as an htmx
+    fragment, with the refresh switches some pages have) creates and deletes nothing."""
+    from tests.security.urlwalk import dashboard_routes
+
+    client = Client()
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    client.post("/accounts/switch/", {"requester": targets["objects"]["account"].pk})
+    before = _everything()
+    changed = []
+    for route in dashboard_routes():
+        if route.methods is not None and "GET" not in route.methods:
+            continue
+        url = targets["url_of"](route.route, route.name) + "?refresh=1&format=csv"
+        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+            client.get(url, **headers)
+        now = _everything()
+        if now != before:
+            changed.append(f"{route.name}: " + ", ".join(k for k in now if now[k] != before.get(k)))
+            before = now
+    assert not changed, "\n".join(changed)
