@@ -603,3 +603,19 @@ def test_a_hostile_worker_id_in_the_address(objects, alice, login, hostile):
         assert response.status_code in {200, 404}, (path, response.status_code)
         assert_escaped(response.content.decode(), BY_NAME[hostile].value, shown=False)
     assert AuditEvent.objects.count() == before  # nothing was done for such a worker
+
+
+def test_every_csv_the_product_writes_goes_through_the_neutralising_writer():
+    """One rule everywhere: only mturkdash/exports.py writes CSV. (The batch's input file is
+    handed back as it was uploaded: it is the requester's own file, not an export.)"""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    writers = [
+        f"{path.relative_to(repo)}:{number}"
+        for path in [*repo.glob("apps/**/*.py"), *repo.glob("mturkdash/**/*.py")]
+        if "emulator" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if re.search(r"csv\.(writer|DictWriter)\(", line)
+    ]
+    assert len(writers) == 1 and writers[0].startswith("mturkdash/exports.py:"), writers
