@@ -258,6 +258,10 @@ def bulk_start(request):
     feedback = request.POST.get("feedback", "")
     if request.POST.get("scope") == "all":
         form = ReviewFilterForm(request.POST, requester=membership.requester)
+        if not form.is_valid():
+            # "All matching" must match what the person filtered, never the whole queue.
+            messages.error(request, "The filter is not valid: nothing was reviewed.")
+            return redirect("review-queue")
         ids = list(
             selectors.review_queue(membership.requester, filters=form.filters()).values_list(
                 "pk", flat=True

@@ -18,7 +18,7 @@ from apps.batches.models import Batch, BatchStatus, Project
 from apps.hits.models import HIT, Assignment, AssignmentStatus, HITType, batch_key_from_annotation
 from apps.hits.sync import requester_sync
 from apps.requesters.models import Membership
-from apps.review.models import FeedbackReason
+from apps.review.models import BulkReview, FeedbackReason
 from apps.workers.models import Worker
 from tests.batches.conftest import make_batch, make_project, rows_csv
 from tests.helpers import create_hit, work
@@ -223,3 +223,13 @@ def test_a_page_of_a_batchs_queue_costs_the_same_few_queries_whatever_the_page(
         assert "agrees with the majority" in page and "5 approved, 1 rejected of 10" in page
         counts.append(len(queries))
     assert counts[0] == counts[1] == counts[2], counts
+
+
+@pytest.mark.django_db
+def test_a_batch_that_is_not_a_choice_is_said_and_approves_nothing(login, bob, account):
+    client = login(bob)
+    page = client.get("/review/?batch=99999").content.decode()
+    assert "This filter is not valid" in page
+    response = client.post("/review/bulk/", {"scope": "all", "action": "approve", "batch": "99999"})
+    assert response.status_code == 302
+    assert not BulkReview.objects.exists()
