@@ -57,6 +57,8 @@ def review_page(assignments: QuerySet[Assignment], number, *, per_page: int) -> 
     rows = (
         assignments.model.objects.select_related("hit", "hit__hit_type")
         .prefetch_related("hit__batch_rows")
+        # The raw payloads are not shown: no need to read and decode them for fifty rows.
+        .defer("raw", "answer_xml", "hit__raw", "hit__hit_type__raw")
         .in_bulk(ids)
     )
     page.object_list = [rows[pk] for pk in ids if pk in rows]
