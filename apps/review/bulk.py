@@ -4,6 +4,12 @@ Items are split into chunks, each a task; every item goes through the same servi
 click (`assignment_approve`, `assignment_reject`), so the role, the money checks, the
 compare-and-set and the audit hold for each. An item's result is stored once per job, so a
 redelivered chunk skips what it already did.
+
+A chunk keeps several MTurk calls in flight (`BULK_REVIEW_THREADS` threads; the account's rate
+limiter paces them). Its approvals of submitted assignments are first reserved together
+(`approvals_reserve`: claimed, and their money checked and recorded, under one lock of the
+account instead of one lock per approval, which would make every approval of the account wait
+in line); a reserved approval that is not sent is given back (`approval_unreserve`).
 """
 
 from __future__ import annotations
