@@ -278,7 +278,6 @@ def _batch_context(request, batch: Batch, membership) -> dict:
         "raw_variables": templating.raw_variables(props["template"]),
         "gold_missing": gold.gold_columns_missing(batch),
         "hits": Paginator(selectors.batch_hits(batch), 100).get_page(request.GET.get("page")),
-        **_bonus_context(request, batch, membership),
     }
     if batch.status in (BatchStatus.VALIDATED, BatchStatus.FAILED):
         context.update(_review_context(batch))
@@ -300,6 +299,7 @@ def _bonus_context(request, batch: Batch, membership) -> dict:
 def batch_detail(request, pk: int):
     batch, membership = _batch(request, pk)
     context = _batch_context(request, batch, membership)
+    context.update(_bonus_context(request, batch, membership))  # not polled with the progress
     return render(request, "batches/detail.html", context)
 
 
