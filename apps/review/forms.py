@@ -38,6 +38,11 @@ class ReviewFilterForm(forms.Form):
 
     def __init__(self, *args, requester, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound and "status" not in self.data:
+            # A link that names no status (`?batch=3`) means what is left to review, and the
+            # status select says so.
+            self.data = self.data.copy()
+            self.data["status"] = AssignmentStatus.SUBMITTED
         self.fields["hit_type"].queryset = HITType.objects.filter(requester=requester).order_by(
             "title"
         )
@@ -62,11 +67,7 @@ class ReviewFilterForm(forms.Form):
             return {"status": AssignmentStatus.SUBMITTED}
         if not self.is_valid():
             return {"status": AssignmentStatus.SUBMITTED}
-        filters = dict(self.cleaned_data)
-        if "status" not in self.data:
-            # A link that names no status (`?batch=3`) means what is left to review.
-            filters["status"] = AssignmentStatus.SUBMITTED
-        return filters
+        return dict(self.cleaned_data)
 
 
 class DecisionForm(forms.Form):
