@@ -434,7 +434,9 @@ def main() -> None:
         "A page is the count and the page's ids, both read from one index range (Assignment "
         "(requester, batch_key, status, submit_time, id): the batch key is copied from the HIT "
         "at upsert), then those 50 rows with their HIT, HIT type and CSV row, the workers, the "
-        "saved reasons: the same queries for any page.",
+        "saved reasons: the same queries for any page. Server time follows the machine's load "
+        "(another process's work takes the same two cores); the CPU time the web process spent "
+        "per page is the figure to compare between runs.",
         "",
         f"**Bulk approval.** {args.approve:,} submitted assignments approved through "
         "`bulk_review_start` and one real Celery worker process "
