@@ -6,10 +6,10 @@ compare-and-set and the audit hold for each. An item's result is stored once per
 redelivered chunk skips what it already did.
 
 A chunk keeps several MTurk calls in flight (`BULK_REVIEW_THREADS` threads; the account's rate
-limiter paces them). Its approvals of submitted assignments are first reserved together
+limiter paces them). Its approvals of submitted assignments are reserved a group at a time
 (`approvals_reserve`: claimed, and their money checked and recorded, under one lock of the
-account instead of one lock per approval, which would make every approval of the account wait
-in line); a reserved approval that is not sent is given back (`approval_unreserve`).
+account per group instead of one per approval, which would make every approval of the account
+wait in line); a reserved approval that is not sent is given back (`approval_unreserve`).
 """
 
 from __future__ import annotations
