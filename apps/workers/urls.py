@@ -1,16 +1,34 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from apps.workers import views
+
+
+class WorkerIdConverter:
+    """A worker id as MTurk writes them (letters and digits, at most 64): anything else in the
+    address answers 404 before a view or the database sees it."""
+
+    regex = "[A-Za-z0-9]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(WorkerIdConverter, "worker")
 
 urlpatterns = [
     path("workers/", views.worker_list, name="workers-list"),
     path("workers/export.csv", views.worker_export, name="workers-export"),
     path("workers/import/", views.worker_import, name="workers-import"),
     path("workers/updates/<int:pk>/", views.worker_update, name="workers-update"),
-    path("workers/<str:worker_id>/", views.worker_detail, name="workers-detail"),
-    path("workers/<str:worker_id>/block/", views.worker_block, name="workers-block"),
-    path("workers/<str:worker_id>/unblock/", views.worker_unblock, name="workers-unblock"),
-    path("workers/<str:worker_id>/message/", views.worker_message, name="workers-message"),
-    path("workers/<str:worker_id>/score/", views.worker_score, name="workers-score"),
-    path("workers/<str:worker_id>/compensate/", views.worker_compensate, name="workers-compensate"),
+    path("workers/<worker:worker_id>/", views.worker_detail, name="workers-detail"),
+    path("workers/<worker:worker_id>/block/", views.worker_block, name="workers-block"),
+    path("workers/<worker:worker_id>/unblock/", views.worker_unblock, name="workers-unblock"),
+    path("workers/<worker:worker_id>/message/", views.worker_message, name="workers-message"),
+    path("workers/<worker:worker_id>/score/", views.worker_score, name="workers-score"),
+    path(
+        "workers/<worker:worker_id>/compensate/", views.worker_compensate, name="workers-compensate"
+    ),
 ]

@@ -68,7 +68,8 @@ def worker_required(view):
 
 @require_GET
 def identity(request: HttpRequest) -> HttpResponse:
-    workers = Worker.objects.order_by("worker_id").values_list("worker_id", flat=True)[:500]
+    # The newest first: a crowd can hold thousands, and the one just made is the one wanted.
+    workers = Worker.objects.order_by("-pk").values_list("worker_id", flat=True)[:500]
     return render(
         request,
         "emulator/worker/identity.html",
