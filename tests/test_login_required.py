@@ -23,7 +23,7 @@ def _patterns(resolver: URLResolver, prefix: str = "", namespace: str = ""):
 def _concrete(route: str) -> str:
     route = route.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\", "")
     route = re.sub(r"<(?:int:)?\w+>", "1", route)
-    route = re.sub(r"<(?:str|slug|path):\w+>", "x", route)
+    route = re.sub(r"<(?:str|slug|path|worker):\w+>", "x", route)
     route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)
     return "/" + route
 

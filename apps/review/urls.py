@@ -7,6 +7,7 @@ urlpatterns = [
     path("review/<int:pk>/approve/", views.approve, name="review-approve"),
     path("review/<int:pk>/reject/", views.reject, name="review-reject"),
     path("review/<int:pk>/bonus/", views.bonus, name="review-bonus"),
+    path("review/<int:pk>/files/<path:identifier>", views.file_answer, name="review-file"),
     path("review/bulk/", views.bulk_start, name="review-bulk"),
     path("review/quality/", views.quality, name="review-quality"),
     path("review/bonuses/upload/", views.bonus_upload, name="review-bonus-upload"),

@@ -5,6 +5,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,12 @@ from apps.mturk.errors import MTurkError
 from apps.requesters.context_processors import current_membership
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import current_membership_for, membership_for
-from apps.requesters.services import CredentialsMissing, SpendingRefused, requester_balance
+from apps.requesters.services import (
+    CredentialsMissing,
+    SpendingRefused,
+    requester_balance,
+    requester_gateway,
+)
 from apps.review import bonus_csv, bulk, csvround, selectors, services
 from apps.review import quality as quality_service
 from apps.review.forms import BonusForm, DecisionForm, ReviewFilterForm
@@ -57,13 +63,39 @@ def _reason_options(reasons) -> str:
     )
 
 
-def _answer_rows(assignment: Assignment) -> list[tuple[str, str, bool]]:
-    """(field, answer as text, whether it is long enough to fold) for each answer field."""
+def _answer_rows(assignment: Assignment) -> list[tuple[str, str, bool, dict | None]]:
+    """(field, answer as text, whether it is long enough to fold, the uploaded file's key and
+    size when the answer is a file) for each answer field."""
     rows = []
+    files = assignment.file_answers or {}
     for name, value in assignment.answers.items():
         text = str(value)
-        rows.append((name, text, len(text) > 300))
+        rows.append((name, text, len(text) > 300, files.get(name)))
     return rows
+
+
+@require_GET
+def file_answer(request, pk: int, identifier: str):
+    """A worker's uploaded file: MTurk hands out a link valid for a minute (GetFileUploadURL),
+    so it is asked for at the click and the browser sent on to it."""
+    membership = current_membership_for(request)
+    if membership is None:
+        return redirect("home")
+    assignment = get_object_or_404(Assignment, pk=pk, requester=membership.requester)
+    if identifier not in (assignment.file_answers or {}):
+        raise Http404("That answer is not a file.")
+    try:
+        answer = requester_gateway(membership.requester).call(
+            "get_file_upload_url", AssignmentId=assignment.mturk_id, QuestionIdentifier=identifier
+        )
+    except (MTurkError, CredentialsMissing) as exc:
+        messages.error(request, f"MTurk did not hand out the file: {exc}")
+        return redirect(f"{reverse('review-queue')}?hit={assignment.hit.mturk_id}&status=")
+    url = answer.get("FileUploadURL", "")
+    if not url.startswith(("https://", "http://")):
+        messages.error(request, "MTurk answered without a link to the file.")
+        return redirect(f"{reverse('review-queue')}?hit={assignment.hit.mturk_id}&status=")
+    return HttpResponseRedirect(url)
 
 
 def _card(membership, assignment: Assignment, worker, reasons: str, *, urls=None, **extra) -> dict:
