@@ -22,9 +22,13 @@ from apps.requesters.selectors import membership_for, memberships_for_user
 
 @require_GET
 def home(request):
-    return render(
-        request, "requesters/home.html", {"account_memberships": memberships_for_user(request.user)}
-    )
+    from apps.review.selectors import review_counts
+
+    memberships = list(memberships_for_user(request.user))
+    counts = review_counts([m.requester_id for m in memberships])
+    for membership in memberships:
+        membership.waiting, membership.soon = counts.get(membership.requester_id, (0, 0))
+    return render(request, "requesters/home.html", {"account_memberships": memberships})
 
 
 @require_POST

@@ -65,6 +65,22 @@ def review_page(assignments: QuerySet[Assignment], number, *, per_page: int) -> 
     return page
 
 
+def review_counts(requester_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per account: (assignments waiting for a decision, those MTurk approves by itself within
+    24 hours), in one query."""
+    from django.db.models import Count, Q
+
+    rows = (
+        Assignment.objects.filter(requester_id__in=requester_ids, status=AssignmentStatus.SUBMITTED)
+        .values("requester_id")
+        .annotate(
+            waiting=Count("id"),
+            soon=Count("id", filter=Q(auto_approval_time__lte=timezone.now() + SOON)),
+        )
+    )
+    return {row["requester_id"]: (row["waiting"], row["soon"]) for row in rows}
+
+
 def auto_approving_soon(requester: Requester) -> int:
     return Assignment.objects.filter(
         requester=requester,
