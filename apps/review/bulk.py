@@ -6,10 +6,10 @@ compare-and-set and the audit hold for each. An item's result is stored once per
 redelivered chunk skips what it already did.
 
 A chunk keeps several MTurk calls in flight (`BULK_REVIEW_THREADS` threads; the account's rate
-limiter paces them). Its approvals of submitted assignments are reserved a group at a time
+limiter paces them). Its approvals of submitted assignments are first reserved together
 (`approvals_reserve`: claimed, and their money checked and recorded, under one lock of the
-account per group instead of one per approval, which would make every approval of the account
-wait in line); a reserved approval that is not sent is given back (`approval_unreserve`).
+account instead of one lock per approval, which would make every approval of the account wait
+in line); a reserved approval that is not sent is given back (`approval_unreserve`).
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ def bulk_review_run_chunk(*, job_id: int, start: int, end: int) -> None:
     )
     assignments = {pk: a for pk, a in assignments.items() if a.requester_id == job.requester_id}
     watch = _CancelWatch(job.pk)
-    reservations = _Reservations(membership, job, todo, assignments, group=2 * bulk_threads())
+    reserved = _reserve(membership, job, todo, assignments) if not watch.cancelled() else set()
     sent: set[int] = set()
     work: queue.Queue[dict] = queue.Queue()
     for item in todo:
@@ -236,10 +236,11 @@ def bulk_review_run_chunk(*, job_id: int, start: int, end: int) -> None:
 
     def one(item: dict) -> None:
         assignment = assignments.get(item["id"])
-        reserved = reservations.take(item["id"])
         sent.add(item["id"])
-        result, message = _review_one(membership, job, item, assignment, reserved=reserved)
-        if reserved and result == BulkReviewOutcome.Result.FAILED:
+        result, message = _review_one(
+            membership, job, item, assignment, reserved=item["id"] in reserved
+        )
+        if item["id"] in reserved and result == BulkReviewOutcome.Result.FAILED:
             _unreserve_if_held(membership, job, assignment, message)
         # IntegrityError: another run of this chunk recorded it first.
         with contextlib.suppress(IntegrityError):
@@ -271,7 +272,7 @@ def bulk_review_run_chunk(*, job_id: int, start: int, end: int) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    for pk in reservations.reserved - sent:  # stopped before their turn
+    for pk in reserved - sent:  # stopped before their turn
         _unreserve_if_held(membership, job, assignments[pk], "The job was stopped.")
     # The workers' counts, once for the chunk rather than once per decision.
     workers_refresh(requester=job.requester, worker_ids={a.worker_id for a in assignments.values()})
@@ -279,68 +280,28 @@ def bulk_review_run_chunk(*, job_id: int, start: int, end: int) -> None:
         _finish_if_complete(job)
 
 
-class _Reservations:
-    """The chunk's approvals of submitted assignments reserved a group at a time, as the threads
-    reach them (`approvals_reserve`: claimed, their money checked and recorded, under one lock of
-    the account per group instead of one per approval). Few approvals are reserved and not yet
-    sent at any moment: those a dying process leaves behind stay claimed until the claim goes
-    stale. When a group does not fit the daily limit, its items are checked one by one."""
-
-    def __init__(
-        self,
-        membership: Membership | None,
-        job: BulkReview,
-        todo: list[dict],
-        assignments: dict,
-        *,
-        group: int,
-    ) -> None:
-        self.membership = membership
-        self.job = job
-        self.assignments = assignments
-        self.group = group
-        self.eligible = [
-            item
-            for item in todo
-            if item["action"] == "approve"
-            and item["id"] in assignments
-            and assignments[item["id"]].status == AssignmentStatus.SUBMITTED
-        ]
-        self.position = {item["id"]: n for n, item in enumerate(self.eligible)}
-        self.reserved: set[int] = set()
-        self._ready: dict[int, threading.Event] = {}
-        self._lock = threading.Lock()
-
-    def take(self, item_id: int) -> bool:
-        """Whether this item's approval is reserved, reserving its group first when no thread
-        has yet; a thread whose item is in a group being reserved waits for that group only."""
-        position = self.position.get(item_id)
-        if position is None or self.membership is None:
-            return False
-        with self._lock:
-            ready = self._ready.get(item_id)
-            mine = ready is None
-            if mine:
-                ready = threading.Event()
-                group = [i for i in self.eligible[position:] if i["id"] not in self._ready]
-                group = group[: self.group]
-                for item in group:
-                    self._ready[item["id"]] = ready
-        if mine:
-            try:
-                claimed = approvals_reserve(
-                    membership=self.membership,
-                    actor=self.job.created_by,
-                    items=[(self.assignments[i["id"]], i.get("feedback", "")) for i in group],
-                )
-                self.reserved.update(assignment.pk for assignment in claimed)
-            except (ValidationError, PermissionDenied):
-                pass  # each item of the group is then checked on its own
-            finally:
-                ready.set()
-        else:
-            ready.wait()
-        return item_id in self.reserved
+def _reserve(
+    membership: Membership | None, job: BulkReview, todo: list[dict], assignments: dict
+) -> set[int]:
+    """The chunk's approvals of submitted assignments claimed, and their money recorded, in one
+    go (`approvals_reserve`): one lock of the account per chunk, not per approval. When the lot
+    does not fit the daily limit, nothing is reserved and each item is checked on its own."""
+    if membership is None:
+        return set()
+    items = [
+        (assignments[item["id"]], item.get("feedback", ""))
+        for item in todo
+        if item["action"] == "approve"
+        and item["id"] in assignments
+        and assignments[item["id"]].status == AssignmentStatus.SUBMITTED
+    ]
+    if not items:
+        return set()
+    try:
+        claimed = approvals_reserve(membership=membership, actor=job.created_by, items=items)
+    except (ValidationError, PermissionDenied):
+        return set()
+    return {assignment.pk for assignment in claimed}
 
 
 def _unreserve_if_held(
