@@ -42,7 +42,10 @@ from apps.mturk.errors import MTurkError
 from apps.mturk.gateway import Gateway
 from apps.qualifications.groups import groups_after_submissions
 from apps.qualifications.models import QualificationRequest, QualificationScore, QualificationType
-from apps.qualifications.upserts import qualification_type_upsert_from_api
+from apps.qualifications.upserts import (
+    qualification_score_upsert_from_api,
+    qualification_type_upsert_from_api,
+)
 from apps.requesters.models import Requester
 from apps.requesters.services import CredentialsMissing, requester_gateway
 from apps.review.models import BonusPayment
@@ -317,18 +320,8 @@ def _sync_scores(
         "list_workers_with_qualification_type", QualificationTypeId=qtype.mturk_id
     ):
         seen.add(data["WorkerId"])
-        QualificationScore.objects.update_or_create(
-            qualification_type=qtype,
-            worker_id=data["WorkerId"],
-            defaults={
-                "requester": requester,
-                "value": data.get("IntegerValue"),
-                "locale": jsonable(data.get("LocaleValue") or {}),
-                "status": data.get("Status", "Granted"),
-                "granted_at": data.get("GrantTime"),
-                "raw": jsonable(data),
-                "synced_at": fetched_at,
-            },
+        qualification_score_upsert_from_api(
+            requester=requester, qtype=qtype, data=data, fetched_at=fetched_at
         )
         report.changes["scores_read"] += 1
     report.changes["scores_revoked"] += (

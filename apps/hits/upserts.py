@@ -247,6 +247,19 @@ def assignment_upsert_from_api(
     return assignment, True
 
 
+def _new_assignment(hit: HIT, data: dict, fetched_at: datetime) -> Assignment:
+    """An unsaved row for an assignment payload we have never stored."""
+    return Assignment(
+        requester_id=hit.requester_id,
+        hit=hit,
+        batch_key=hit.batch_key,
+        mturk_id=data["AssignmentId"],
+        raw=jsonable({k: v for k, v in data.items() if k != "Answer"}),
+        synced_at=fetched_at,
+        **_assignment_fields(data),
+    )
+
+
 def assignments_upsert_for_hit(
     *, hit: HIT, items: list[dict], fetched_at: datetime
 ) -> list[Assignment]:
@@ -261,15 +274,7 @@ def assignments_upsert_for_hit(
         ).values_list("mturk_id", flat=True)
     )
     fresh = [
-        Assignment(
-            requester_id=hit.requester_id,
-            hit=hit,
-            batch_key=hit.batch_key,
-            mturk_id=data["AssignmentId"],
-            raw=jsonable({k: v for k, v in data.items() if k != "Answer"}),
-            synced_at=fetched_at,
-            **_assignment_fields(data),
-        )
+        _new_assignment(hit, data, fetched_at)
         for data in items
         if data["AssignmentId"] not in known
     ]
@@ -321,18 +326,7 @@ def assignments_upsert_for_hits(
     others = [(hit, items) for hit, items in listings if known & _ids(items)]
     fresh: list[Assignment] = []
     for hit, items in all_new:
-        rows = [
-            Assignment(
-                requester_id=hit.requester_id,
-                hit=hit,
-                batch_key=hit.batch_key,
-                mturk_id=data["AssignmentId"],
-                raw=jsonable({k: v for k, v in data.items() if k != "Answer"}),
-                synced_at=fetched_at,
-                **_assignment_fields(data),
-            )
-            for data in items
-        ]
+        rows = [_new_assignment(hit, data, fetched_at) for data in items]
         agreement_assign(rows)
         fresh.extend(rows)
     changed: list[Assignment] = []
