@@ -105,6 +105,27 @@ def _reread(membership: Membership, assignment: Assignment, gateway) -> Assignme
     return fresh
 
 
+def _audit_decision(
+    actor, requester, action: str, assignment: Assignment, feedback: str, extra=None, *, money=None
+) -> None:
+    """The audit entry of a decision, with the money it reserves when it costs any."""
+    audit_record(
+        actor=actor,
+        requester=requester,
+        action=action,
+        target_type="assignment",
+        target_id=assignment.mturk_id,
+        amount=money.rewards if money is not None else None,
+        fee=money.fees if money is not None else None,
+        details={
+            "hit": assignment.hit.mturk_id,
+            "worker": assignment.worker_id,
+            "feedback": feedback,
+            **(extra or {}),
+        },
+    )
+
+
 def _claim_and_record(
     membership: Membership,
     assignment: Assignment,
@@ -131,20 +152,8 @@ def _claim_and_record(
                 spend_authorize(
                     membership=membership, amount=money.rewards, fee=money.fees, bonus=False
                 )
-                audit_record(
-                    actor=actor,
-                    requester=requester,
-                    action=action,
-                    target_type="assignment",
-                    target_id=assignment.mturk_id,
-                    amount=money.rewards,
-                    fee=money.fees,
-                    details={
-                        "hit": assignment.hit.mturk_id,
-                        "worker": assignment.worker_id,
-                        "feedback": feedback,
-                        **(audit_extra or {}),
-                    },
+                _audit_decision(
+                    actor, requester, action, assignment, feedback, audit_extra, money=money
                 )
         except BaseException:
             _release(assignment)  # refused (or failed) before anything was sent
@@ -243,22 +252,6 @@ def _decide(
     return DecisionOutcome(Assignment.objects.get(pk=assignment.pk), True, f"{target_status}.")
 
 
-def _audit_decision(actor, requester, action, assignment, feedback, extra=None) -> None:
-    audit_record(
-        actor=actor,
-        requester=requester,
-        action=action,
-        target_type="assignment",
-        target_id=assignment.mturk_id,
-        details={
-            "hit": assignment.hit.mturk_id,
-            "worker": assignment.worker_id,
-            "feedback": feedback,
-            **(extra or {}),
-        },
-    )
-
-
 def assignment_approve(
     *,
     membership: Membership,
@@ -345,19 +338,13 @@ def approvals_reserve(
                 bonus=False,
             )
             for (assignment, feedback), cost in zip(claimed, costs, strict=True):
-                audit_record(
-                    actor=actor,
-                    requester=membership.requester,
-                    action="assignment.approve",
-                    target_type="assignment",
-                    target_id=assignment.mturk_id,
-                    amount=cost.rewards,
-                    fee=cost.fees,
-                    details={
-                        "hit": assignment.hit.mturk_id,
-                        "worker": assignment.worker_id,
-                        "feedback": feedback,
-                    },
+                _audit_decision(
+                    actor,
+                    membership.requester,
+                    "assignment.approve",
+                    assignment,
+                    feedback,
+                    money=cost,
                 )
     except BaseException:
         for assignment, _ in claimed:
