@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from apps.batches.models import Batch, BatchRow, Project
 from apps.hits.models import Assignment
@@ -114,10 +114,8 @@ def assignment_gold(answers: dict, gold: dict[str, str]) -> GoldScore:
 
 
 def batch_assignments(batch: Batch) -> QuerySet[Assignment]:
-    """The assignments of the batch's HITs (the HITs carry the batch's launch key, indexed)."""
-    return Assignment.objects.filter(
-        requester_id=batch.requester_id, hit__batch_key=batch.launch_key
-    )
+    """The assignments of the batch's HITs (each carries the batch's launch key, indexed)."""
+    return Assignment.objects.filter(requester_id=batch.requester_id, batch_key=batch.launch_key)
 
 
 def _gold_by_hit(batch: Batch) -> dict[str, dict[str, str]]:
@@ -222,17 +220,33 @@ def worker_gold_overall(requester: Requester, worker_id: str) -> GoldScore:
 def gold_refresh_stale() -> int:
     """Recompute the stored figures of launched batches with gold answers whose assignments
     changed since (beat), so the workers pages stay current without a visit to each batch.
-    Returns how many batches were recomputed."""
-    refreshed = 0
-    batches = (
+    The stale batches are found in one query. Returns how many batches were recomputed."""
+    changed = (
+        Assignment.objects.filter(
+            requester_id=OuterRef("requester_id"), batch_key=OuterRef("launch_key")
+        )
+        .order_by()
+        .values("batch_key")
+        .annotate(at=Max("synced_at"))
+        .values("at")
+    )
+    computed = (
+        WorkerGold.objects.filter(batch=OuterRef("pk"))
+        .order_by()
+        .values("batch")
+        .annotate(at=Max("computed_at"))
+        .values("at")
+    )
+    stale = (
         Batch.objects.exclude(project__gold_fields={})
         .exclude(hit_type_mturk_id="")
         .select_related("project")
+        .annotate(changed=Subquery(changed), computed=Subquery(computed))
+        .filter(changed__isnull=False)
+        .filter(Q(computed__isnull=True) | Q(changed__gt=F("computed")))
     )
-    for batch in batches:
-        changed = batch_assignments(batch).aggregate(at=Max("synced_at"))["at"]
-        computed = WorkerGold.objects.filter(batch=batch).aggregate(at=Max("computed_at"))["at"]
-        if changed is not None and (computed is None or changed > computed):
-            gold_refresh(batch)
-            refreshed += 1
+    refreshed = 0
+    for batch in stale:
+        gold_refresh(batch)
+        refreshed += 1
     return refreshed

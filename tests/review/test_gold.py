@@ -3,8 +3,11 @@ the quality page, the review cards and the workers pages, and checked in the pro
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from apps.batches.models import Project
 from apps.hits.models import Assignment
@@ -156,6 +159,10 @@ def test_the_beat_task_keeps_the_stored_figures_current(gold_batch, settings):
         (gold_batch.careless, 1, 4),
     }
     assert gold.gold_refresh_stale() == 0  # nothing changed since
+    # An assignment of the batch read again later makes it stale, once.
+    changed = gold.batch_assignments(gold_batch.batch).first()
+    Assignment.objects.filter(pk=changed.pk).update(synced_at=timezone.now() + timedelta(seconds=5))
+    assert gold.gold_refresh_stale() == 1
 
 
 def test_the_quality_page_works_per_batch_and_the_batch_page_links_it(gold_batch, login, bob):
