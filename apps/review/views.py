@@ -84,17 +84,18 @@ def file_answer(request, pk: int, identifier: str):
     assignment = get_object_or_404(Assignment, pk=pk, requester=membership.requester)
     if identifier not in (assignment.file_answers or {}):
         raise Http404("That answer is not a file.")
+    back = f"{reverse('review-queue')}?hit={assignment.hit.mturk_id}&status="
     try:
         answer = requester_gateway(membership.requester).call(
             "get_file_upload_url", AssignmentId=assignment.mturk_id, QuestionIdentifier=identifier
         )
     except (MTurkError, CredentialsMissing) as exc:
         messages.error(request, f"MTurk did not hand out the file: {exc}")
-        return redirect(f"{reverse('review-queue')}?hit={assignment.hit.mturk_id}&status=")
+        return redirect(back)
     url = answer.get("FileUploadURL", "")
     if not url.startswith(("https://", "http://")):
         messages.error(request, "MTurk answered without a link to the file.")
-        return redirect(f"{reverse('review-queue')}?hit={assignment.hit.mturk_id}&status=")
+        return redirect(back)
     return HttpResponseRedirect(url)
 
 
