@@ -164,7 +164,7 @@ def populate_mirror(requester, assignments: int, *, other: int) -> tuple:
                 rows.append(
                     Assignment(
                         requester=requester,
-                        mturk_id=f"3BA{hit.pk:09d}{k:02d}{batch.pk:02d}XXXXXXXXXXXXXXX",
+                        mturk_id=f"3BA{hit.pk:09d}{k:02d}{batch.pk:02d}".ljust(30, "0"),
                         hit=hit,
                         batch_key=batch.launch_key,
                         worker_id=rng.choice(workers),

@@ -221,7 +221,8 @@ def health_success(key: str) -> None:
 
 
 def health_reset(key: str) -> None:
-    """Forget account `key`'s record now, whoever wrote it (tests, and an admin's reset)."""
+    """Forget account `key`'s record now, whoever wrote it and however recently this process
+    cleared it (tests start each case from a clean record)."""
     _cleared_at.pop(key, None)
     health_store().success(_scoped(key))
 

@@ -4,6 +4,7 @@ and UniqueRequestToken bookkeeping."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -117,6 +118,7 @@ def _epoch(value: datetime | str) -> float:
     return _timestamp(value).timestamp()
 
 
+@functools.cache
 def _hit_page_sql() -> str:
     """One SELECT for a page of HITs joined to their types, written once from the models'
     column names. Building the same query through the ORM costs more CPU than running it."""
@@ -156,9 +158,6 @@ def _hit_page_sql() -> str:
     )
 
 
-_HIT_PAGE_SQL: str | None = None
-
-
 def hit_page(
     customer_id: int,
     params: dict,
@@ -169,9 +168,6 @@ def hit_page(
 ) -> dict[str, Any]:
     """A page of the customer's live HITs for the List operations, oldest first: the hot path
     of ListHITs, read as plain rows with one query."""
-    global _HIT_PAGE_SQL
-    if _HIT_PAGE_SQL is None:
-        _HIT_PAGE_SQL = _hit_page_sql()
     size = params.get("MaxResults") or DEFAULT_PAGE_SIZE
     after = _decode_token(params["NextToken"]) if params.get("NextToken") else 0
     where, where_params = [], []
@@ -184,7 +180,7 @@ def hit_page(
     if requirement_id is not None:
         where.append(f' AND t."{HITType._meta.get_field("requirement_ids").column}" LIKE %s')
         where_params.append(f"%,{requirement_id},%")
-    sql = _HIT_PAGE_SQL.format(where="".join(where))
+    sql = _hit_page_sql().format(where="".join(where))
     with connection.cursor() as cursor:
         cursor.execute(sql, [customer_id, False, after, *where_params, size + 1])
         rows = cursor.fetchall()
@@ -261,6 +257,7 @@ def _hit_type_fields(row: tuple) -> dict[str, Any]:
     }
 
 
+@functools.cache
 def _assignment_page_sql(statuses: int) -> str:
     """A page of one HIT's assignments, found by the HIT's public id in the same query."""
     a, hit = Assignment._meta, HIT._meta
