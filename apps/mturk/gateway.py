@@ -10,9 +10,7 @@ which the pages say when MTurk is not answering.
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from django.conf import settings
 from apps.mturk.constants import LIST_RESULT_KEYS, REGION
 from apps.mturk.errors import MTurkError, from_botocore_error, from_client_error
 from apps.mturk.health import health_failure, health_success, is_outage
-from apps.mturk.ratelimit import FileRateLimiter, RateLimiter, default_limiter, local_limiter
+from apps.mturk.ratelimit import RateLimiter, default_limiter
 
 
 @dataclass(frozen=True)
@@ -61,21 +59,8 @@ class AccountConfig:
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
-logger = logging.getLogger(__name__)
-
 _clients: dict[str, Any] = {}
 _clients_lock = threading.Lock()
-
-
-_limiter_warned_at = 0.0
-
-
-def _warn_limiter_down(exc: Exception) -> None:
-    """Once a minute, not on every call to MTurk."""
-    global _limiter_warned_at
-    if time.monotonic() - _limiter_warned_at > 60:
-        _limiter_warned_at = time.monotonic()
-        logger.warning("rate limiter unavailable (%s); pacing on this machine only", exc)
 
 
 def _build_client(config: AccountConfig, limiter: RateLimiter | None):
@@ -100,15 +85,7 @@ def _build_client(config: AccountConfig, limiter: RateLimiter | None):
 
     def take_slot(**kwargs) -> None:
         # Per HTTP attempt, so that botocore's own retries are paced too.
-        shared = limiter or default_limiter()
-        try:
-            shared.acquire(config.key, config.requests_per_second)
-        except Exception as exc:  # whatever the store raised, the call goes on
-            if isinstance(shared, FileRateLimiter):
-                raise
-            # The shared limiter's store (Redis) is down: a call to MTurk must not fail for it.
-            _warn_limiter_down(exc)
-            local_limiter().acquire(config.key, config.requests_per_second)
+        (limiter or default_limiter()).acquire(config.key, config.requests_per_second)
 
     client.meta.events.register("before-send.mturk.*", take_slot)
     return client

@@ -15,10 +15,13 @@ contention and needs no retry loop.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import time
 from pathlib import Path
 from typing import Protocol
+
+logger = logging.getLogger(__name__)
 
 
 class RateLimiter(Protocol):
@@ -80,8 +83,17 @@ return string.format('%.6f', wait)
 
 
 class RedisRateLimiter:
+    """With a `fallback`, a call is paced by it while Redis cannot be reached (restarting): a
+    call to MTurk must not fail for the limiter's sake."""
+
     def __init__(
-        self, url: str, *, burst: int = 1, prefix: str = "mturkdash:ratelimit:", sleep=time.sleep
+        self,
+        url: str,
+        *,
+        burst: int = 1,
+        prefix: str = "mturkdash:ratelimit:",
+        sleep=time.sleep,
+        fallback: RateLimiter | None = None,
     ) -> None:
         import redis
 
@@ -90,39 +102,41 @@ class RedisRateLimiter:
         self.prefix = prefix
         self._script = self.client.register_script(_RESERVE_SCRIPT)
         self._sleep = sleep
+        self._fallback = fallback
+        self._warned_at = -60.0
 
     def acquire(self, key: str, rate: float) -> float:
+        import redis
+
         if rate <= 0:
             return 0.0
-        wait = float(self._script(keys=[self.prefix + key], args=[1.0 / rate, self.burst]))
+        try:
+            wait = float(self._script(keys=[self.prefix + key], args=[1.0 / rate, self.burst]))
+        except redis.RedisError as exc:
+            if self._fallback is None:
+                raise
+            if time.monotonic() - self._warned_at > 60:  # once a minute, not on every call
+                self._warned_at = time.monotonic()
+                logger.warning("rate limiter unavailable (%s); pacing on this machine only", exc)
+            return self._fallback.acquire(key, rate)
         if wait:
             self._sleep(wait)
         return wait
 
 
 _default: RateLimiter | None = None
-_local: RateLimiter | None = None
 
 
 def default_limiter() -> RateLimiter:
-    """The process's limiter: Redis when REDIS_URL is set, the file limiter otherwise."""
+    """The process's limiter: Redis when REDIS_URL is set (falling back to the file limiter
+    while Redis cannot be reached, so this machine's processes still pace themselves
+    together), the file limiter otherwise."""
     global _default
     if _default is None:
         from django.conf import settings
 
-        if settings.REDIS_URL:
-            _default = RedisRateLimiter(settings.REDIS_URL)
-        else:
-            _default = FileRateLimiter(settings.MTURK_RATE_LIMIT_DIR)
+        local = FileRateLimiter(settings.MTURK_RATE_LIMIT_DIR)
+        _default = (
+            RedisRateLimiter(settings.REDIS_URL, fallback=local) if settings.REDIS_URL else local
+        )
     return _default
-
-
-def local_limiter() -> RateLimiter:
-    """The file limiter, for when the shared one cannot be reached (Redis restarting): the
-    processes of this machine still pace themselves together."""
-    global _local
-    if _local is None:
-        from django.conf import settings
-
-        _local = FileRateLimiter(settings.MTURK_RATE_LIMIT_DIR)
-    return _local

@@ -69,3 +69,18 @@ def test_the_redis_limiter_paces_calls_across_clients():
         limiters[i % 3].acquire(key, 50.0)
     elapsed = time.monotonic() - started
     assert elapsed >= 29 / 50.0 * 0.9
+
+
+def test_redis_out_of_reach_falls_back_to_the_local_limiter(tmp_path, caplog):
+    import redis
+
+    url = "redis://127.0.0.1:1/0"  # nothing listens there
+    with pytest.raises(redis.ConnectionError):
+        RedisRateLimiter(url).acquire("acct", 10)
+    local = FileRateLimiter(tmp_path)
+    limiter = RedisRateLimiter(url, fallback=local)
+    limiter.acquire("acct", 10)
+    limiter.acquire("acct", 10)
+    assert (tmp_path / "acct.tat").exists()  # the fallback paced both calls
+    warnings = [r for r in caplog.records if "pacing on this machine only" in r.getMessage()]
+    assert len(warnings) == 1  # said once, not on every call
