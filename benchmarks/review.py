@@ -183,7 +183,7 @@ def populate_mirror(requester, assignments: int, *, other: int) -> tuple:
                 Assignment.objects.bulk_create(rows, batch_size=2000)
                 rows = []
         Assignment.objects.bulk_create(rows, batch_size=2000)
-    from apps.hits.upserts import workers_refresh
+    from apps.workers.sync import workers_refresh
 
     workers_refresh(requester=requester, worker_ids=set(workers))
     for text in ("Answer does not match the image", "Empty answer", "Copied answer"):
@@ -276,7 +276,7 @@ def populate_mturk(url: str, control, access_key: str, assignments: int) -> None
 
 def run_bulk(url: str, control, args, user) -> dict:
     from apps.hits.models import Assignment, AssignmentStatus
-    from apps.hits.sync import requester_sync
+    from apps.sync.services import requester_sync
     from apps.requesters.models import Environment, Membership, Requester
     from apps.review import bulk
     from apps.review.models import BulkReview

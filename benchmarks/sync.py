@@ -108,7 +108,7 @@ def main() -> None:
         directory = Path(directory)
         setup_dashboard(directory)
         from apps.hits.models import HIT, Assignment, HITType, SyncLock, SyncRun
-        from apps.hits.sync import requester_sync
+        from apps.sync.services import requester_sync
         from apps.requesters.models import Environment, Requester
         from apps.workers.models import Worker
 

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "apps.workers",
     "apps.review",
     "apps.notifications",
+    "apps.sync",
 ]
 
 MIDDLEWARE = [
@@ -299,8 +300,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.requesters.tasks.requesters_refresh_balances",
         "schedule": float(BALANCE_REFRESH_SECONDS),
     },
-    "hits-sync-all": {
-        "task": "apps.hits.tasks.requesters_sync_all",
+    "sync-all": {
+        "task": "apps.sync.tasks.requesters_sync_all_task",
         "schedule": float(SYNC_INTERVAL_SECONDS),
     },
     "review-bonuses-retry": {

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("apps.review.urls")),
     path("", include("apps.workers.urls")),
     path("", include("apps.qualifications.urls")),
+    path("", include("apps.sync.urls")),
 ]

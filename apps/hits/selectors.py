@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from apps.hits.models import HIT, Assignment, SyncRun
-from apps.notifications.models import NotificationEvent
+from apps.hits.models import HIT, Assignment, SyncLock, SyncRun
 from apps.requesters.models import Requester
 
 
@@ -33,11 +32,10 @@ def hit_assignments(hit: HIT) -> QuerySet[Assignment]:
     return hit.assignments.order_by("submit_time", "id")
 
 
-def hit_timeline(hit: HIT) -> QuerySet[NotificationEvent]:
-    return NotificationEvent.objects.filter(
-        requester_id=hit.requester_id, hit_mturk_id=hit.mturk_id
-    ).order_by("event_timestamp", "id")
-
-
 def sync_runs(requester: Requester, limit: int = 20) -> list[SyncRun]:
     return list(SyncRun.objects.filter(requester=requester)[:limit])
+
+
+def sync_running(requester: Requester) -> bool:
+    """Whether a reconciliation of the account holds its lock now."""
+    return SyncLock.objects.filter(requester=requester).exclude(holder="").exists()

@@ -12,20 +12,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Q
 
 from apps.hits.agreement import agreement_assign, agreement_refresh
 from apps.hits.models import (
     ASSIGNMENT_RANK,
     HIT,
     Assignment,
-    AssignmentStatus,
     HITType,
     batch_key_from_annotation,
 )
 from apps.mturk.answers import parse_answers
 from apps.requesters.models import Requester
-from apps.workers.models import Worker
 
 
 def jsonable(value: Any) -> Any:
@@ -351,42 +348,3 @@ def assignment_may_move(assignment: Assignment, status: str, fetched_at: datetim
     if ASSIGNMENT_RANK.get(status, 0) < ASSIGNMENT_RANK.get(assignment.status, 0):
         return False
     return not (assignment.synced_at and assignment.synced_at > fetched_at)
-
-
-def workers_refresh(*, requester: Requester, worker_ids: set[str]) -> None:
-    """Recount the given workers' work for this account from the assignments we hold."""
-    if not worker_ids:
-        return
-    worker_ids = sorted(worker_ids)
-    for start in range(0, len(worker_ids), 500):
-        chunk = worker_ids[start : start + 500]
-        rows = (
-            Assignment.objects.filter(requester=requester, worker_id__in=chunk)
-            .values("worker_id")
-            .annotate(
-                submitted=Count("id"),
-                approved=Count("id", filter=Q(status=AssignmentStatus.APPROVED)),
-                rejected=Count("id", filter=Q(status=AssignmentStatus.REJECTED)),
-                first=Min("accept_time"),
-                last=Max("submit_time"),
-            )
-        )
-        existing = {
-            w.worker_id: w for w in Worker.objects.filter(requester=requester, worker_id__in=chunk)
-        }
-        to_create, to_update = [], []
-        for row in rows:
-            worker = existing.get(row["worker_id"]) or Worker(
-                requester=requester, worker_id=row["worker_id"]
-            )
-            worker.submitted, worker.approved, worker.rejected = (
-                row["submitted"],
-                row["approved"],
-                row["rejected"],
-            )
-            worker.first_seen, worker.last_seen = row["first"], row["last"]
-            (to_update if worker.pk else to_create).append(worker)
-        Worker.objects.bulk_create(to_create, ignore_conflicts=True)
-        Worker.objects.bulk_update(
-            to_update, ["submitted", "approved", "rejected", "first_seen", "last_seen"]
-        )

@@ -5,6 +5,4 @@ from apps.hits import views
 urlpatterns = [
     path("hits/", views.hit_list, name="hits-list"),
     path("hits/<int:pk>/", views.hit_detail, name="hits-detail"),
-    path("sync/", views.sync_status, name="hits-sync"),
-    path("sync/now/", views.sync_now, name="hits-sync-now"),
 ]

@@ -1,19 +1,14 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from apps.hits import selectors
 from apps.hits.forms import HITFilterForm
-from apps.hits.models import HIT, SyncLock
-from apps.hits.tasks import requester_sync_task
-from apps.requesters.roles import Action
+from apps.hits.models import HIT
+from apps.notifications.selectors import hit_timeline
 from apps.requesters.selectors import current_membership_for, membership_for
 
 
@@ -48,45 +43,6 @@ def hit_detail(request, pk: int):
         {
             "hit": hit,
             "assignments": selectors.hit_assignments(hit),
-            "timeline": selectors.hit_timeline(hit),
+            "timeline": hit_timeline(hit),
         },
     )
-
-
-def _sync_context(requester) -> dict:
-    runs = selectors.sync_runs(requester)
-    lock = SyncLock.objects.filter(requester=requester).first()
-    last = runs[0] if runs else None
-    next_run = last.started_at + timedelta(seconds=settings.SYNC_INTERVAL_SECONDS) if last else None
-    return {
-        "requester": requester,
-        "runs": runs,
-        "running": bool(lock and lock.holder),
-        "last": last,
-        "next_run": next_run,
-        "interval": settings.SYNC_INTERVAL_SECONDS,
-    }
-
-
-@require_GET
-def sync_status(request):
-    membership = current_membership_for(request)
-    if membership is None:
-        return redirect("home")
-    context = _sync_context(membership.requester)
-    if request.htmx:
-        return render(request, "hits/sync.html#status", context)
-    return render(request, "hits/sync.html", context)
-
-
-@require_POST
-def sync_now(request):
-    membership = current_membership_for(request, Action.SYNC)
-    if membership is None:
-        return redirect("home")
-    full = request.POST.get("full") == "1"
-    transaction.on_commit(lambda: requester_sync_task.delay(membership.requester_id, full))
-    messages.success(
-        request, f"{'Full sync' if full else 'Sync'} of {membership.requester.name} started."
-    )
-    return redirect("hits-sync")

@@ -29,7 +29,6 @@ from apps.hits.upserts import (
     assignment_upsert_from_api,
     hit_type_upsert_from_api,
     hit_upsert_from_api,
-    workers_refresh,
 )
 from apps.mturk.errors import MTurkError, MTurkNotFound
 from apps.mturk.gateway import Gateway
@@ -38,6 +37,7 @@ from apps.notifications.models import NotificationEvent, NotificationMessage
 from apps.qualifications.groups import groups_after_submissions
 from apps.requesters.models import Environment, Requester
 from apps.requesters.services import requester_account_config, requester_gateway
+from apps.workers.sync import workers_refresh
 from mturkdash.validators import CONTROL_CHARACTERS
 
 logger = logging.getLogger(__name__)

@@ -28,9 +28,9 @@ def groups_after_submissions(assignment_ids: list[int]) -> None:
 
 def groups_grant_now(assignment_ids: list[int]) -> int:
     """Grant the attached groups to the workers of these assignments; returns how many grants."""
+    from apps.qualifications.services import worker_score_set
     from apps.requesters.models import Membership
     from apps.requesters.roles import Role
-    from apps.workers.services import worker_score_set
 
     granted = 0
     admins: dict[int, Membership | None] = {}

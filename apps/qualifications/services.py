@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.hits.models import HIT, Assignment, HITType
+from apps.hits.upserts import jsonable
 from apps.mturk.errors import MTurkError
+from apps.mturk.ids import worker_id_clean
 from apps.qualifications.models import (
     QualificationRequest,
     QualificationScore,
@@ -26,7 +28,6 @@ from apps.qualifications.upserts import (
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
 from apps.requesters.services import membership_require, requester_gateway
-from apps.workers.services import worker_id_clean, worker_score_set
 from mturkdash.csvupload import upload_text
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -307,4 +308,85 @@ def workers_of_batch(batch) -> list[str]:
                 "worker_id", flat=True
             )
         )
+    )
+
+
+# --- one worker's score -------------------------------------------------------------------
+
+
+def worker_score_set(
+    *,
+    membership: Membership,
+    actor,
+    worker_id: str,
+    qualification_type: QualificationType,
+    value: int | None,
+    notify: bool = False,
+) -> QualificationScore:
+    """Grant or change a worker's score on one of the account's qualification types."""
+    membership_require(membership, Action.QUALIFICATIONS)
+    worker_id = worker_id_clean(worker_id)
+    params = {
+        "QualificationTypeId": qualification_type.mturk_id,
+        "WorkerId": worker_id,
+        "SendNotification": notify,
+    }
+    if value is not None:
+        params["IntegerValue"] = int(value)
+    requester_gateway(membership.requester).call("associate_qualification_with_worker", **params)
+    score, _ = QualificationScore.objects.update_or_create(
+        qualification_type=qualification_type,
+        worker_id=worker_id,
+        defaults={
+            "requester": membership.requester,
+            "value": value,
+            "status": "Granted",
+            "granted_at": timezone.now(),
+            "raw": jsonable(params),
+            "synced_at": timezone.now(),
+        },
+    )
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="qualification.grant",
+        target_type="worker",
+        target_id=worker_id,
+        details={
+            "type": qualification_type.mturk_id,
+            "name": qualification_type.name,
+            "value": value,
+        },
+    )
+    return score
+
+
+def worker_score_revoke(
+    *,
+    membership: Membership,
+    actor,
+    worker_id: str,
+    qualification_type: QualificationType,
+    reason: str = "",
+) -> None:
+    membership_require(membership, Action.QUALIFICATIONS)
+    worker_id = worker_id_clean(worker_id)
+    params = {"QualificationTypeId": qualification_type.mturk_id, "WorkerId": worker_id}
+    if reason:
+        params["Reason"] = reason
+    requester_gateway(membership.requester).call("disassociate_qualification_from_worker", **params)
+    QualificationScore.objects.filter(
+        qualification_type=qualification_type, worker_id=worker_id
+    ).update(status="Revoked", synced_at=timezone.now())
+    audit_record(
+        actor=actor,
+        requester=membership.requester,
+        action="qualification.revoke",
+        target_type="worker",
+        target_id=worker_id,
+        details={
+            "type": qualification_type.mturk_id,
+            "name": qualification_type.name,
+            "reason": reason,
+        },
     )

@@ -38,7 +38,6 @@ from apps.qualifications.testxml import (
 )
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import current_membership_for, membership_for
-from apps.workers.services import worker_score_revoke, worker_score_set
 
 # The test preview is a QuestionForm drawn as HTML in a sandboxed frame with a policy of its own:
 # the test's inline styles and https images as a worker would see them, no script at all, and
@@ -332,7 +331,7 @@ def score_grant(request, pk: int):
         if not form.is_valid():
             raise ValidationError("Give a worker id and a value.")
         if request.POST.get("revoke"):
-            worker_score_revoke(
+            services.worker_score_revoke(
                 membership=membership,
                 actor=request.user,
                 worker_id=form.cleaned_data["worker_id"],
@@ -341,7 +340,7 @@ def score_grant(request, pk: int):
             )
             messages.success(request, "Revoked.")
         else:
-            worker_score_set(
+            services.worker_score_set(
                 membership=membership,
                 actor=request.user,
                 worker_id=form.cleaned_data["worker_id"],

@@ -14,11 +14,11 @@ from django.db.models import Count, Q, QuerySet
 from apps.audit.services import audit_record
 from apps.batches.models import Batch
 from apps.hits.models import HIT, Assignment
-from apps.hits.sync import bonuses_read_for_hits
 from apps.mturk import fees
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
 from apps.requesters.services import membership_require, requester_gateway
+from apps.review.bonus_sync import bonuses_read_for_hits
 from apps.review.models import BonusPayment
 
 

@@ -30,7 +30,6 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.hits.models import Assignment, AssignmentStatus
-from apps.hits.upserts import workers_refresh
 from apps.mturk.errors import MTurkError
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
@@ -43,6 +42,7 @@ from apps.review.services import (
     assignment_reject,
     feedback_clean,
 )
+from apps.workers.sync import workers_refresh
 
 logger = logging.getLogger(__name__)
 

@@ -18,12 +18,12 @@ from apps.audit.services import audit_record
 from apps.hits.upserts import hit_upsert_from_api
 from apps.mturk import fees
 from apps.mturk.errors import MTurkDuplicateRequest, MTurkError
+from apps.mturk.ids import worker_id_clean
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
 from apps.requesters.services import membership_require, requester_gateway, spend_authorize
 from apps.review.models import Compensation
 from apps.review.services import bonus_amount_clean, feedback_clean
-from apps.workers.services import worker_id_clean
 
 LIFETIME = 7 * 24 * 3600
 DURATION = 3600

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.hits.models import Assignment, AssignmentStatus
-from apps.hits.upserts import assignment_upsert_from_api, hit_upsert_from_api, workers_refresh
+from apps.hits.upserts import assignment_upsert_from_api, hit_upsert_from_api
 from apps.mturk import fees
 from apps.mturk.constants import MASTERS_IDS
 from apps.mturk.errors import MTurkDuplicateRequest, MTurkError, MTurkInvalidState
@@ -32,6 +32,7 @@ from apps.requesters.models import Membership
 from apps.requesters.roles import Action
 from apps.requesters.services import membership_require, requester_gateway, spend_authorize
 from apps.review.models import BonusPayment
+from apps.workers.sync import workers_refresh
 
 FEEDBACK_MAX = 1024
 OVERRIDE_WINDOW = timedelta(days=30)

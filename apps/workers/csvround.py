@@ -13,6 +13,8 @@ import io
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.mturk.errors import MTurkError
+from apps.mturk.ids import worker_id_clean
+from apps.qualifications import services as qualification_services
 from apps.qualifications.models import QualificationScore, QualificationType
 from apps.requesters.models import Membership, Requester
 from apps.requesters.roles import Action
@@ -88,7 +90,7 @@ def worker_csv_read(
     changes, problems = [], []
     for number, row in enumerate(reader, start=2):
         try:
-            worker_id = services.worker_id_clean(row.get("WorkerId", ""))
+            worker_id = worker_id_clean(row.get("WorkerId", ""))
         except ValidationError as exc:
             problems.append({"row": number, "error": " ".join(exc.messages)})
             continue
@@ -144,7 +146,7 @@ def worker_update_apply(*, membership: Membership, actor, update: WorkerUpdate) 
     for change in update.changes:
         try:
             if change["kind"] == "score":
-                services.worker_score_set(
+                qualification_services.worker_score_set(
                     membership=membership,
                     actor=actor,
                     worker_id=change["worker_id"],
@@ -152,7 +154,7 @@ def worker_update_apply(*, membership: Membership, actor, update: WorkerUpdate) 
                     value=change["value"],
                 )
             elif change["kind"] == "revoke":
-                services.worker_score_revoke(
+                qualification_services.worker_score_revoke(
                     membership=membership,
                     actor=actor,
                     worker_id=change["worker_id"],

@@ -1,32 +1,21 @@
-"""Worker actions: blocks, messages, qualification scores. Each checks the role, calls MTurk
+"""Worker actions: blocks and messages. Each checks the role, calls MTurk
 through the gateway, mirrors the result and writes an audit event."""
 
 from __future__ import annotations
-
-import re
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.hits.upserts import jsonable
-from apps.qualifications.models import QualificationScore, QualificationType
+from apps.mturk.ids import worker_id_clean
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
 from apps.requesters.services import membership_require, requester_gateway
 from apps.workers.models import WorkerBlock, WorkerMessage
 
-WORKER_ID = re.compile(r"^A[A-Z0-9]{1,63}$")
 SUBJECT_MAX = 200
 TEXT_MAX = 4096
 NOTIFY_CHUNK = 100
-
-
-def worker_id_clean(value: str) -> str:
-    worker_id = (value or "").strip().upper()
-    if not WORKER_ID.match(worker_id):
-        raise ValidationError(f"{value!r} is not a worker id (A followed by letters and digits).")
-    return worker_id
 
 
 def worker_block(*, membership: Membership, actor, worker_id: str, reason: str) -> WorkerBlock:
@@ -118,81 +107,3 @@ def workers_message(
         details={"workers": len(ids), "failed": len(failures), "subject": subject},
     )
     return message
-
-
-def worker_score_set(
-    *,
-    membership: Membership,
-    actor,
-    worker_id: str,
-    qualification_type: QualificationType,
-    value: int | None,
-    notify: bool = False,
-) -> QualificationScore:
-    """Grant or change a worker's score on one of the account's qualification types."""
-    membership_require(membership, Action.QUALIFICATIONS)
-    worker_id = worker_id_clean(worker_id)
-    params = {
-        "QualificationTypeId": qualification_type.mturk_id,
-        "WorkerId": worker_id,
-        "SendNotification": notify,
-    }
-    if value is not None:
-        params["IntegerValue"] = int(value)
-    requester_gateway(membership.requester).call("associate_qualification_with_worker", **params)
-    score, _ = QualificationScore.objects.update_or_create(
-        qualification_type=qualification_type,
-        worker_id=worker_id,
-        defaults={
-            "requester": membership.requester,
-            "value": value,
-            "status": "Granted",
-            "granted_at": timezone.now(),
-            "raw": jsonable(params),
-            "synced_at": timezone.now(),
-        },
-    )
-    audit_record(
-        actor=actor,
-        requester=membership.requester,
-        action="qualification.grant",
-        target_type="worker",
-        target_id=worker_id,
-        details={
-            "type": qualification_type.mturk_id,
-            "name": qualification_type.name,
-            "value": value,
-        },
-    )
-    return score
-
-
-def worker_score_revoke(
-    *,
-    membership: Membership,
-    actor,
-    worker_id: str,
-    qualification_type: QualificationType,
-    reason: str = "",
-) -> None:
-    membership_require(membership, Action.QUALIFICATIONS)
-    worker_id = worker_id_clean(worker_id)
-    params = {"QualificationTypeId": qualification_type.mturk_id, "WorkerId": worker_id}
-    if reason:
-        params["Reason"] = reason
-    requester_gateway(membership.requester).call("disassociate_qualification_from_worker", **params)
-    QualificationScore.objects.filter(
-        qualification_type=qualification_type, worker_id=worker_id
-    ).update(status="Revoked", synced_at=timezone.now())
-    audit_record(
-        actor=actor,
-        requester=membership.requester,
-        action="qualification.revoke",
-        target_type="worker",
-        target_id=worker_id,
-        details={
-            "type": qualification_type.mturk_id,
-            "name": qualification_type.name,
-            "reason": reason,
-        },
-    )

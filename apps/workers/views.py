@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.mturk.errors import MTurkError
+from apps.qualifications import services as qualification_services
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.selectors import current_membership_for, membership_for
 from apps.review import bonus_history
@@ -144,7 +145,7 @@ def worker_score(request, worker_id: str):
             raise ValidationError("Choose a qualification type and a value.")
         qtype = form.cleaned_data["qualification_type"]
         if request.POST.get("revoke"):
-            services.worker_score_revoke(
+            qualification_services.worker_score_revoke(
                 membership=membership,
                 actor=request.user,
                 worker_id=worker_id,
@@ -153,7 +154,7 @@ def worker_score(request, worker_id: str):
             )
             messages.success(request, f"{qtype.name} revoked.")
         else:
-            services.worker_score_set(
+            qualification_services.worker_score_set(
                 membership=membership,
                 actor=request.user,
                 worker_id=worker_id,

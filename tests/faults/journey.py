@@ -22,7 +22,7 @@ from apps.batches import launch
 from apps.batches import services as batch_services
 from apps.batches.models import Batch, BatchStatus, RowStatus
 from apps.hits.models import Assignment, AssignmentStatus
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.requesters.models import Membership
 from apps.review import bonus_csv
 from apps.review import services as review_services

@@ -10,7 +10,7 @@ import pytest
 
 from apps.audit.models import AuditEvent
 from apps.hits.models import Assignment
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.requesters.models import Membership
 from apps.review import services
 from tests.helpers import create_hit, work

@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from apps.hits.models import HIT, Assignment, SyncRun
-from apps.hits.sync import SyncBusy, _claim, _release, requester_sync
+from apps.hits.sync import sync_claim, sync_release
 from apps.qualifications.models import QualificationRequest, QualificationScore, QualificationType
+from apps.sync.services import SyncBusy, requester_sync
 from apps.workers.models import Worker, WorkerBlock
 from tests.helpers import create_hit, new_worker_id, work
 
@@ -159,13 +160,13 @@ def test_types_blocks_scores_and_requests_are_mirrored(local_account, account_mt
 
 
 def test_one_sync_per_account_at_a_time(local_account):
-    token = _claim(local_account)
+    token = sync_claim(local_account)
     try:
         with pytest.raises(SyncBusy):
             requester_sync(requester=local_account)
     finally:
-        _release(local_account, token)
-    assert _claim(local_account) is not None
+        sync_release(local_account, token)
+    assert sync_claim(local_account) is not None
 
 
 def test_a_sync_cut_by_faults_is_finished_by_the_next(local_account, account_mturk, emulator):

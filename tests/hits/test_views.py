@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from apps.hits.models import HIT, SyncRun
-from apps.hits.sync import requester_sync
 from apps.requesters.models import Membership
+from apps.sync.services import requester_sync
 from tests.fixtures.celery import wait_for
 from tests.helpers import create_hit, work
 

@@ -2,7 +2,7 @@ import pytest
 
 from apps.audit.models import AuditEvent
 from apps.hits.models import HITType
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.notifications.services import EVENT_TYPES, hit_type_notifications_configure
 from tests.helpers import create_hit
 

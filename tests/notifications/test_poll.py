@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.hits.models import HIT, Assignment
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.notifications.models import NotificationEvent, NotificationMessage
 from apps.notifications.services import notifications_poll
 from apps.requesters.models import Requester

@@ -6,7 +6,7 @@ import pytest
 
 from apps.batches import services as batch_services
 from apps.hits.models import HITType
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.qualifications import services
 from apps.qualifications.models import GroupAttachment, QualificationScore
 from apps.requesters.models import Membership

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.audit.models import AuditEvent
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.qualifications import services
 from apps.qualifications.models import QualificationRequest, QualificationScore, QualificationType
 from apps.requesters.models import Membership

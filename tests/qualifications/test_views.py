@@ -10,7 +10,7 @@ import re
 import pytest
 
 from apps.audit.models import AuditEvent
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.mturk import constants
 from apps.qualifications import services
 from apps.qualifications.models import QualificationRequest, QualificationScore, QualificationType

@@ -9,7 +9,7 @@ import pytest
 
 from apps.batches import services as batch_services
 from apps.batches.models import Batch
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.requesters.models import Membership
 from tests.batches.conftest import make_batch, make_project
 from tests.helpers import new_worker_id

@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.batches import services
 from apps.batches.models import Batch, BatchStatus, Project
 from apps.hits.models import HIT, Assignment, AssignmentStatus, HITType, batch_key_from_annotation
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.requesters.models import Membership
 from apps.review.models import BulkReview, FeedbackReason
 from apps.workers.models import Worker

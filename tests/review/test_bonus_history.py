@@ -9,7 +9,7 @@ import pytest
 from apps.audit.models import AuditEvent
 from apps.batches import services as batch_services
 from apps.hits.models import Assignment
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.requesters.models import Membership
 from apps.review import bonus_history
 from apps.review.models import BonusPayment

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apps.hits.models import Assignment
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.review.models import BonusPayment
 from tests.factories import PASSWORD
 from tests.helpers import create_hit, work

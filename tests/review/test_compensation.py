@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.review.models import Compensation
 from tests.fixtures.emulator import EmulatorControlError
 from tests.helpers import create_hit, new_worker_id, work

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from apps.hits.models import Assignment
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from tests.helpers import create_hit
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ import pytest
 
 from apps.hits.agreement import majority_answers
 from apps.hits.models import Assignment, HITType
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.review.quality import categorical_fields, worker_quality
 from tests.helpers import create_hit, new_worker_id
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from apps.audit.models import AuditEvent
-from apps.qualifications.services import qualification_type_create
+from apps.qualifications.services import qualification_type_create, worker_score_set
 from apps.requesters.models import Membership
 from apps.review.models import ScoreUpdate
-from apps.workers.services import worker_score_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

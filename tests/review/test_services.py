@@ -10,7 +10,7 @@ from django.db.models import Sum
 
 from apps.audit.models import AuditEvent
 from apps.hits.models import Assignment
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.mturk.errors import MTurkError
 from apps.requesters.models import Membership
 from apps.requesters.services import SpendingRefused

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from apps.hits.models import Assignment
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.review.models import BonusPayment, FeedbackReason
 from tests.helpers import create_hit, work
 

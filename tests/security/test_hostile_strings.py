@@ -15,7 +15,7 @@ from django.utils.html import escape
 
 from apps.audit.models import AuditEvent
 from apps.hits.models import HIT, Assignment
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.mturk.sqs import QueueMessage
 from apps.notifications.services import message_store
 from apps.qualifications.models import QualificationType

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
 from apps.qualifications.models import QualificationType
 from apps.workers.models import WorkerBlock, WorkerUpdate
 from tests.helpers import create_hit, work

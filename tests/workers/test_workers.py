@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.audit.models import AuditEvent
-from apps.hits.sync import requester_sync
+from apps.sync.services import requester_sync
+from apps.qualifications import services as qualification_services
 from apps.qualifications.models import QualificationScore, QualificationType
 from apps.requesters.models import Membership
 from apps.workers import services
@@ -83,17 +84,17 @@ def test_grant_change_and_revoke_a_score(carol, workers, account_mturk, local_ac
     )["QualificationType"]["QualificationTypeId"]
     requester_sync(requester=local_account)
     qtype = QualificationType.objects.get(mturk_id=qtype_id)
-    services.worker_score_set(
+    qualification_services.worker_score_set(
         membership=_m(carol), actor=carol, worker_id=workers[1], qualification_type=qtype, value=80
     )
-    services.worker_score_set(
+    qualification_services.worker_score_set(
         membership=_m(carol), actor=carol, worker_id=workers[1], qualification_type=qtype, value=90
     )
     remote = account_mturk.get_qualification_score(
         QualificationTypeId=qtype_id, WorkerId=workers[1]
     )
     assert remote["Qualification"]["IntegerValue"] == 90
-    services.worker_score_revoke(
+    qualification_services.worker_score_revoke(
         membership=_m(carol), actor=carol, worker_id=workers[1], qualification_type=qtype
     )
     assert QualificationScore.objects.get(worker_id=workers[1]).status == "Revoked"

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.hits.sync import SyncBusy, requester_sync
 from apps.requesters.models import Requester
+from apps.sync.services import SyncBusy, requester_sync
 
 
 class Command(BaseCommand):

@@ -2,14 +2,14 @@ import logging
 
 from celery import shared_task
 
-from apps.hits.sync import SyncBusy, requester_sync
 from apps.requesters.models import Requester
+from apps.sync.services import SyncBusy, requester_sync
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task
-def requesters_sync_all() -> None:
+def requesters_sync_all_task() -> None:
     for requester_id in Requester.objects.values_list("pk", flat=True):
         requester_sync_task.delay(requester_id)
 
