@@ -11,11 +11,11 @@ Environment variables:
 - `EMULATOR_TICK_SECONDS`: how often the background ticker runs due transitions (default 1; 0
   disables it; transitions also run lazily before each request).
 - `EMULATOR_ACTIVE_REQUESTS`: how many requests do their work at the same time (default 2; see
-  `apps.emulator.gate`).
+  `apps.emulator.wire.gate`).
 - `EMULATOR_DELIVERY_SECONDS`: how often the notification sender drains the outbox (default 1;
   0 disables the thread, `POST /_emulator/notifications/flush` still delivers).
 - `EMULATOR_SNS_ENDPOINT`: where SNS topics live (default `http://127.0.0.1:8002`, moto).
-- `EMULATOR_CROWD`: `on` starts a background crowd of simulated workers (`apps.emulator.crowd`);
+- `EMULATOR_CROWD`: `on` starts a background crowd of simulated workers (`apps.emulator.workers.crowd`);
   `EMULATOR_CROWD_WORKERS` (default 30) and `EMULATOR_CROWD_INTERVAL` (seconds between two
   actions, default 3) set its size and pace.
 - `EMULATOR_SECRET_KEY`: Django's secret key (only used for nothing security relevant here).
@@ -97,10 +97,10 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = ["apps.emulator.apps.EmulatorConfig"]
-MIDDLEWARE = ["apps.emulator.middleware.content_length"]
+MIDDLEWARE = ["apps.emulator.wire.middleware.content_length"]
 ROOT_URLCONF = "apps.emulator.urls"
 WSGI_APPLICATION = None
-# The worker site (`apps.emulator.worker_site`) renders templates from the app's templates/.
+# The worker site (`apps.emulator.workers.site`) renders templates from the app's templates/.
 TEMPLATES: list[dict] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -141,7 +141,7 @@ LOGGING = {
         "apps.emulator": {"handlers": ["console"], "level": "INFO"},
         "django": {"handlers": ["console"], "level": "WARNING"},
         # 4xx answers are MTurk errors the client asked for and 5xx ones injected faults; real
-        # failures are logged with their traceback by apps.emulator.protocol.
+        # failures are logged with their traceback by apps.emulator.wire.protocol.
         "django.request": {"handlers": ["console"], "level": "CRITICAL", "propagate": False},
     },
 }

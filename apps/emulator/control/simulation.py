@@ -5,7 +5,7 @@
 - `GET /_emulator/notifications/outbox`: counts by delivery state and the pending events.
 - `POST /_emulator/notifications/sender {"paused": true}`: stop (or resume) the background sender,
   so that only flushes deliver (tests of ordering faults need that).
-- `POST /_emulator/crowd/work {...}`: simulated workers act on assignments (see `crowd.py`).
+- `POST /_emulator/crowd/work {...}`: simulated workers act on assignments (see `workers.crowd`).
 - `POST /_emulator/crowd/truth {"HITId", "Answers"}`: the per-HIT truth the crowd's accuracy is
   measured against.
 """
@@ -14,30 +14,32 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from . import clock, crowd, delivery
-from .control import ControlError, _body, _field, control_view
+from ..delivery import outbox
+from ..engine import clock
+from ..workers import crowd
+from .common import ControlError, control_view, field, json_body
 
 
 @control_view({"POST"})
 def notifications_flush(request: HttpRequest) -> dict:
-    return delivery.drain(force=True).as_dict()
+    return outbox.drain(force=True).as_dict()
 
 
 @control_view({"GET"})
 def notifications_outbox(request: HttpRequest) -> dict:
-    return delivery.outbox_summary()
+    return outbox.outbox_summary()
 
 
 @control_view({"POST"})
 def notifications_sender(request: HttpRequest) -> dict:
-    data = _body(request)
-    delivery.sender.pause(_field(data, "paused", bool))
-    return {"paused": delivery.sender.paused}
+    data = json_body(request)
+    outbox.sender.pause(field(data, "paused", bool))
+    return {"paused": outbox.sender.paused}
 
 
 @control_view({"POST"})
 def crowd_work(request: HttpRequest) -> dict:
-    data = _body(request)
+    data = json_body(request)
     try:
         plan = crowd.CrowdPlan.from_request(data)
     except ValueError as exc:
@@ -50,11 +52,11 @@ def crowd_work(request: HttpRequest) -> dict:
 
 @control_view({"POST"})
 def crowd_truth(request: HttpRequest) -> dict:
-    data = _body(request)
-    answers = _field(data, "Answers", dict)
+    data = json_body(request)
+    answers = field(data, "Answers", dict)
     if not all(isinstance(k, str) and isinstance(v, str | list) for k, v in answers.items()):
         raise ControlError("Answers must map field names to a value or a list of values")
     try:
-        return crowd.truth_set(hit_id=_field(data, "HITId"), answers=answers)
+        return crowd.truth_set(hit_id=field(data, "HITId"), answers=answers)
     except crowd.CrowdError as exc:
         raise ControlError(str(exc), exc.code) from None

@@ -1,28 +1,23 @@
 """The control API under `/_emulator/` (not part of MTurk): reset, clock, faults, the worker
 actions (accept, submit, return, preview, qualification requests), stats, layouts, and read-outs
-of stored messages and events. JSON in, JSON out; errors are `{"error": ..., "message": ...}`
-with HTTP 400 (404 for an unknown path)."""
+of stored messages and events. JSON in, JSON out (see `common`)."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 
-from . import clock, lifecycle, models, questions
-from .faults import injector
-from .gate import working
-from .protocol import customer_cache
-from .requirements import system_types_ensure
-from .stats import call_stats
-from .worker_actions import (
-    WorkerActionError,
+from .. import models
+from ..engine import clock, lifecycle
+from ..engine.accounts import customer_cache
+from ..engine.answers import answers_xml
+from ..engine.qualifications import system_types_ensure
+from ..operations.questions import layout_parameters_needed
+from ..wire.faults import injector
+from ..wire.stats import call_stats
+from ..workers.actions import (
     assignable_hits_for,
     assignment_return,
     assignment_submit,
@@ -30,69 +25,11 @@ from .worker_actions import (
     hit_preview,
     qualification_request,
 )
+from .common import ControlError, control_view, field, json_body
 
 WORKER_ID = re.compile(r"^A[A-Z0-9]+$")
 LAYOUT_ID = re.compile(r"^[A-Z0-9]{1,64}$")
 MAX_ADVANCE_SECONDS = 10 * 365 * 86400
-
-
-class ControlError(Exception):
-    def __init__(self, message: str, code: str = "BadRequest", status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
-
-
-def _body(request: HttpRequest) -> dict:
-    if not request.body.strip():
-        return {}
-    try:
-        data = json.loads(request.body)
-    except ValueError as exc:
-        raise ControlError(f"the body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ControlError("the body must be a JSON object")
-    return data
-
-
-def _field(data: dict, key: str, kind: type = str) -> Any:
-    value = data.get(key)
-    if value is None:
-        raise ControlError(f"{key} is required")
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise ControlError(f"{key} must be a {kind.__name__}")
-    return value
-
-
-def control_view(methods: set[str]) -> Callable:
-    """JSON in and out, ControlError/WorkerActionError as 400, due transitions run first."""
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(request: HttpRequest) -> JsonResponse:
-            if request.method not in methods:
-                return JsonResponse(
-                    {"error": "MethodNotAllowed", "message": f"use {', '.join(sorted(methods))}"},
-                    status=405,
-                )
-            try:
-                with working():
-                    lifecycle.run_due_if_needed(clock.now())
-                    response = JsonResponse(view(request), safe=False)
-            except ControlError as exc:
-                response = JsonResponse(
-                    {"error": exc.code, "message": exc.message}, status=exc.status
-                )
-            except WorkerActionError as exc:
-                response = JsonResponse({"error": exc.code, "message": exc.reason}, status=400)
-            # Lets a launcher check that the process answering is the one it started.
-            response["X-Emulator-Pid"] = str(os.getpid())
-            return response
-
-        return wrapper
-
-    return decorate
 
 
 # Children first, so foreign keys never block a delete.
@@ -137,7 +74,7 @@ def reset(request: HttpRequest) -> dict:
 @control_view({"GET", "POST"})
 def clock_view(request: HttpRequest) -> dict:
     if request.method == "POST":
-        data = _body(request)
+        data = json_body(request)
         seconds = data.get("advance_seconds", 0)
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
             raise ControlError("advance_seconds must be a non-negative number")
@@ -153,14 +90,14 @@ def clock_view(request: HttpRequest) -> dict:
 def faults(request: HttpRequest) -> dict:
     if request.method == "POST":
         try:
-            return injector.configure(_body(request))
+            return injector.configure(json_body(request))
         except (ValueError, TypeError) as exc:
             raise ControlError(str(exc)) from None
     return dict(injector.settings)
 
 
 def _worker_id(data: dict) -> str:
-    worker_id = _field(data, "WorkerId")
+    worker_id = field(data, "WorkerId")
     if not WORKER_ID.match(worker_id):
         raise ControlError("WorkerId must match ^A[A-Z0-9]+$")
     return worker_id
@@ -168,16 +105,16 @@ def _worker_id(data: dict) -> str:
 
 @control_view({"POST"})
 def accept(request: HttpRequest) -> dict:
-    data = _body(request)
+    data = json_body(request)
     assignment = hit_accept(
-        worker_id=_worker_id(data), hit_id=_field(data, "HITId"), now=clock.now()
+        worker_id=_worker_id(data), hit_id=field(data, "HITId"), now=clock.now()
     )
     return {"AssignmentId": assignment.assignment_id, "Deadline": clock.iso(assignment.deadline)}
 
 
 @control_view({"POST"})
 def submit(request: HttpRequest) -> dict:
-    data = _body(request)
+    data = json_body(request)
     answer_xml = data.get("AnswerXML")
     answers = data.get("Answers")
     if answer_xml is not None and not isinstance(answer_xml, str):
@@ -186,7 +123,7 @@ def submit(request: HttpRequest) -> dict:
         raise ControlError("Answers must be an object of field -> value")
     now = clock.now()
     assignment = assignment_submit(
-        assignment_id=_field(data, "AssignmentId"),
+        assignment_id=field(data, "AssignmentId"),
         now=now,
         answers=answers,
         answer_xml=answer_xml,
@@ -197,15 +134,15 @@ def submit(request: HttpRequest) -> dict:
 
 @control_view({"POST"})
 def return_view(request: HttpRequest) -> dict:
-    data = _body(request)
-    assignment = assignment_return(assignment_id=_field(data, "AssignmentId"), now=clock.now())
+    data = json_body(request)
+    assignment = assignment_return(assignment_id=field(data, "AssignmentId"), now=clock.now())
     return {"AssignmentId": assignment.assignment_id, "AssignmentStatus": assignment.status}
 
 
 @control_view({"POST"})
 def preview(request: HttpRequest) -> dict:
-    data = _body(request)
-    return hit_preview(worker_id=_worker_id(data), hit_id=_field(data, "HITId"))
+    data = json_body(request)
+    return hit_preview(worker_id=_worker_id(data), hit_id=field(data, "HITId"))
 
 
 @control_view({"GET"})
@@ -230,9 +167,9 @@ def layouts(request: HttpRequest) -> dict:
                 for layout in models.HITLayout.objects.order_by("layout_id")
             ]
         }
-    data = _body(request)
-    layout_id = _field(data, "HITLayoutId")
-    template = _field(data, "Template")
+    data = json_body(request)
+    layout_id = field(data, "HITLayoutId")
+    template = field(data, "Template")
     if not LAYOUT_ID.match(layout_id):
         raise ControlError("HITLayoutId must be 1 to 64 upper-case letters and digits")
     if not template.strip():
@@ -240,7 +177,7 @@ def layouts(request: HttpRequest) -> dict:
     models.HITLayout.objects.update_or_create(layout_id=layout_id, defaults={"template": template})
     return {
         "HITLayoutId": layout_id,
-        "Parameters": sorted(questions.layout_parameters_needed(template)),
+        "Parameters": sorted(layout_parameters_needed(template)),
     }
 
 
@@ -253,7 +190,7 @@ def workers(request: HttpRequest) -> dict:
         if worker is None:
             raise ControlError("no such worker", "WorkerDoesNotExist", 404)
         return _worker_dict(worker)
-    data = _body(request)
+    data = json_body(request)
     worker, _ = models.Worker.objects.get_or_create(worker_id=_worker_id(data))
     locale = data.get("Locale")
     if locale is not None:
@@ -263,9 +200,9 @@ def workers(request: HttpRequest) -> dict:
         worker.locale_subdivision = locale.get("Subdivision") or ""
     for key, attribute in (("Adult", "adult"), ("Masters", "masters")):
         if key in data:
-            setattr(worker, attribute, _field(data, key, bool))
+            setattr(worker, attribute, field(data, key, bool))
     if "NumberHITsApproved" in data:
-        worker.base_hits_approved = _field(data, "NumberHITsApproved", int)
+        worker.base_hits_approved = field(data, "NumberHITsApproved", int)
     if "PercentAssignmentsApproved" in data:
         value = data["PercentAssignmentsApproved"]
         if value is not None and (not isinstance(value, int) or not 0 <= value <= 100):
@@ -288,15 +225,15 @@ def _worker_dict(worker: models.Worker) -> dict:
 
 @control_view({"POST"})
 def qualification_requests(request: HttpRequest) -> dict:
-    data = _body(request)
+    data = json_body(request)
     answer = data.get("Answer")
     if isinstance(answer, dict):
-        answer = questions.answers_xml(answer)
+        answer = answers_xml(answer)
     elif answer is not None and not isinstance(answer, str):
         raise ControlError("Answer must be QuestionFormAnswers XML or an object field -> value")
     return qualification_request(
         worker_id=_worker_id(data),
-        qualification_type_id=_field(data, "QualificationTypeId"),
+        qualification_type_id=field(data, "QualificationTypeId"),
         now=clock.now(),
         answer=answer,
     )
@@ -342,16 +279,3 @@ def events(request: HttpRequest) -> dict:
             for item in items.order_by("pk")
         ]
     }
-
-
-def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(
-        {"error": "NotFound", "message": f"no such path: {request.path}"}, status=404
-    )
-
-
-def server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(
-        {"__type": "ServiceFault", "Message": "internal error", "TurkErrorCode": "ServiceFault"},
-        status=500,
-    )

@@ -1,49 +1,25 @@
-"""Notification delivery: the sender that drains the `Event` outbox to SQS queues and SNS topics.
-
-Life-cycle services write an `Event` row in the same transaction as the change they record
-(`lifecycle.event_emit`). This module turns pending rows into MTurk notification messages and
-sends them with boto3, at least once:
-
-- An event is sent only when its HIT type has active notification settings naming its event
-  type, configured before the event happened (`NotificationSetting.since_event_pk`); otherwise it
-  is marked `skipped`. Email destinations and real AWS endpoints (`*.amazonaws.com`, which would
-  refuse the local MTurk's dummy credentials) are marked `undeliverable` with the reason.
-- Events of one HIT that happened at the same moment for the same destination share a message
-  (e.g. the last AssignmentSubmitted and the HITReviewable it causes).
-- A message is marked sent only after SQS / SNS accepted it. When the destination is
-  unreachable its events stay pending with a growing backoff (`next_attempt_at`, real time,
-  capped at `MAX_BACKOFF_SECONDS`); nothing is ever dropped for being unreachable.
-- Faults (`/_emulator/faults`): `duplicate_delivery_rate` sends a message twice (same EventDocId,
-  two SQS messages); `reorder` (a probability) holds some messages back so that later ones
-  overtake them.
-
-`drain()` is called by the background sender thread (`sender_loop`, started by `manage.py
-emulator`) and by `POST /_emulator/notifications/flush`, which ignores backoff so tests can
-deliver deterministically; one process-wide lock keeps two drains from racing.
-"""
+"""The outbox drain: pending `Event` rows become messages (events of one HIT at one moment for
+one destination share one), sent at least once with backoff, faults applied (duplicates,
+reordering). `drain()` runs in the background sender thread (`sender_loop`) and behind
+`POST /_emulator/notifications/flush`; one process-wide lock keeps two drains from racing."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import logging
-import re
 import threading
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from . import clock
-from .faults import injector
-from .models import Customer, Event, NotificationSetting
+from ..models import Customer, Event, NotificationSetting
+from ..wire.faults import injector
+from .documents import document, event_entry
+from .transports import DeliveryError, Undeliverable, transport_send
 
 logger = logging.getLogger(__name__)
 
@@ -52,155 +28,6 @@ MAX_BACKOFF_SECONDS = 300
 REORDER_HOLD_SECONDS = 2.0
 BATCH_SIZE = 500
 MAX_EVENTS_PER_MESSAGE = 10
-SQS_REGION = re.compile(r"^sqs\.([a-z0-9-]+)\.amazonaws\.com$")
-DUMMY_CREDENTIALS = {"aws_access_key_id": "mturklocal", "aws_secret_access_key": "mturklocal"}
-
-
-class DeliveryError(Exception):
-    """The destination did not take the message (unreachable, unknown queue, ...)."""
-
-
-class Undeliverable(Exception):
-    """The destination can never be reached from the local MTurk (email, real AWS)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Identities in the payload
-
-
-def customer_id_for(access_key_id: str) -> str:
-    """The requester's CustomerId in notifications: 'A' + 13 letters/digits, stable per key."""
-    digest = base64.b32encode(hashlib.sha256(access_key_id.encode()).digest()).decode()
-    return "A" + digest[:13]
-
-
-def source_account_for(access_key_id: str) -> str:
-    """A 12-digit AWS account number standing for the requester, stable per key."""
-    number = int.from_bytes(hashlib.sha256(b"account:" + access_key_id.encode()).digest()[:8])
-    return f"{number % 10**12:012d}"
-
-
-def timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def event_entry(
-    *, event_type: str, at: datetime, hit_type_id: str, hit_id: str, assignment_id: str
-) -> dict:
-    entry = {
-        "EventType": event_type,
-        "EventTimestamp": timestamp(at),
-        "HITTypeId": hit_type_id,
-        "HITId": hit_id,
-    }
-    if assignment_id:
-        entry["AssignmentId"] = assignment_id
-    return entry
-
-
-def document(*, access_key_id: str, version: str, doc_id: str, events: list[dict]) -> str:
-    """The message body MTurk sends: EventDocId, EventDocVersion, CustomerId, SourceAccount,
-    Events."""
-    return json.dumps(
-        {
-            "EventDocId": doc_id,
-            "EventDocVersion": version,
-            "SourceAccount": source_account_for(access_key_id),
-            "CustomerId": customer_id_for(access_key_id),
-            "Events": events,
-        },
-        separators=(",", ":"),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Transports
-
-
-_clients: dict[tuple[str, str, str], object] = {}
-_clients_lock = threading.Lock()
-
-
-def _client(service: str, endpoint: str, region: str):
-    import boto3
-    from botocore.config import Config
-
-    key = (service, endpoint, region)
-    with _clients_lock:
-        if key not in _clients:
-            _clients[key] = boto3.session.Session().client(
-                service,
-                endpoint_url=endpoint,
-                region_name=region,
-                config=Config(
-                    retries={"total_max_attempts": 1},
-                    connect_timeout=2,
-                    read_timeout=5,
-                ),
-                **DUMMY_CREDENTIALS,
-            )
-        return _clients[key]
-
-
-def _sqs_target(queue_url: str) -> tuple[str, str]:
-    parts = urlsplit(queue_url)
-    host = parts.hostname or ""
-    if host.endswith("amazonaws.com"):
-        raise Undeliverable(
-            f"{queue_url} is a real AWS queue: the local MTurk only delivers to local endpoints "
-            "(e.g. the moto server of `make run`)"
-        )
-    match = SQS_REGION.match(host)
-    return f"{parts.scheme}://{parts.netloc}", match.group(1) if match else "us-east-1"
-
-
-def transport_send(*, transport: str, destination: str, body: str) -> None:
-    """Send one message body; raise DeliveryError (retry later) or Undeliverable (never)."""
-    if transport == "Email":
-        raise Undeliverable("the local MTurk does not send email notifications")
-    try:
-        if transport == "SQS":
-            endpoint, region = _sqs_target(destination)
-            _client("sqs", endpoint, region).send_message(QueueUrl=destination, MessageBody=body)
-        elif transport == "SNS":
-            region = destination.split(":")[3]
-            _client("sns", settings.EMULATOR_SNS_ENDPOINT, region).publish(
-                TopicArn=destination, Message=body
-            )
-        else:
-            raise Undeliverable(f"unknown transport {transport}")
-    except Undeliverable:
-        raise
-    except Exception as exc:  # botocore raises many kinds; all mean "not delivered now"
-        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
-
-
-def test_event_send(*, access_key_id: str, notification: dict, event_type: str) -> None:
-    """SendTestEventNotification: one message with one event of `event_type`, sent now."""
-    now = clock.now()
-    entry = event_entry(
-        event_type=event_type,
-        at=now,
-        hit_type_id="TESTHITTYPE" + uuid.uuid4().hex[:19].upper(),
-        hit_id="TESTHIT" + uuid.uuid4().hex[:23].upper(),
-        assignment_id="TESTASSIGNMENT" + uuid.uuid4().hex[:16].upper()
-        if event_type.startswith("Assignment")
-        else "",
-    )
-    transport_send(
-        transport=notification["Transport"],
-        destination=notification["Destination"],
-        body=document(
-            access_key_id=access_key_id,
-            version=notification["Version"],
-            doc_id=uuid.uuid4().hex,
-            events=[entry],
-        ),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# The outbox drain
 
 
 @dataclass(frozen=True)
@@ -505,27 +332,3 @@ def outbox_summary() -> dict:
 def latest_event_pk() -> int:
     """The newest outbox row so far: notification settings stored now start after it."""
     return Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-def queue_ensure(queue_url: str) -> None:
-    """Create the SQS queue named by `queue_url` on its (local) server; idempotent."""
-    endpoint, region = _sqs_target(queue_url)
-    _client("sqs", endpoint, region).create_queue(QueueName=queue_url.rstrip("/").rsplit("/", 1)[1])
-
-
-def queue_keeper_loop(queue_url: str, interval: float = 30.0) -> None:
-    """Keep `queue_url` existing: moto keeps queues in memory, so a restarted moto has none.
-    Tries every second until the server answers, then checks every `interval` seconds."""
-    ready = False
-    while True:
-        try:
-            queue_ensure(queue_url)
-            if not ready:
-                logger.info("notification queue %s is ready", queue_url)
-            ready = True
-        except Undeliverable:
-            logger.error("not creating %s: only local queues are managed", queue_url)
-            return
-        except Exception:
-            ready = False
-        time.sleep(interval if ready else 1.0)

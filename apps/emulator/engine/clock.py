@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ClockState
+from ..models import ClockState
 
 _lock = threading.Lock()
 _offset: float | None = None

@@ -9,12 +9,16 @@ Rules a newcomer must keep:
 - Time-driven transitions run lazily (`run_due_if_needed`, called before every request), when the
   clock is advanced, and from a light background ticker. An in-memory "next due" time keeps the
   lazy check free for the many requests where nothing is due.
+- What happens when a HIT becomes Reviewable beyond the HITReviewable event (the HIT review
+  policies) is hooked in with `on_hit_reviewable` (see `apps.py`): this module never imports the
+  review policies, which themselves approve, reject and extend through it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,11 +26,17 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, Min
 
-from . import errors, fees, rules
-from .models import HIT, Assignment, Customer, Event, RequestToken
+from ..models import HIT, Assignment, Customer, Event, RequestToken
+from ..wire import errors
+from . import fees
 
 S = Assignment.Status
 logger = logging.getLogger(__name__)
+
+# MTurk forgets a UniqueRequestToken after 24 hours, and disposes of a HIT 120 days after its
+# last approval or rejection.
+TOKEN_TTL_SECONDS = 24 * 3600
+DISPOSAL_SECONDS = 120 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,18 @@ def hit_status_for(hit: HIT, now: datetime) -> str:
     return HIT.Status.REVIEWABLE
 
 
+ReviewableHook = Callable[..., None]
+_reviewable_hooks: list[ReviewableHook] = []
+
+
+def on_hit_reviewable(hook: ReviewableHook) -> ReviewableHook:
+    """Call `hook(hit, now=now)` whenever a HIT becomes Reviewable, inside the transaction that
+    made it so (after its HITReviewable event). Registered once, at app start (`apps.py`)."""
+    if hook not in _reviewable_hooks:
+        _reviewable_hooks.append(hook)
+    return hook
+
+
 def hit_refresh(hit: HIT, *, now: datetime, at: datetime | None = None) -> HIT:
     """Recompute and save the HIT's status; emit HITReviewable when it becomes reviewable."""
     old = hit.status
@@ -99,10 +121,8 @@ def hit_refresh(hit: HIT, *, now: datetime, at: datetime | None = None) -> HIT:
             event_emit(
                 customer_id=hit.customer_id, event_type="HITReviewable", at=at or now, hit=hit
             )
-            if hit.hit_review_policy:
-                from .review_policies import hit_policy_schedule
-
-                hit_policy_schedule(hit, now=now)
+            for hook in _reviewable_hooks:
+                hook(hit, now=now)
     return hit
 
 
@@ -311,7 +331,7 @@ def _expire_one(now: datetime) -> bool:
 
 
 def _dispose_one(now: datetime) -> bool:
-    limit = now - timedelta(seconds=rules.DISPOSAL_SECONDS)
+    limit = now - timedelta(seconds=DISPOSAL_SECONDS)
     candidate = (
         HIT.objects.filter(
             status__in=[HIT.Status.REVIEWABLE, HIT.Status.REVIEWING],
@@ -332,7 +352,7 @@ def _dispose_one(now: datetime) -> bool:
             hit_dispose(
                 hit,
                 now=now,
-                at=hit.last_decision_at + timedelta(seconds=rules.DISPOSAL_SECONDS),
+                at=hit.last_decision_at + timedelta(seconds=DISPOSAL_SECONDS),
                 delete=True,
             )
     return True
@@ -354,7 +374,7 @@ def _next_due_from_db(now: datetime) -> datetime:
         status__in=[HIT.Status.REVIEWABLE, HIT.Status.REVIEWING], last_decision_at__isnull=False
     ).aggregate(m=Min("last_decision_at"))["m"]
     if decided is not None:
-        candidates.append(decided + timedelta(seconds=rules.DISPOSAL_SECONDS))
+        candidates.append(decided + timedelta(seconds=DISPOSAL_SECONDS))
     found = [moment for moment in candidates if moment is not None]
     return min(found) if found else now + timedelta(days=3650)
 
@@ -387,6 +407,6 @@ def run_due(now: datetime) -> int:
 
 def tokens_purge(now: datetime) -> int:
     """Forget UniqueRequestTokens older than 24 hours of emulator time."""
-    limit = now - timedelta(seconds=rules.TOKEN_TTL_SECONDS)
+    limit = now - timedelta(seconds=TOKEN_TTL_SECONDS)
     deleted, _ = RequestToken.objects.filter(created_at__lt=limit).delete()
     return deleted

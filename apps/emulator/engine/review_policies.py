@@ -4,9 +4,10 @@ SimplePlurality/2011-09-01 (HIT level), as the API Reference's "Review Policies"
 When they run:
 
 - `assignment_policy_run` right after an assignment is submitted, in the submission's
-  transaction (`worker_actions.assignment_submit`), so its approval or rejection is part of it.
-- `hit_policy_schedule` when a HIT becomes Reviewable (`lifecycle.hit_refresh`); the policy runs
-  when that transaction commits, so it sees the assignment-level decisions of the same submission.
+  transaction (`workers.actions.assignment_submit`), so its approval or rejection is part of it.
+- `hit_policy_schedule` when a HIT becomes Reviewable (hooked into `lifecycle.hit_refresh` with
+  `lifecycle.on_hit_reviewable` by `apps.py`); the policy runs when that transaction commits, so
+  it sees the assignment-level decisions of the same submission.
   After it extends a HIT, the HIT becomes Reviewable again later and the policy runs again over
   all assignments; approvals and rejections only touch assignments still Submitted.
 
@@ -37,52 +38,24 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from . import errors, questions
-from .ids import new_id
-from .models import HIT, Assignment, ReviewAction, ReviewResult
+from ..models import HIT, Assignment, ReviewAction, ReviewResult
+from ..wire import errors
+from ..wire.ids import new_id
+from .answers import answer_sets
+from .lifecycle import (
+    assignment_approve,
+    assignment_transition,
+    due_at,
+    event_emit,
+    hit_lock,
+    hit_refresh,
+)
 
 logger = logging.getLogger(__name__)
 
 KNOWN_ANSWERS = "ScoreMyKnownAnswers/2011-09-01"
 PLURALITY = "SimplePlurality/2011-09-01"
 MAX_COMPARED_ANSWER = 256
-
-ASSIGNMENT_PARAMETERS = {
-    "AnswerKey",
-    "ApproveIfKnownAnswerScoreIsAtLeast",
-    "ApproveReason",
-    "RejectIfKnownAnswerScoreIsLessThan",
-    "RejectReason",
-    "ExtendIfKnownAnswerScoreIsLessThan",
-    "ExtendMaximumAssignments",
-    "ExtendMinimumTimeInSeconds",
-}
-HIT_PARAMETERS = {
-    "QuestionIds",
-    "QuestionAgreementThreshold",
-    "DisregardAssignmentIfRejected",
-    "DisregardAssignmentIfKnownAnswerScoreIsLessThan",
-    "ExtendIfHITAgreementScoreIsLessThan",
-    "ExtendMaximumAssignments",
-    "ExtendMinimumTimeInSeconds",
-    "ApproveIfWorkerAgreementScoreIsAtLeast",
-    "RejectIfWorkerAgreementScoreIsLessThan",
-    "RejectReason",
-}
-# Integer parameters and their (min, max) from the reference.
-RANGES = {
-    "ApproveIfKnownAnswerScoreIsAtLeast": (0, 101),
-    "RejectIfKnownAnswerScoreIsLessThan": (0, 101),
-    "ExtendIfKnownAnswerScoreIsLessThan": (0, 101),
-    "ExtendMaximumAssignments": (2, 25),
-    "ExtendMinimumTimeInSeconds": (60, 31536000),
-    "ExtendIfHITAgreementScoreIsLessThan": (1, 100),
-    "QuestionAgreementThreshold": (0, 100),
-    "DisregardAssignmentIfKnownAnswerScoreIsLessThan": (0, 101),
-    "ApproveIfWorkerAgreementScoreIsAtLeast": (0, 101),
-    "RejectIfWorkerAgreementScoreIsLessThan": (0, 101),
-}
-
 
 # ---------------------------------------------------------------------------------------------
 # Parameters
@@ -127,76 +100,8 @@ def parameters_of(policy: dict) -> Parameters:
     return Parameters(values, answer_key)
 
 
-def policy_check(key: str, policy: dict) -> dict:
-    """Refuse unknown parameters and out-of-range values of a policy given to CreateHIT."""
-    allowed = ASSIGNMENT_PARAMETERS if policy["PolicyName"] == KNOWN_ANSWERS else HIT_PARAMETERS
-    if policy["PolicyName"] == PLURALITY:
-        allowed = allowed | {"QuestionIDs"}
-    parameters = policy.get("Parameters") or []
-    for parameter in parameters:
-        name = parameter.get("Key", "")
-        if name not in allowed:
-            raise errors.invalid(
-                f"{key}.Parameters", f"{name!r} is not a parameter of {policy['PolicyName']}"
-            )
-        # ExtendMaximumAssignments is 2-25 for ScoreMyKnownAnswers, unconstrained for
-        # SimplePlurality.
-        unconstrained = name == "ExtendMaximumAssignments" and policy["PolicyName"] == PLURALITY
-        if name in RANGES and not unconstrained:
-            low, high = RANGES[name]
-            raw = (parameter.get("Values") or [""])[0]
-            try:
-                number = int(raw)
-            except ValueError:
-                raise errors.invalid(f"{key}.{name}", "must be an integer") from None
-            if not low <= number <= high:
-                raise errors.out_of_range(f"{key}.{name}", f"must be from {low} to {high}")
-    names = {p.get("Key") for p in parameters}
-    if policy["PolicyName"] == KNOWN_ANSWERS and "AnswerKey" not in names:
-        raise errors.missing(f"{key}.AnswerKey", "ScoreMyKnownAnswers needs an AnswerKey.")
-    if policy["PolicyName"] == PLURALITY:
-        for needed in ("QuestionAgreementThreshold",):
-            if needed not in names:
-                raise errors.missing(f"{key}.{needed}", f"SimplePlurality needs {needed}.")
-        if not names & {"QuestionIds", "QuestionIDs"}:
-            raise errors.missing(f"{key}.QuestionIds", "SimplePlurality needs QuestionIds.")
-        if "ExtendIfHITAgreementScoreIsLessThan" in names and "ExtendMaximumAssignments" not in (
-            names
-        ):
-            raise errors.missing(
-                f"{key}.ExtendMaximumAssignments",
-                "required with ExtendIfHITAgreementScoreIsLessThan",
-            )
-    return policy
-
-
 # ---------------------------------------------------------------------------------------------
 # Answers and scores
-
-
-def answer_sets(answer_xml: str) -> dict[str, frozenset[str]]:
-    """Question id -> the set of values the worker gave (stripped)."""
-    found: dict[str, set[str]] = {}
-    try:
-        root = questions.SafeET.fromstring(answer_xml.encode("utf-8"))
-    except Exception:
-        return {}
-    for answer in root:
-        if answer.tag.rsplit("}", 1)[-1] != "Answer":
-            continue
-        identifier = ""
-        values: list[str] = []
-        for child in answer:
-            name = child.tag.rsplit("}", 1)[-1]
-            if name == "QuestionIdentifier":
-                identifier = (child.text or "").strip()
-            elif (
-                name in {"FreeText", "SelectionIdentifier", "OtherSelectionText"}
-                and (child.text or "").strip()
-            ):
-                values.append((child.text or "").strip())
-        found.setdefault(identifier, set()).update(values)
-    return {key: frozenset(value) for key, value in found.items()}
 
 
 def known_answer_score(answer_key: dict[str, set[str]], answer_xml: str) -> tuple[int, dict]:
@@ -254,8 +159,6 @@ def _action(
 
 
 def _approve(assignment: Assignment, now: datetime, feedback: str) -> str:
-    from .lifecycle import assignment_approve
-
     assignment.refresh_from_db()
     if assignment.status != Assignment.Status.SUBMITTED:
         raise errors.RequestError(
@@ -266,8 +169,6 @@ def _approve(assignment: Assignment, now: datetime, feedback: str) -> str:
 
 
 def _reject(assignment: Assignment, now: datetime, reason: str) -> str:
-    from .lifecycle import assignment_transition
-
     assignment.refresh_from_db()
     assignment_transition(
         assignment,
@@ -281,8 +182,6 @@ def _reject(assignment: Assignment, now: datetime, reason: str) -> str:
 
 def _extend(hit: HIT, now: datetime, *, maximum: int, seconds: int) -> str:
     """One more assignment (within the limits in the module doc) and enough time for it."""
-    from .lifecycle import due_at, event_emit, hit_lock, hit_refresh
-
     hit = hit_lock(hit.pk)
     limit = min(maximum, 9) if hit.max_assignments < 10 else maximum
     if hit.max_assignments + 1 > limit:
@@ -425,6 +324,21 @@ def agreement(
 def hit_policy_run(hit: HIT, *, now: datetime) -> None:
     """Compute agreement over the HIT's assignments, record it, approve / reject / extend."""
     params = parameters_of(hit.hit_review_policy or {})
+    considered = _considered_assignments(hit, params)
+    answers = {
+        assignment_id: answer_sets(assignment.answer)
+        for assignment_id, assignment in considered.items()
+    }
+    question_ids = params.question_ids()
+    result = agreement(answers, question_ids, params.integer("QuestionAgreementThreshold", 100))
+    _agreement_record(hit, question_ids, result)
+    _worker_decisions_take(hit, params, result, considered, now=now)
+    _hit_extend_if_needed(hit, params, result, now=now)
+
+
+def _considered_assignments(hit: HIT, params: Parameters) -> dict[str, Assignment]:
+    """Assignment id -> the decided or submitted assignments the policy takes into account
+    (without the rejected ones or those below a known-answer score, when the policy says so)."""
     considered = Assignment.objects.filter(
         hit=hit,
         status__in=[
@@ -441,18 +355,18 @@ def hit_policy_run(hit: HIT, *, now: datetime) -> None:
         if hit.assignment_review_policy
         else {}
     )
-    answers: dict[str, dict[str, frozenset[str]]] = {}
     by_id: dict[str, Assignment] = {}
     for assignment in considered:
         if disregard_below is not None and known_key:
             score, _ = known_answer_score(known_key, assignment.answer)
             if score < disregard_below:
                 continue
-        answers[assignment.assignment_id] = answer_sets(assignment.answer)
         by_id[assignment.assignment_id] = assignment
-    question_ids = params.question_ids()
-    result = agreement(answers, question_ids, params.integer("QuestionAgreementThreshold", 100))
-    # Each run reports the HIT as it stands now.
+    return by_id
+
+
+def _agreement_record(hit: HIT, question_ids: list[str], result: Agreement) -> None:
+    """The HIT-level results; each run reports the HIT as it stands now."""
     ReviewResult.objects.filter(hit=hit, level="HIT").delete()
     for question in question_ids:
         if question in result.question_scores:
@@ -476,13 +390,25 @@ def hit_policy_run(hit: HIT, *, now: datetime) -> None:
                 question,
             )
     _result(hit, "HIT", hit.hit_id, "HIT", "HITAgreementScore", result.hit_score)
+
+
+def _worker_decisions_take(
+    hit: HIT,
+    params: Parameters,
+    result: Agreement,
+    considered: dict[str, Assignment],
+    *,
+    now: datetime,
+) -> None:
+    """Record each worker's agreement score; approve or reject the assignments still
+    Submitted by it."""
     approve_at = params.integer("ApproveIfWorkerAgreementScoreIsAtLeast")
     reject_below = params.integer("RejectIfWorkerAgreementScoreIsLessThan")
     for assignment_id, score in result.worker_scores.items():
         if score is None:
             continue
         _result(hit, "HIT", assignment_id, "Assignment", "WorkerAgreementScore", score)
-        assignment = by_id[assignment_id]
+        assignment = considered[assignment_id]
         if assignment.status != Assignment.Status.SUBMITTED:
             continue
         if approve_at is not None and score >= approve_at:
@@ -505,6 +431,11 @@ def hit_policy_run(hit: HIT, *, now: datetime) -> None:
                 now,
                 lambda a=assignment: _reject(a, now, params.text("RejectReason")),
             )
+
+
+def _hit_extend_if_needed(hit: HIT, params: Parameters, result: Agreement, *, now: datetime):
+    """Extend the HIT while its agreement is below the threshold (below 100 when only
+    ExtendMaximumAssignments is given)."""
     maximum = params.integer("ExtendMaximumAssignments")
     extend_below = params.integer("ExtendIfHITAgreementScoreIsLessThan")
     if extend_below is None and maximum is not None:

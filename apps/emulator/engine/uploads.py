@@ -11,7 +11,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core import signing
 
-from .models import UploadedFile
+from ..models import UploadedFile
 
 URL_SECONDS = 60
 SALT = "emulator.file-upload-url"

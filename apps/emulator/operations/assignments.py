@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 
-from .. import errors, fees, questions, rules, uploads
-from ..lifecycle import assignment_approve, assignment_transition, balance_debit
+from ..engine import fees, uploads
+from ..engine.lifecycle import assignment_approve, assignment_transition, balance_debit
 from ..models import Assignment, BonusPayment, Customer
-from ..protocol import Context
+from ..wire import errors
+from . import constraints, questions
 from .common import (
     assignment_dict,
     assignment_get,
@@ -20,6 +21,7 @@ from .common import (
     token_find,
     token_store,
 )
+from .context import Context
 
 
 def get_assignment(ctx: Context, params: dict) -> dict:
@@ -42,12 +44,12 @@ def list_assignments_for_hit(ctx: Context, params: dict) -> dict:
 
 
 def approve_assignment(ctx: Context, params: dict) -> dict:
-    feedback = rules.requester_feedback(params.get("RequesterFeedback"))
+    feedback = constraints.requester_feedback(params.get("RequesterFeedback"))
     override = params.get("OverrideRejection", False)
     with transaction.atomic():
         assignment = assignment_get(ctx, params["AssignmentId"], for_update=True)
         if override and assignment.status == Assignment.Status.REJECTED:
-            window = timedelta(seconds=rules.OVERRIDE_REJECTION_SECONDS)
+            window = timedelta(seconds=constraints.OVERRIDE_REJECTION_SECONDS)
             if assignment.submit_time + window < ctx.now:
                 raise errors.RequestError(
                     errors.INVALID_ASSIGNMENT_STATE,
@@ -60,7 +62,7 @@ def approve_assignment(ctx: Context, params: dict) -> dict:
 
 
 def reject_assignment(ctx: Context, params: dict) -> dict:
-    feedback = rules.requester_feedback(params.get("RequesterFeedback"), required=True)
+    feedback = constraints.requester_feedback(params.get("RequesterFeedback"), required=True)
     with transaction.atomic():
         assignment = assignment_get(ctx, params["AssignmentId"], for_update=True)
         assignment_transition(
@@ -83,7 +85,9 @@ def _duplicate_bonus(found, token: str) -> errors.RequestError:
 
 def send_bonus(ctx: Context, params: dict) -> dict:
     """Pay a bonus (plus fee) to the worker who did the assignment; idempotent with a token."""
-    amount = rules.money_amount(params["BonusAmount"], "BonusAmount", minimum=rules.MIN_BONUS)
+    amount = constraints.money_amount(
+        params["BonusAmount"], "BonusAmount", minimum=constraints.MIN_BONUS
+    )
     reason = params["Reason"]
     if not reason.strip():
         raise errors.missing("Reason", "It must not be empty.")
@@ -165,7 +169,7 @@ def get_account_balance(ctx: Context, params: dict) -> dict:
 
 
 def get_file_upload_url(ctx: Context, params: dict) -> dict:
-    """A URL serving the worker's uploaded file, valid for 60 seconds (`apps.emulator.uploads`)."""
+    """A URL serving the worker's uploaded file, valid for 60 seconds (`apps.emulator.engine.uploads`)."""
     assignment = assignment_get(ctx, params["AssignmentId"])
     identifier = params["QuestionIdentifier"]
     info = None

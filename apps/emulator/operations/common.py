@@ -13,9 +13,11 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from .. import errors, fees, rules
+from ..engine import fees
+from ..engine.lifecycle import TOKEN_TTL_SECONDS
 from ..models import HIT, Assignment, HITType, QualificationType, RequestToken
-from ..protocol import Context
+from ..wire import errors
+from .context import Context
 
 DEFAULT_PAGE_SIZE = 10
 
@@ -412,7 +414,7 @@ def token_find(ctx: Context, kind: str, token: str | None) -> RequestToken | Non
     found = RequestToken.objects.filter(customer=ctx.customer, kind=kind, token=token).first()
     if found is None:
         return None
-    if found.created_at <= ctx.now - timedelta(seconds=rules.TOKEN_TTL_SECONDS):
+    if found.created_at <= ctx.now - timedelta(seconds=TOKEN_TTL_SECONDS):
         found.delete()
         return None
     return found

@@ -1,11 +1,14 @@
-"""The API Reference's written constraints that botocore's model does not carry."""
+"""The constraints written in the API Reference that botocore's model does not carry: amounts,
+durations, text lengths, feedback characters, counts. Operations call these on their parameters
+after the model's validation (`wire.validation`); the checks of a Question, of qualification
+requirements and of review policies are beside them (`questions`, `requirements`, `policies`)."""
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
 
-from . import errors
+from ..wire import errors
 
 MIN_DURATION = 30
 # MTurk accepts $0.00 rewards (used for qualification-style HITs); bonuses start at $0.01.
@@ -20,9 +23,7 @@ MAX_FEEDBACK = 1024
 MAX_NOTIFY_WORKERS = 100
 MAX_SUBJECT = 200
 MAX_MESSAGE = 4096
-TOKEN_TTL_SECONDS = 24 * 3600
 OVERRIDE_REJECTION_SECONDS = 30 * 24 * 3600
-DISPOSAL_SECONDS = 120 * 24 * 3600
 
 TEXT_LIMITS = {
     "Title": 128,

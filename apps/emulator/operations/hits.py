@@ -10,12 +10,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from .. import errors, questions, review_policies, rules
-from ..ids import new_id
-from ..lifecycle import due_at, event_emit, hit_dispose, hit_lock, hit_refresh
+from ..engine.accounts import customer_cache
+from ..engine.lifecycle import due_at, event_emit, hit_dispose, hit_lock, hit_refresh
 from ..models import HIT, Assignment, HITLayout, HITType
-from ..protocol import Context, customer_cache
-from ..requirements import requirements_clean
+from ..wire import errors
+from ..wire.ids import new_id
+from . import constraints, questions
 from .common import (
     hit_dict,
     hit_get,
@@ -25,19 +25,25 @@ from .common import (
     token_find,
     token_store,
 )
-
-ASSIGNMENT_REVIEW_POLICIES = {"ScoreMyKnownAnswers/2011-09-01"}
-HIT_REVIEW_POLICIES = {"SimplePlurality/2011-09-01"}
+from .context import Context
+from .policies import ASSIGNMENT_REVIEW_POLICIES, HIT_REVIEW_POLICIES, policy_clean
+from .requirements import requirements_clean
 
 
 def _hit_type_properties(ctx: Context, params: dict) -> dict[str, Any]:
     return {
-        "title": rules.text(params.get("Title"), "Title", required=True),
-        "description": rules.text(params.get("Description"), "Description", required=True),
-        "keywords": rules.text(params.get("Keywords"), "Keywords"),
-        "reward": rules.money_amount(params["Reward"], "Reward", minimum=rules.MIN_REWARD),
-        "assignment_duration": rules.assignment_duration(params["AssignmentDurationInSeconds"]),
-        "auto_approval_delay": rules.auto_approval_delay(params.get("AutoApprovalDelayInSeconds")),
+        "title": constraints.text(params.get("Title"), "Title", required=True),
+        "description": constraints.text(params.get("Description"), "Description", required=True),
+        "keywords": constraints.text(params.get("Keywords"), "Keywords"),
+        "reward": constraints.money_amount(
+            params["Reward"], "Reward", minimum=constraints.MIN_REWARD
+        ),
+        "assignment_duration": constraints.assignment_duration(
+            params["AssignmentDurationInSeconds"]
+        ),
+        "auto_approval_delay": constraints.auto_approval_delay(
+            params.get("AutoApprovalDelayInSeconds")
+        ),
         "qualification_requirements": requirements_clean(
             params.get("QualificationRequirements"), customer_id=ctx.customer.pk
         ),
@@ -78,17 +84,6 @@ def create_hit_type(ctx: Context, params: dict) -> dict:
     return {"HITTypeId": hit_type.hit_type_id}
 
 
-def _policy(params: dict, key: str, allowed: set[str]) -> dict | None:
-    policy = params.get(key)
-    if policy is None:
-        return None
-    if policy["PolicyName"] not in allowed:
-        raise errors.invalid(
-            f"{key}.PolicyName", f"{policy['PolicyName']!r} is not one of {', '.join(allowed)}"
-        )
-    return review_policies.policy_check(key, policy)
-
-
 def _question_for(params: dict) -> tuple[str, str, list]:
     """(question XML, layout id, layout parameters) from Question or HITLayoutId."""
     question = params.get("Question")
@@ -107,7 +102,7 @@ def _question_for(params: dict) -> tuple[str, str, list]:
         raise errors.RequestError(
             errors.HIT_LAYOUT_DOES_NOT_EXIST, f"HITLayoutId {layout_id} does not exist."
         )
-    values = rules.layout_parameters(params.get("HITLayoutParameters"))
+    values = constraints.layout_parameters(params.get("HITLayoutParameters"))
     rendered = questions.render_layout(layout.template, values)
     questions.validate_question(rendered, "HITLayoutId")
     return rendered, layout_id, params.get("HITLayoutParameters") or []
@@ -122,12 +117,12 @@ def _hit_already_exists(found) -> errors.RequestError:
 
 
 def _hit_create(ctx: Context, params: dict, hit_type: HITType) -> dict:
-    lifetime = rules.lifetime(params["LifetimeInSeconds"])
-    max_assignments = rules.max_assignments(params.get("MaxAssignments"))
-    annotation = rules.text(params.get("RequesterAnnotation"), "RequesterAnnotation")
+    lifetime = constraints.lifetime(params["LifetimeInSeconds"])
+    max_assignments = constraints.max_assignments(params.get("MaxAssignments"))
+    annotation = constraints.text(params.get("RequesterAnnotation"), "RequesterAnnotation")
     question, layout_id, layout_params = _question_for(params)
-    assignment_policy = _policy(params, "AssignmentReviewPolicy", ASSIGNMENT_REVIEW_POLICIES)
-    hit_policy = _policy(params, "HITReviewPolicy", HIT_REVIEW_POLICIES)
+    assignment_policy = policy_clean(params, "AssignmentReviewPolicy", ASSIGNMENT_REVIEW_POLICIES)
+    hit_policy = policy_clean(params, "HITReviewPolicy", HIT_REVIEW_POLICIES)
     token = params.get("UniqueRequestToken")
     try:
         with transaction.atomic():
@@ -228,7 +223,7 @@ def update_expiration_for_hit(ctx: Context, params: dict) -> dict:
     """A time in the past expires the HIT now; a future time extends it (HITExtended)."""
     hit = hit_get(ctx, params["HITId"], include_deleted=False)
     expire_at = params["ExpireAt"]
-    if expire_at > ctx.now + timedelta(seconds=rules.MAX_DURATION):
+    if expire_at > ctx.now + timedelta(seconds=constraints.MAX_DURATION):
         raise errors.out_of_range("ExpireAt", "must be at most 365 days from now")
     with transaction.atomic():
         hit = hit_lock(hit.pk)
@@ -283,7 +278,7 @@ def create_additional_assignments_for_hit(ctx: Context, params: dict) -> dict:
                 f"HIT {hit.hit_id} was created with fewer than 10 assignments "
                 f"({hit.max_assignments}) and cannot be extended to 10 or more ({total}).",
             )
-        if total > rules.MAX_ASSIGNMENTS:
+        if total > constraints.MAX_ASSIGNMENTS:
             raise errors.out_of_range("NumberOfAdditionalAssignments", "too many assignments")
         HIT.objects.filter(pk=hit.pk).update(max_assignments=total)
         hit.max_assignments = total

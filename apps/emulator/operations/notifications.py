@@ -10,10 +10,11 @@ import base64
 import json
 import re
 
-from .. import delivery, errors
+from ..delivery import outbox, transports
 from ..models import NotificationSetting, ReviewAction, ReviewResult
-from ..protocol import Context
+from ..wire import errors
 from .common import hit_get, hit_type_get
+from .context import Context
 
 VERSIONS = {"2006-05-05", "2014-08-15"}
 SQS_URL = re.compile(r"^https?://[^\s/]+(:\d+)?/\d{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$")
@@ -57,16 +58,16 @@ def update_notification_settings(ctx: Context, params: dict) -> dict:
                 "Active", f"HIT type {hit_type.hit_type_id} has no notification settings yet"
             )
         if not active:
-            delivery.settings_changing(existing)
+            outbox.settings_changing(existing)
         if active and not existing.active:
             # Events while inactive are never sent.
-            existing.since_event_pk = delivery.latest_event_pk()
+            existing.since_event_pk = outbox.latest_event_pk()
         existing.active = active
         existing.save(update_fields=["active", "since_event_pk"])
         return {}
     _check_notification(notification, allow_ping=False)
     if existing is not None:
-        delivery.settings_changing(existing)
+        outbox.settings_changing(existing)
     NotificationSetting.objects.update_or_create(
         hit_type=hit_type,
         defaults={
@@ -76,7 +77,7 @@ def update_notification_settings(ctx: Context, params: dict) -> dict:
             "event_types": list(dict.fromkeys(notification["EventTypes"])),
             "active": True if active is None else active,
             # Events that happened before these settings are not sent with them.
-            "since_event_pk": delivery.latest_event_pk(),
+            "since_event_pk": outbox.latest_event_pk(),
         },
     )
     return {}
@@ -86,12 +87,12 @@ def send_test_event_notification(ctx: Context, params: dict) -> dict:
     notification = params["Notification"]
     _check_notification(notification, allow_ping=True)
     try:
-        delivery.test_event_send(
+        transports.test_event_send(
             access_key_id=ctx.customer.access_key_id,
             notification=notification,
             event_type=params["TestEventType"],
         )
-    except (delivery.DeliveryError, delivery.Undeliverable) as exc:
+    except (transports.DeliveryError, transports.Undeliverable) as exc:
         raise errors.RequestError(
             errors.INVALID_NOTIFICATION_DESTINATION,
             f"The test event to {notification['Destination']} was not sent: {exc}",

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 
-from .. import errors, questions
-from ..ids import new_id
+from ..engine.qualifications import SYSTEM_TYPES, qualification_grant
 from ..models import Qualification, QualificationRequest, QualificationType, Worker
-from ..protocol import Context
-from ..requirements import SYSTEM_TYPES
+from ..wire import errors
+from ..wire.ids import new_id
+from . import questions
 from .common import paginate, qualification_type_dict, qualification_type_get
+from .context import Context
 
 
 def _non_negative(params: dict, key: str) -> None:
@@ -159,18 +160,6 @@ def _owned_for_scores(ctx: Context, qualification_type_id: str) -> Qualification
             f"{qualification_type_id} is a system qualification type that MTurk assigns itself",
         )
     return qualification_type_get(ctx, qualification_type_id, owned=True)
-
-
-def qualification_grant(
-    *, qtype: QualificationType, worker_id: str, value: int | None, now
-) -> Qualification:
-    """Give (or re-give) a worker a score for a qualification type."""
-    qualification, _ = Qualification.objects.update_or_create(
-        qualification_type=qtype,
-        worker_id=worker_id,
-        defaults={"integer_value": value, "status": "Granted", "grant_time": now},
-    )
-    return qualification
 
 
 def associate_qualification_with_worker(ctx: Context, params: dict) -> dict:

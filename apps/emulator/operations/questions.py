@@ -1,6 +1,7 @@
-"""Question and answer XML: checks that a Question is well-formed XML of a known MTurk schema
-(HTMLQuestion, ExternalQuestion, QuestionForm), renders HIT layouts, and builds
-QuestionFormAnswers. Parsing always goes through defusedxml: the XML is untrusted.
+"""The checks of a Question (CreateHIT), a qualification Test and its AnswerKey
+(CreateQualificationType): well-formed XML of a known MTurk schema (HTMLQuestion,
+ExternalQuestion, QuestionForm, AnswerKey), with what each schema requires; and HIT layouts
+rendered into an HTMLQuestion. Parsing always goes through defusedxml: the XML is untrusted.
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ import re
 import string
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
-from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as SafeET
 
-from . import errors
+from ..wire import errors
 
 MAX_QUESTION_BYTES = 65535
 SCHEMA_NS = re.compile(
@@ -24,10 +24,6 @@ QUESTION_ROOTS = {"HTMLQuestion", "ExternalQuestion", "QuestionForm"}
 ANSWER_KINDS = {"FreeTextAnswer", "SelectionAnswer", "FileUploadAnswer"}
 HTML_QUESTION_NS = (
     "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2011-11-11/HTMLQuestion.xsd"
-)
-ANSWERS_NS = (
-    "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/"
-    "2005-10-01/QuestionFormAnswers.xsd"
 )
 
 
@@ -202,36 +198,3 @@ def render_layout(template: str, parameters: dict[str, str]) -> str:
         f'<HTMLQuestion xmlns="{HTML_QUESTION_NS}"><HTMLContent><![CDATA[{body}]]></HTMLContent>'
         "<FrameHeight>0</FrameHeight></HTMLQuestion>"
     )
-
-
-def answers_xml(answers: dict[str, str]) -> str:
-    """QuestionFormAnswers with one FreeText answer per field."""
-    parts = [
-        "<Answer><QuestionIdentifier>"
-        f"{escape(str(key))}</QuestionIdentifier><FreeText>{escape(str(value))}</FreeText></Answer>"
-        for key, value in answers.items()
-    ]
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
-        f'<QuestionFormAnswers xmlns="{ANSWERS_NS}">{"".join(parts)}</QuestionFormAnswers>'
-    )
-
-
-def answer_values(answer_xml: str) -> dict[str, str]:
-    """QuestionIdentifier -> answer text (FreeText or the selection identifiers joined by |)."""
-    root = SafeET.fromstring(answer_xml.encode("utf-8"))
-    values: dict[str, str] = {}
-    for answer in root:
-        if _local(answer.tag) != "Answer":
-            continue
-        identifier = _text(answer, "QuestionIdentifier") or ""
-        free = _text(answer, "FreeText")
-        if free is not None:
-            values[identifier] = free
-        else:
-            values[identifier] = "|".join(
-                (child.text or "").strip()
-                for child in answer
-                if _local(child.tag) == "SelectionIdentifier"
-            )
-    return values

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .. import errors, rules
 from ..models import Assignment, WorkerBlock, WorkerNotification
-from ..protocol import Context
+from ..wire import errors
+from . import constraints
 from .common import paginate
+from .context import Context
 
 
 def create_worker_block(ctx: Context, params: dict) -> dict:
@@ -47,15 +48,19 @@ def notify_workers(ctx: Context, params: dict) -> dict:
         raise errors.missing("Subject", "It must not be empty.")
     if not message.strip():
         raise errors.missing("MessageText", "It must not be empty.")
-    if len(subject) > rules.MAX_SUBJECT:
-        raise errors.out_of_range("Subject", f"must be at most {rules.MAX_SUBJECT} characters")
-    if len(message) > rules.MAX_MESSAGE:
-        raise errors.out_of_range("MessageText", f"must be at most {rules.MAX_MESSAGE} characters")
+    if len(subject) > constraints.MAX_SUBJECT:
+        raise errors.out_of_range(
+            "Subject", f"must be at most {constraints.MAX_SUBJECT} characters"
+        )
+    if len(message) > constraints.MAX_MESSAGE:
+        raise errors.out_of_range(
+            "MessageText", f"must be at most {constraints.MAX_MESSAGE} characters"
+        )
     if not worker_ids:
         raise errors.missing("WorkerIds", "Give at least one worker.")
-    if len(worker_ids) > rules.MAX_NOTIFY_WORKERS:
+    if len(worker_ids) > constraints.MAX_NOTIFY_WORKERS:
         raise errors.out_of_range(
-            "WorkerIds", f"at most {rules.MAX_NOTIFY_WORKERS} workers per call"
+            "WorkerIds", f"at most {constraints.MAX_NOTIFY_WORKERS} workers per call"
         )
     unique_ids = list(dict.fromkeys(worker_ids))
     worked = set(

@@ -1,16 +1,16 @@
 """The AWS JSON 1.1 wire protocol: `POST /` with `X-Amz-Target`, SigV4, JSON in and out.
 
-One view (`api`) runs every requester operation: parse the target, authenticate, count the call,
-inject faults, run due transitions, validate against botocore's model, dispatch to
-`operations.REGISTRY`, and answer with `x-amzn-RequestId` on every reply. Nothing here ever
-answers with an HTML error page.
+`serve` runs every requester call: parse the target, authenticate, count the call, inject
+faults, hand the call to the operations (inside the work gate), and answer with
+`x-amzn-RequestId` on every reply. Nothing here ever answers with an HTML error page, and
+nothing here knows an operation: `apps.emulator.operations.endpoint` binds them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,18 +18,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 
-from . import clock, errors, lifecycle
+from . import errors
 from .auth import authenticate
 from .errors import AuthError, RequestError
 from .faults import Throttled, injector
 from .gate import working
 from .ids import new_request_id
-from .models import Customer
 from .stats import call_stats
-from .validation import operation_names, validate_input
+from .validation import operation_names
 
 logger = logging.getLogger(__name__)
 
@@ -37,57 +35,14 @@ TARGET_PREFIX = "MTurkRequesterServiceV20170117"
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
 
-@dataclass
-class Context:
-    """What an operation gets besides its parameters."""
+@dataclass(frozen=True)
+class Call:
+    """An authenticated requester call, as it came over the wire (parameters not validated)."""
 
-    customer: Customer
-    now: datetime
-    request_id: str
     operation: str
-
-
-class _CustomerCache:
-    """access key id -> Customer pk (and HIT type signature -> HITType); cleared on reset."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.ids: dict[str, int] = {}
-        self.hit_types: dict[tuple[int, str], Any] = {}
-
-    def clear(self) -> None:
-        with self.lock:
-            self.ids.clear()
-            self.hit_types.clear()
-
-
-customer_cache = _CustomerCache()
-
-
-def customer_for(access_key_id: str, now: datetime) -> Customer:
-    """The customer for an access key id, created with the starting balance on first use."""
-    pk = customer_cache.ids.get(access_key_id)
-    if pk is not None:
-        # Operations use the customer only as a key (balances are always re-read), so a
-        # cached pk saves a query on every request.
-        customer = Customer(pk=pk, access_key_id=access_key_id)
-        customer._state.adding = False
-        customer._state.db = "default"
-        return customer
-    customer = Customer.objects.filter(access_key_id=access_key_id).first()
-    if customer is None:
-        try:
-            with transaction.atomic():
-                customer = Customer.objects.create(
-                    access_key_id=access_key_id,
-                    balance=settings.EMULATOR_STARTING_BALANCE,
-                    created_at=now,
-                )
-        except IntegrityError:
-            customer = Customer.objects.get(access_key_id=access_key_id)
-    with customer_cache.lock:
-        customer_cache.ids[access_key_id] = customer.pk
-    return customer
+    access_key_id: str
+    params: Any
+    request_id: str
 
 
 def _default(value: Any) -> Any:
@@ -145,41 +100,38 @@ def _params_from(body: bytes) -> Any:
     return params
 
 
-def api(request: HttpRequest) -> HttpResponse:
-    """Every MTurk requester operation."""
-    from .operations import REGISTRY
+def _body_of(request: HttpRequest) -> bytes:
+    if request.method != "POST":
+        raise RequestError(
+            errors.MALFORMED_REQUEST,
+            "The MTurk API takes POST / with an X-Amz-Target header.",
+        )
+    try:
+        return request.body
+    except RequestDataTooBig:
+        raise RequestError(
+            errors.MALFORMED_REQUEST,
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
+        ) from None
 
+
+def serve(request: HttpRequest, perform: Callable[[Call], dict]) -> HttpResponse:
+    """Answer one requester call; `perform(call)` does the operation and returns its result.
+
+    Faults are injected around it: throttling, latency and errors before (latency sleeps
+    outside the gate), a lost response after (the operation happened, the answer is lost).
+    """
     request_id = new_request_id()
     operation = "?"
     try:
-        if request.method != "POST":
-            raise RequestError(
-                errors.MALFORMED_REQUEST,
-                "The MTurk API takes POST / with an X-Amz-Target header.",
-            )
-        try:
-            body = request.body
-        except RequestDataTooBig:
-            raise RequestError(
-                errors.MALFORMED_REQUEST,
-                f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
-            ) from None
+        body = _body_of(request)
         operation = _operation_from(request)
         access_key_id = authenticate(request, body)
         call_stats.record(operation, access_key_id)
         params = _params_from(body)
         injector.before(operation)
         with working():
-            now = clock.now()
-            lifecycle.run_due_if_needed(now)
-            params = validate_input(operation, params)
-            context = Context(
-                customer=customer_for(access_key_id, now),
-                now=now,
-                request_id=request_id,
-                operation=operation,
-            )
-            result = REGISTRY[operation](context, params)
+            result = perform(Call(operation, access_key_id, params, request_id))
         if injector.lose_response(operation):
             raise errors.ServiceFault(
                 errors.SERVICE_FAULT,

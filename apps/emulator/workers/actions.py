@@ -1,7 +1,7 @@
 """What workers do: preview, accept, submit, return, request qualifications.
 
-Used by the control API now and by the worker site and simulated crowd in part 2. Each function
-raises `WorkerActionError` with a reason a person can read when the worker may not do it.
+Used by the worker site, the simulated crowd and the control API. Each function raises
+`WorkerActionError` with a reason a person can read when the worker may not do it.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 
-from . import errors, questions
-from .ids import new_id
-from .lifecycle import assignment_transition, due_at, event_emit, hit_lock, hit_refresh
-from .models import HIT, Assignment, QualificationRequest, QualificationType, WorkerBlock
-from .requirements import unmet_requirements, worker_get_or_create
+from ..engine.accounts import worker_get_or_create
+from ..engine.answers import answer_key_score, answer_values, answers_xml
+from ..engine.lifecycle import assignment_transition, due_at, event_emit, hit_lock, hit_refresh
+from ..engine.qualifications import qualification_grant, unmet_requirements
+from ..engine.review_policies import assignment_policy_run
+from ..models import HIT, Assignment, QualificationRequest, QualificationType, WorkerBlock
+from ..wire import errors
+from ..wire.ids import new_id
 
 
 class WorkerActionError(Exception):
@@ -136,10 +139,10 @@ def assignment_submit(
 ) -> Assignment:
     """Submit the worker's answer (QuestionFormAnswers XML) before the deadline."""
     if answer_xml is None:
-        answer_xml = questions.answers_xml(answers or {})
+        answer_xml = answers_xml(answers or {})
     else:
         try:
-            questions.answer_values(answer_xml)
+            answer_values(answer_xml)
         except Exception as exc:
             raise WorkerActionError(
                 f"AnswerXML is not well-formed XML: {exc}", "BadAnswer"
@@ -161,8 +164,6 @@ def assignment_submit(
         )
         due_at(auto_approval)
         if assignment.hit.assignment_review_policy:
-            from .review_policies import assignment_policy_run
-
             assignment_policy_run(assignment, now=now)
     return assignment
 
@@ -178,61 +179,11 @@ def assignment_return(*, assignment_id: str, now: datetime) -> Assignment:
 # Qualification requests and tests
 
 
-def _text(element, name: str) -> str | None:
-    for child in element:
-        if child.tag.rsplit("}", 1)[-1] == name:
-            return (child.text or "").strip()
-    return None
-
-
-def _children(element, name: str) -> list:
-    return [child for child in element if child.tag.rsplit("}", 1)[-1] == name]
-
-
-def answer_key_score(answer_key: str, answer_xml: str) -> int:
-    """Score a test answer with an AnswerKey (answer options, DefaultScore, value mappings)."""
-    root = questions.validate_answer_key(answer_key)
-    given = questions.answer_values(answer_xml)
-    total = 0
-    for question in _children(root, "Question"):
-        identifier = _text(question, "QuestionIdentifier") or ""
-        chosen = set(filter(None, given.get(identifier, "").split("|")))
-        score = None
-        for option in _children(question, "AnswerOption"):
-            wanted = {(s.text or "").strip() for s in _children(option, "SelectionIdentifier")}
-            if wanted and wanted == chosen:
-                score = int(_text(option, "AnswerScore") or 0)
-                break
-        if score is None:
-            score = int(_text(question, "DefaultScore") or 0)
-        total += score
-    mapping = _children(root, "QualificationValueMapping")
-    if not mapping:
-        return total
-    for kind in mapping[0]:
-        name = kind.tag.rsplit("}", 1)[-1]
-        if name == "PercentageMapping":
-            maximum = int(_text(kind, "MaximumSummedScore") or 0)
-            return round(total * 100 / maximum) if maximum else 0
-        if name == "ScaleMapping":
-            return round(total * float(_text(kind, "SummedScoreMultiplier") or 1))
-        if name == "RangeMapping":
-            for band in _children(kind, "SummedScoreRange"):
-                low = int(_text(band, "InclusiveLowerBound") or 0)
-                high = int(_text(band, "InclusiveUpperBound") or 0)
-                if low <= total <= high:
-                    return int(_text(band, "QualificationValue") or 0)
-            return int(_text(kind, "OutOfRangeQualificationValue") or 0)
-    return total
-
-
 def qualification_request(
     *, worker_id: str, qualification_type_id: str, now: datetime, answer: str | None = None
 ) -> dict:
     """A worker asks for a qualification: granted at once (AutoGranted, or a test scored by an
     AnswerKey), or left pending for the requester (ListQualificationRequests)."""
-    from .operations.qualifications import qualification_grant
-
     with transaction.atomic():
         qtype = QualificationType.objects.filter(
             qualification_type_id=qualification_type_id, deleted=False, customer__isnull=False

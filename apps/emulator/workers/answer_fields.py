@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as SafeET
 
-from .questions import ANSWERS_NS
+from ..engine.answers import ANSWERS_NS
 
 # Names an HTML template carries that MTurk consumes itself rather than storing as answers.
 RESERVED_NAMES = {"assignmentId", "hitId", "workerId", "turkSubmitTo"}

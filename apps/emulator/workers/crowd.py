@@ -32,10 +32,10 @@ from datetime import datetime, timedelta
 
 from django.db import close_old_connections, transaction
 
-from . import clock, lifecycle
+from ..engine import clock, lifecycle
+from ..models import HIT, Assignment, CrowdTruth
+from .actions import WorkerActionError, assignment_return, assignment_submit, hit_accept
 from .answer_fields import AnswerField, QuestionShape, answers_document, question_shape
-from .models import HIT, Assignment, CrowdTruth
-from .worker_actions import WorkerActionError, assignment_return, assignment_submit, hit_accept
 
 logger = logging.getLogger(__name__)
 

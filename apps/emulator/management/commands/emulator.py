@@ -69,8 +69,9 @@ class Command(BaseCommand):
         from django.db import connection
         from waitress import serve
 
-        from apps.emulator import clock, lifecycle, validation
-        from apps.emulator.requirements import system_types_ensure
+        from apps.emulator.engine import clock, lifecycle
+        from apps.emulator.engine.qualifications import system_types_ensure
+        from apps.emulator.wire import validation
 
         if options["threads"] < 8:
             raise CommandError("--threads must be at least 8")
@@ -85,19 +86,19 @@ class Command(BaseCommand):
         if not settings.EMULATOR_PUBLIC_URL:
             settings.EMULATOR_PUBLIC_URL = f"http://{options['host']}:{options['port']}"
         if settings.EMULATOR_DELIVERY_SECONDS > 0:
-            from apps.emulator.delivery import sender_loop
+            from apps.emulator.delivery.outbox import sender_loop
 
             threading.Thread(
                 target=sender_loop, args=(settings.EMULATOR_DELIVERY_SECONDS,), daemon=True
             ).start()
         if options["ensure_sqs_queue"]:
-            from apps.emulator.delivery import queue_keeper_loop
+            from apps.emulator.delivery.transports import queue_keeper_loop
 
             threading.Thread(
                 target=queue_keeper_loop, args=(options["ensure_sqs_queue"],), daemon=True
             ).start()
         if settings.EMULATOR_CROWD:
-            from apps.emulator.crowd import background_crowd_loop
+            from apps.emulator.workers.crowd import background_crowd_loop
 
             threading.Thread(
                 target=background_crowd_loop,
@@ -131,7 +132,7 @@ def _tick(interval: float) -> None:
 
     from django.db import close_old_connections
 
-    from apps.emulator import clock, lifecycle
+    from apps.emulator.engine import clock, lifecycle
 
     last_purge = 0.0
     while True:

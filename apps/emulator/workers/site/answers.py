@@ -21,13 +21,13 @@ from django.core.files.uploadedfile import UploadedFile as PostedFile
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
+from ...models import Assignment, UploadedFile
 from ..answer_fields import (
     AnswerField,
     free_text_answers_xml,
     question_form_answers_xml,
     question_form_fields,
 )
-from ..models import Assignment, UploadedFile
 from .frames import PREVIEW_ASSIGNMENT_ID
 
 OTHER = "__other__"

@@ -1,5 +1,5 @@
 """What the worker site shows: HIT groups a worker may discover, a worker's page, requestable
-qualification types. Reads only; the actions are in `apps.emulator.worker_actions`."""
+qualification types. Reads only; the actions are in `apps.emulator.workers.actions`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from ..delivery import customer_id_for
-from ..models import (
+from ...delivery.documents import customer_id_for
+from ...engine.accounts import worker_get_or_create
+from ...engine.qualifications import unmet_requirements
+from ...models import (
     HIT,
     Assignment,
     Qualification,
@@ -19,7 +21,6 @@ from ..models import (
     Worker,
     WorkerBlock,
 )
-from ..requirements import unmet_requirements, worker_get_or_create
 
 DONE = [
     Assignment.Status.ACCEPTED,

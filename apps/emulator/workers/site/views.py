@@ -24,12 +24,11 @@ from django.http import (
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import clock, lifecycle, uploads
-from ..answer_fields import question_shape
-from ..ids import new_id
-from ..models import HIT, Assignment, QualificationType, Worker
-from ..requirements import worker_get_or_create
-from ..worker_actions import (
+from ...engine import clock, lifecycle, uploads
+from ...engine.accounts import worker_get_or_create
+from ...models import HIT, Assignment, QualificationType, Worker
+from ...wire.ids import new_id
+from ..actions import (
     WorkerActionError,
     assignment_return,
     assignment_submit,
@@ -37,6 +36,7 @@ from ..worker_actions import (
     hit_preview,
     qualification_request,
 )
+from ..answer_fields import question_shape
 from . import answers, frames, selectors
 
 COOKIE = "emulator_worker"

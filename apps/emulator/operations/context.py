@@ -1,0 +1,18 @@
+"""What an operation gets besides its parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..models import Customer
+
+
+@dataclass
+class Context:
+    """What an operation gets besides its parameters."""
+
+    customer: Customer
+    now: datetime
+    request_id: str
+    operation: str
