@@ -27,7 +27,6 @@ for at MTurk by its annotation marker; only when it is not there does it get a n
 from __future__ import annotations
 
 import logging
-import queue
 import re
 import secrets
 import threading
@@ -35,23 +34,24 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.batches import templating
 from apps.batches.models import (
-    TRANSITIONS,
     ActionKind,
     Batch,
     BatchAction,
     BatchRow,
     BatchStatus,
     RowStatus,
+    batch_transition,
 )
 from apps.hits.models import HIT, HITType
 from apps.hits.upserts import hit_type_upsert_from_api, hit_upsert_from_api
+from apps.mturk.concurrency import Watch, run_each
 from apps.mturk.errors import (
     MTurkDuplicateRequest,
     MTurkError,
@@ -83,18 +83,6 @@ def outage_patience() -> float:
     return getattr(settings, "BATCH_LAUNCH_OUTAGE_SECONDS", 600)
 
 
-def batch_transition(batch: Batch, to: str, **fields) -> bool:
-    """Move the batch to `to` if it is still where we saw it; True when this call moved it."""
-    if to not in TRANSITIONS[batch.status]:
-        return False
-    moved = Batch.objects.filter(pk=batch.pk, status=batch.status).update(status=to, **fields)
-    if moved:
-        batch.status = to
-        for name, value in fields.items():
-            setattr(batch, name, value)
-    return bool(moved)
-
-
 def row_token(batch: Batch, index: int, salt: str = "") -> str:
     token = f"mturkdash-{batch.launch_key}-{index}"
     return f"{token}-{salt}" if salt else token
@@ -120,13 +108,14 @@ def row_question(batch: Batch, values: dict) -> str:
 # --- the launch task -----------------------------------------------------------------------
 
 
-def batch_launch_run(batch_id: int, *, dispatch=None, dispatch_action=None) -> None:
+def batch_launch_run(batch_id: int) -> None:
     """Make sure the batch has its HIT type, then hand its unfinished rows to chunk tasks.
 
-    `dispatch(batch_id, first_index, last_index)` queues one chunk (tasks.py passes the Celery
-    task's delay) and the first chunk runs here; without it every chunk runs here in turn.
-    `dispatch_action(action_id)` queues the expiry that a cancellation may ask for.
+    The first chunk runs here (no wait for the broker to hand it over); the others are queued
+    as `batch_chunk_task`s, which several workers may run at once.
     """
+    from apps.batches.tasks import batch_chunk_task
+
     batch = Batch.objects.select_related("requester").filter(pk=batch_id).first()
     if batch is None or batch.status not in (BatchStatus.LAUNCHING, BatchStatus.CANCELLING):
         return
@@ -145,16 +134,13 @@ def batch_launch_run(batch_id: int, *, dispatch=None, dispatch_action=None) -> N
         )
     indexes = list(unfinished.order_by("index").values_list("index", flat=True))
     if not indexes:
-        batch_finish_if_done(batch.pk, dispatch_action=dispatch_action)
+        batch_finish_if_done(batch.pk)
         return
     size = chunk_size()
     parts = [indexes[start : start + size] for start in range(0, len(indexes), size)]
-    if dispatch is not None:
-        for part in parts[1:]:
-            dispatch(batch.pk, part[0], part[-1])
-        parts = parts[:1]  # the first chunk runs here: no wait for the broker to hand it over
-    for part in parts:
-        batch_chunk_run(batch.pk, part[0], part[-1], dispatch_action=dispatch_action)
+    for part in parts[1:]:
+        batch_chunk_task.delay(batch.pk, part[0], part[-1])
+    batch_chunk_run(batch.pk, parts[0][0], parts[0][-1])
 
 
 def _retry_delay(
@@ -220,29 +206,7 @@ def _hit_type_ensure(batch: Batch, gateway: Gateway) -> str:
 # --- chunks --------------------------------------------------------------------------------
 
 
-class _StopWatch:
-    """Re-reads the batch's status at most every half second, for many threads."""
-
-    def __init__(self, batch_id: int) -> None:
-        self.batch_id = batch_id
-        self._status = ""
-        self._read_at = 0.0
-        self._lock = threading.Lock()
-
-    def status(self) -> str:
-        with self._lock:
-            if time.monotonic() - self._read_at > 0.5:
-                self._status = (
-                    Batch.objects.filter(pk=self.batch_id).values_list("status", flat=True).first()
-                    or ""
-                )
-                self._read_at = time.monotonic()
-            return self._status
-
-
-def batch_chunk_run(
-    batch_id: int, first_index: int, last_index: int, *, dispatch_action=None
-) -> None:
+def batch_chunk_run(batch_id: int, first_index: int, last_index: int) -> None:
     """Create the HITs of the batch's unfinished rows with index in [first, last]."""
     batch = Batch.objects.select_related("requester").filter(pk=batch_id).first()
     if batch is None or batch.status not in (BatchStatus.LAUNCHING, BatchStatus.CANCELLING):
@@ -260,43 +224,22 @@ def batch_chunk_run(
         hit_type = HITType.objects.filter(
             requester=batch.requester, mturk_id=batch.hit_type_mturk_id
         ).first()
-        watch = _StopWatch(batch.pk)
+        watch = Watch(
+            lambda: Batch.objects.filter(pk=batch.pk).values_list("status", flat=True).first() or ""
+        )
         markers = _MarkerIndex(gateway, batch)
-        work: queue.Queue[int] = queue.Queue()
-        for pk in todo:
-            work.put(pk)
 
-        def worker() -> None:
-            try:
-                while True:
-                    try:
-                        pk = work.get_nowait()
-                    except queue.Empty:
-                        return
-                    try:
-                        row_create(
-                            batch,
-                            pk,
-                            gateway,
-                            hit_type,
-                            orphan=pk in orphans,
-                            watch=watch,
-                            markers=markers,
-                        )
-                    except Exception:
-                        logger.exception("batch %s: row %s", batch.pk, pk)
-            finally:
-                connection.close()
+        def create(pk: int) -> str:
+            return row_create(
+                batch, pk, gateway, hit_type, orphan=pk in orphans, watch=watch, markers=markers
+            )
 
-        threads = [
-            threading.Thread(target=worker, daemon=True)
-            for _ in range(min(chunk_threads(), len(todo)))
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    batch_finish_if_done(batch.pk, dispatch_action=dispatch_action)
+        # No stop(): a cancelled launch still settles the rows in flight; row_create reads the
+        # watch and leaves pending rows alone once the batch is cancelling.
+        for outcome in run_each(todo, create, threads=chunk_threads(), name="launch"):
+            if outcome.error is not None:
+                logger.error("batch %s: row %s", batch.pk, outcome.item, exc_info=outcome.error)
+    batch_finish_if_done(batch.pk)
 
 
 class _MarkerIndex:
@@ -363,13 +306,13 @@ def row_create(
     hit_type: HITType | None,
     *,
     orphan: bool = False,
-    watch: _StopWatch | None = None,
+    watch: Watch[str] | None = None,
     markers: _MarkerIndex | None = None,
 ) -> str:
     """Create one row's HIT (exactly once); returns the row's resulting status."""
     markers = markers or _MarkerIndex(gateway, batch)
     row = BatchRow.objects.get(pk=row_pk)
-    status = watch.status() if watch else batch.status
+    status = watch() if watch else batch.status
     if row.status == RowStatus.PENDING:
         if status != BatchStatus.LAUNCHING:
             return row.status
@@ -508,7 +451,7 @@ def batch_rows_read(batch: Batch, gateway: Gateway | None = None) -> int:
     return read
 
 
-def batch_finish_if_done(batch_id: int, *, dispatch_action=None) -> None:
+def batch_finish_if_done(batch_id: int) -> None:
     """Close the launch once no row is left to create (or, when cancelling, in flight)."""
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is None:
@@ -527,10 +470,13 @@ def batch_finish_if_done(batch_id: int, *, dispatch_action=None) -> None:
     ):
         batch_rows_read(batch)
         if batch.expire_on_cancel:
-            batch_expire_after_cancel(batch, dispatch_action=dispatch_action)
+            batch_expire_after_cancel(batch)
 
 
-def batch_expire_after_cancel(batch: Batch, *, dispatch_action=None) -> BatchAction | None:
+def batch_expire_after_cancel(batch: Batch) -> BatchAction | None:
+    """Expire the HITs a cancelled launch made, as a bulk action run by `batch_action_task`."""
+    from apps.batches.tasks import batch_action_task
+
     hit_ids = list(
         HIT.objects.filter(batch_rows__batch=batch, gone_at__isnull=True).values_list(
             "pk", flat=True
@@ -554,10 +500,5 @@ def batch_expire_after_cancel(batch: Batch, *, dispatch_action=None) -> BatchAct
             target_id=batch.pk,
             details={"hits": len(hit_ids), "reason": "cancelled launch"},
         )
-    if dispatch_action is None:
-        from apps.batches.actions import batch_action_run
-
-        batch_action_run(action.pk)
-    else:
-        transaction.on_commit(lambda: dispatch_action(action.pk))
+    transaction.on_commit(lambda: batch_action_task.delay(action.pk))
     return action

@@ -97,6 +97,18 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def batch_transition(batch: Batch, to: str, **fields) -> bool:
+    """Move the batch to `to` if it is still where we saw it; True when this call moved it."""
+    if to not in TRANSITIONS[batch.status]:
+        return False
+    moved = Batch.objects.filter(pk=batch.pk, status=batch.status).update(status=to, **fields)
+    if moved:
+        batch.status = to
+        for name, value in fields.items():
+            setattr(batch, name, value)
+    return bool(moved)
+
+
 class InputStorage(FileSystemStorage):
     """Uploaded CSVs under VAR_DIR/batches, read from the settings at each use (not at import),
     so that a changed VAR_DIR (tests, several installations) is honoured."""

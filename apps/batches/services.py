@@ -17,8 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.batches import checking, costs, tasks
-from apps.batches.launch import batch_transition
+from apps.batches import checking, costs
 from apps.batches.models import (
     ActionKind,
     Batch,
@@ -26,6 +25,7 @@ from apps.batches.models import (
     BatchStatus,
     Project,
     RowStatus,
+    batch_transition,
 )
 from apps.hits.models import HIT, AssignmentStatus, HITStatus
 from apps.mturk import fees
@@ -114,7 +114,9 @@ def batch_create(
     batch.save()
     if upload.size <= checking.inline_bytes():
         return checking.batch_check(batch.pk)
-    transaction.on_commit(lambda: tasks.batch_check_task.delay(batch.pk))
+    from apps.batches.tasks import batch_check_task
+
+    transaction.on_commit(lambda: batch_check_task.delay(batch.pk))
     return batch
 
 
@@ -154,8 +156,10 @@ def batch_estimate(batch: Batch, *, remaining_only: bool = False) -> costs.Estim
     )
 
 
-def _dispatch_launch(batch_id: int) -> None:
-    transaction.on_commit(lambda: tasks.batch_launch_task.delay(batch_id))
+def _launch_start(batch_id: int) -> None:
+    from apps.batches.tasks import batch_launch_task
+
+    transaction.on_commit(lambda: batch_launch_task.delay(batch_id))
 
 
 def batch_launch(
@@ -216,7 +220,7 @@ def batch_launch(
                 "balance": str(balance),
             },
         )
-        _dispatch_launch(batch.pk)
+        _launch_start(batch.pk)
     return estimate
 
 
@@ -248,7 +252,7 @@ def batch_retry_failed(*, membership: Membership, actor, batch: Batch) -> int:
             target_id=batch.pk,
             details={"rows": count},
         )
-        _dispatch_launch(batch.pk)
+        _launch_start(batch.pk)
     return count
 
 
@@ -271,7 +275,7 @@ def batch_cancel(*, membership: Membership, actor, batch: Batch, expire: bool) -
             target_id=batch.pk,
             details={"expire_launched": expire},
         )
-        _dispatch_launch(batch.pk)
+        _launch_start(batch.pk)
 
 
 def batch_resume(*, membership: Membership, batch: Batch) -> None:
@@ -281,7 +285,7 @@ def batch_resume(*, membership: Membership, batch: Batch) -> None:
         raise PermissionDenied("This batch belongs to another account.")
     if batch.status not in (BatchStatus.LAUNCHING, BatchStatus.CANCELLING):
         raise ValidationError("Only a launching or cancelling batch can be resumed.")
-    _dispatch_launch(batch.pk)
+    _launch_start(batch.pk)
 
 
 def _finished(hits):
@@ -368,5 +372,7 @@ def batch_action_start(
             fee=fee,
             details={"hits": len(ids), **{k: v for k, v in params.items() if k != "targets"}},
         )
-        transaction.on_commit(lambda: tasks.batch_action_task.delay(action.pk))
+        from apps.batches.tasks import batch_action_task
+
+        transaction.on_commit(lambda: batch_action_task.delay(action.pk))
     return action

@@ -35,14 +35,12 @@ def batch_check_task(batch_id: int) -> None:
 
 @shared_task(soft_time_limit=600, time_limit=660)
 def batch_launch_task(batch_id: int) -> None:
-    batch_launch_run(
-        batch_id, dispatch=lambda pk, first, last: batch_chunk_task.delay(pk, first, last)
-    )
+    batch_launch_run(batch_id)
 
 
 @shared_task(soft_time_limit=3000, time_limit=3300)
 def batch_chunk_task(batch_id: int, first_index: int, last_index: int) -> None:
-    batch_chunk_run(batch_id, first_index, last_index, dispatch_action=batch_action_task.delay)
+    batch_chunk_run(batch_id, first_index, last_index)
 
 
 @shared_task(soft_time_limit=3000, time_limit=3300)

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.batches import launch, services, tasks
+from apps.batches import actions, launch, services, tasks
 from apps.batches.models import Batch, BatchAction, BatchRow, BatchStatus, RowStatus
 from apps.hits.models import HIT, HITType
 from apps.requesters.models import Membership
@@ -249,6 +249,10 @@ def test_cancel_stops_claiming_rows_settles_those_in_flight_and_can_expire(
     services.batch_cancel(membership=_membership(carol), actor=carol, batch=batch, expire=True)
     assert Batch.objects.get(pk=batch.pk).status == BatchStatus.CANCELLING
     launch.batch_launch_run(batch.pk)
+    # The expiry was queued as a bulk action of its own: run it as a worker would.
+    expiries = [args for name, *args in queued if name == "batch_action_task"]
+    assert len(expiries) == 1
+    actions.batch_action_run(*expiries[0])
 
     batch.refresh_from_db()
     assert batch.status == BatchStatus.CANCELLED
