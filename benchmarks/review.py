@@ -276,10 +276,10 @@ def populate_mturk(url: str, control, access_key: str, assignments: int) -> None
 
 def run_bulk(url: str, control, args, user) -> dict:
     from apps.hits.models import Assignment, AssignmentStatus
-    from apps.sync.services import requester_sync
     from apps.requesters.models import Environment, Membership, Requester
     from apps.review import bulk
     from apps.review.models import BulkReview
+    from apps.sync.services import requester_sync
 
     access_key = random_access_key_id()
     requester = Requester.objects.create(

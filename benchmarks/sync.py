@@ -108,8 +108,8 @@ def main() -> None:
         directory = Path(directory)
         setup_dashboard(directory)
         from apps.hits.models import HIT, Assignment, HITType, SyncLock, SyncRun
-        from apps.sync.services import requester_sync
         from apps.requesters.models import Environment, Requester
+        from apps.sync.services import requester_sync
         from apps.workers.models import Worker
 
         server = start_emulator(directory / "emulator")

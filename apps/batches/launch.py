@@ -313,42 +313,60 @@ def row_create(
     markers = markers or _MarkerIndex(gateway, batch)
     row = BatchRow.objects.get(pk=row_pk)
     status = watch() if watch else batch.status
+    token = _row_claim(batch, row, hit_type, markers, orphan=orphan, batch_status=status)
+    if isinstance(token, RowStatus):
+        return token
+    # The token is committed (autocommit) before the call below.
+    return _row_call(batch, row, token, gateway, hit_type, markers)
+
+
+def _row_claim(
+    batch: Batch,
+    row: BatchRow,
+    hit_type: HITType | None,
+    markers: _MarkerIndex,
+    *,
+    orphan: bool,
+    batch_status: str,
+) -> str | RowStatus:
+    """Claim the row (compare-and-set) with the token to send, and return that token; or the
+    row's status when there is nothing to send (not ours to create, or already done)."""
     if row.status == RowStatus.PENDING:
-        if status != BatchStatus.LAUNCHING:
-            return row.status
-        token = _token_for(batch, row, markers)
-        if isinstance(token, dict):
-            _row_mark_created(batch, row, token, hit_type, expected=RowStatus.PENDING)
-            return RowStatus.CREATED
-        token, issued_at = token
-        claimed = BatchRow.objects.filter(pk=row.pk, status=RowStatus.PENDING).update(
-            status=RowStatus.CREATING,
-            unique_request_token=token,
-            token_issued_at=issued_at,
-            claimed_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            error="",
-        )
+        if batch_status != BatchStatus.LAUNCHING:
+            return RowStatus(row.status)
+        expected, claimed_by = RowStatus.PENDING, {"status": RowStatus.PENDING}
     elif row.status == RowStatus.CREATING and orphan:
         # Left by a run that died, maybe mid-call: same token, unless MTurk has forgotten it.
-        token = _token_for(batch, row, markers)
-        if isinstance(token, dict):
-            _row_mark_created(batch, row, token, hit_type, expected=RowStatus.CREATING)
-            return RowStatus.CREATED
-        token, issued_at = token
-        claimed = BatchRow.objects.filter(
-            pk=row.pk, status=RowStatus.CREATING, attempts=row.attempts
-        ).update(
-            claimed_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            unique_request_token=token,
-            token_issued_at=issued_at,
-        )
+        expected = RowStatus.CREATING
+        claimed_by = {"status": RowStatus.CREATING, "attempts": row.attempts}
     else:
-        return row.status
-    if not claimed:
-        return row.status
-    # The token is committed (autocommit) before the call below.
+        return RowStatus(row.status)
+    token = _token_for(batch, row, markers)
+    if isinstance(token, dict):
+        _row_mark_created(batch, row, token, hit_type, expected=expected)
+        return RowStatus.CREATED
+    token, issued_at = token
+    fields = {
+        "claimed_at": timezone.now(),
+        "attempts": F("attempts") + 1,
+        "unique_request_token": token,
+        "token_issued_at": issued_at,
+    }
+    if expected == RowStatus.PENDING:
+        fields.update(status=RowStatus.CREATING, error="")
+    claimed = BatchRow.objects.filter(pk=row.pk, **claimed_by).update(**fields)
+    return token if claimed else RowStatus(row.status)
+
+
+def _row_call(
+    batch: Batch,
+    row: BatchRow,
+    token: str,
+    gateway: Gateway,
+    hit_type: HITType | None,
+    markers: _MarkerIndex,
+) -> str:
+    """CreateHITWithHITType with the row's token, retried while MTurk may still answer."""
     attempt = 0
     unreachable_since: float | None = None
     while True:

@@ -9,7 +9,7 @@ from apps.hits import selectors
 from apps.hits.forms import HITFilterForm
 from apps.hits.models import HIT
 from apps.notifications.selectors import hit_timeline
-from apps.requesters.selectors import current_membership_for, membership_for
+from apps.requesters.access import current_membership_for, membership_for
 
 
 @require_GET

@@ -4,8 +4,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.mturk.errors import MTurkError
 from apps.notifications import services
+from apps.requesters.access import membership_for
 from apps.requesters.roles import Action
-from apps.requesters.selectors import membership_for
 
 
 @require_GET

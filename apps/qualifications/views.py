@@ -36,8 +36,8 @@ from apps.qualifications.testxml import (
     qualification_test_check,
     questionform_questions,
 )
+from apps.requesters.access import current_membership_for, membership_for
 from apps.requesters.roles import Action, role_allows
-from apps.requesters.selectors import current_membership_for, membership_for
 
 # The test preview is a QuestionForm drawn as HTML in a sandboxed frame with a policy of its own:
 # the test's inline styles and https images as a worker would see them, no script at all, and

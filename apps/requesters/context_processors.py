@@ -1,21 +1,5 @@
+from apps.requesters.access import current_membership
 from apps.requesters.health import requester_mturk_health
-from apps.requesters.selectors import memberships_for_user
-
-SESSION_KEY = "current_requester_id"
-
-
-def current_membership(request):
-    """The account chosen in the switcher (kept in the session), or the person's first one."""
-    if hasattr(request, "_current_membership"):
-        return request._current_membership
-    memberships = list(memberships_for_user(request.user))
-    chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
-    current = next((m for m in memberships if m.requester_id == chosen), None)
-    if current is None and memberships:
-        current = memberships[0]
-    request._current_membership = current
-    request._memberships = memberships
-    return current
 
 
 def current_requester(request):

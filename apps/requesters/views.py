@@ -12,12 +12,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.mturk.errors import MTurkError
 from apps.requesters import services
-from apps.requesters.context_processors import SESSION_KEY
+from apps.requesters.access import SESSION_KEY, membership_for, memberships_for_user
 from apps.requesters.forms import SECRET_FIELDS, MemberAddForm, MemberRoleForm, RequesterForm
 from apps.requesters.health import requester_mturk_health
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
-from apps.requesters.selectors import membership_for, memberships_for_user
 
 
 @require_GET

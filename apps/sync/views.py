@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.hits import selectors as hit_selectors
+from apps.requesters.access import current_membership_for
 from apps.requesters.models import Requester
 from apps.requesters.roles import Action
-from apps.requesters.selectors import current_membership_for
 from apps.sync.services import requester_sync_start
 
 

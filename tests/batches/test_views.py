@@ -13,8 +13,8 @@ from apps.audit.models import AuditEvent
 from apps.batches.actions import batch_action_run
 from apps.batches.models import Batch, BatchAction, BatchStatus, Project
 from apps.hits.models import HIT
-from apps.sync.services import requester_sync
 from apps.mturk.constants import QUAL_LOCALE, QUAL_PERCENT_APPROVED
+from apps.sync.services import requester_sync
 from tests.batches.conftest import csv_upload, make_batch, make_project, rows_csv
 from tests.helpers import new_worker_id
 

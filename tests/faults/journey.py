@@ -22,11 +22,11 @@ from apps.batches import launch
 from apps.batches import services as batch_services
 from apps.batches.models import Batch, BatchStatus, RowStatus
 from apps.hits.models import Assignment, AssignmentStatus
-from apps.sync.services import requester_sync
 from apps.requesters.models import Membership
 from apps.review import bonus_csv
 from apps.review import services as review_services
 from apps.review.models import BonusBatch, BonusPayment
+from apps.sync.services import requester_sync
 from tests.batches.conftest import make_batch, make_project, rows_csv
 from tests.fixtures.celery import wait_for
 

@@ -10,9 +10,9 @@ import pytest
 
 from apps.audit.models import AuditEvent
 from apps.hits.models import Assignment
-from apps.sync.services import requester_sync
 from apps.requesters.models import Membership
 from apps.review import services
+from apps.sync.services import requester_sync
 from tests.helpers import create_hit, work
 
 pytestmark = pytest.mark.django_db(transaction=True)

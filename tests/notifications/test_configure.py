@@ -2,8 +2,8 @@ import pytest
 
 from apps.audit.models import AuditEvent
 from apps.hits.models import HITType
-from apps.sync.services import requester_sync
 from apps.notifications.services import EVENT_TYPES, hit_type_notifications_configure
+from apps.sync.services import requester_sync
 from tests.helpers import create_hit
 
 pytestmark = pytest.mark.django_db(transaction=True)

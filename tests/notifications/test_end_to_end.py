@@ -8,9 +8,9 @@ import time
 import pytest
 
 from apps.hits.models import HIT, Assignment
-from apps.sync.services import requester_sync
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import hit_type_notifications_configure, notifications_poll
+from apps.sync.services import requester_sync
 from tests.helpers import create_hit, new_worker_id
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from apps.hits.models import HIT, Assignment
-from apps.sync.services import requester_sync
 from apps.notifications.models import NotificationEvent, NotificationMessage
 from apps.notifications.services import notifications_poll
 from apps.requesters.models import Requester
+from apps.sync.services import requester_sync
 from tests.helpers import create_hit, work
 from tests.notifications.conftest import document
 

@@ -6,10 +6,10 @@ import pytest
 
 from apps.batches import services as batch_services
 from apps.hits.models import HITType
-from apps.sync.services import requester_sync
 from apps.qualifications import services
 from apps.qualifications.models import GroupAttachment, QualificationScore
 from apps.requesters.models import Membership
+from apps.sync.services import requester_sync
 from tests.batches.conftest import make_batch, make_project
 from tests.fixtures.emulator import EmulatorControlError
 from tests.helpers import create_hit, new_worker_id, work

@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.audit.models import AuditEvent
-from apps.sync.services import requester_sync
 from apps.qualifications import services
 from apps.qualifications.models import QualificationRequest, QualificationScore, QualificationType
 from apps.requesters.models import Membership
+from apps.sync.services import requester_sync
 from tests.fixtures.emulator import EmulatorControlError
 from tests.helpers import create_hit, new_worker_id, work
 

@@ -10,11 +10,11 @@ import re
 import pytest
 
 from apps.audit.models import AuditEvent
-from apps.sync.services import requester_sync
 from apps.mturk import constants
 from apps.qualifications import services
 from apps.qualifications.models import QualificationRequest, QualificationScore, QualificationType
 from apps.requesters.models import Membership
+from apps.sync.services import requester_sync
 from tests.helpers import new_worker_id
 from tests.qualifications.test_testxml import BILLION_LAUGHS, form, free_text, key, keyed, selection
 

@@ -15,10 +15,10 @@ from django.utils.html import escape
 
 from apps.audit.models import AuditEvent
 from apps.hits.models import HIT, Assignment
-from apps.sync.services import requester_sync
 from apps.mturk.sqs import QueueMessage
 from apps.notifications.services import message_store
 from apps.qualifications.models import QualificationType
+from apps.sync.services import requester_sync
 from tests.batches.conftest import TEMPLATE
 from tests.helpers import create_hit, new_worker_id
 from tests.security.corpus import (

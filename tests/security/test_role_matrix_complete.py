@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.apps import apps as django_apps
 
-from apps.requesters.context_processors import SESSION_KEY
+from apps.requesters.access import SESSION_KEY
 from tests.security.urlwalk import dashboard_routes, post_routes, role_matrix_names
 
 # URL name -> why the role matrix does not list it (each reason is tested below).

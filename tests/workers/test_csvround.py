@@ -6,8 +6,8 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.sync.services import requester_sync
 from apps.qualifications.models import QualificationType
+from apps.sync.services import requester_sync
 from apps.workers.models import WorkerBlock, WorkerUpdate
 from tests.helpers import create_hit, work
 

@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.audit.models import AuditEvent
-from apps.sync.services import requester_sync
 from apps.qualifications import services as qualification_services
 from apps.qualifications.models import QualificationScore, QualificationType
 from apps.requesters.models import Membership
+from apps.sync.services import requester_sync
 from apps.workers import services
 from apps.workers.models import WorkerBlock
 from tests.helpers import create_hit, new_worker_id, work

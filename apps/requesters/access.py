@@ -1,4 +1,5 @@
-"""Reads: which accounts a person may see, and their membership in one."""
+"""Who may see what: the accounts a person belongs to, the one chosen in the switcher, and
+their membership in an account checked for an action (404 for another account's objects)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.http import Http404
 
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
+
+SESSION_KEY = "current_requester_id"
 
 
 def memberships_for_user(user) -> QuerySet[Membership]:
@@ -33,9 +36,21 @@ def membership_for(*, user, requester_id, action: Action = Action.VIEW) -> Membe
 def current_membership_for(request, action: Action = Action.VIEW) -> Membership | None:
     """The membership in the account chosen in the switcher, checked for `action`; None when
     the person belongs to no account (the page then sends them home)."""
-    from apps.requesters.context_processors import current_membership
-
     current = current_membership(request)
     if current is None:
         return None
     return membership_for(user=request.user, requester_id=current.requester_id, action=action)
+
+
+def current_membership(request) -> Membership | None:
+    """The account chosen in the switcher (kept in the session), or the person's first one."""
+    if hasattr(request, "_current_membership"):
+        return request._current_membership
+    memberships = list(memberships_for_user(request.user))
+    chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    current = next((m for m in memberships if m.requester_id == chosen), None)
+    if current is None and memberships:
+        current = memberships[0]
+    request._current_membership = current
+    request._memberships = memberships
+    return current
