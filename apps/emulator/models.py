@@ -5,8 +5,8 @@ filter by customer, so one customer's ids answer as "does not exist" to another.
 qualification scores and HIT layouts are global, as on MTurk.
 
 Counters on `HIT` (`number_pending`, `number_completed`) are kept by the services in
-`apps.emulator.engine.lifecycle` inside the same transaction that changes an assignment; available is
-derived (`max_assignments - pending - completed`), so the three always add up.
+`apps.emulator.engine.lifecycle` inside the same transaction that changes an assignment;
+available is derived (`max_assignments - pending - completed`), so the three always add up.
 """
 
 from __future__ import annotations

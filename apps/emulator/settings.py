@@ -15,9 +15,9 @@ Environment variables:
 - `EMULATOR_DELIVERY_SECONDS`: how often the notification sender drains the outbox (default 1;
   0 disables the thread, `POST /_emulator/notifications/flush` still delivers).
 - `EMULATOR_SNS_ENDPOINT`: where SNS topics live (default `http://127.0.0.1:8002`, moto).
-- `EMULATOR_CROWD`: `on` starts a background crowd of simulated workers (`apps.emulator.workers.crowd`);
-  `EMULATOR_CROWD_WORKERS` (default 30) and `EMULATOR_CROWD_INTERVAL` (seconds between two
-  actions, default 3) set its size and pace.
+- `EMULATOR_CROWD`: `on` starts a background crowd of simulated workers
+  (`apps.emulator.workers.crowd`); `EMULATOR_CROWD_WORKERS` (default 30) and
+  `EMULATOR_CROWD_INTERVAL` (seconds between two actions, default 3) set its size and pace.
 - `EMULATOR_SECRET_KEY`: Django's secret key (only used for nothing security relevant here).
 """
 

@@ -1,7 +1,8 @@
 """The 39 operations of the MTurk Requester API 2017-01-17, by name.
 
 Each operation is `fn(ctx: Context, params: dict) -> dict`; `params` has already passed
-botocore-model validation in `protocol.api`.
+botocore-model validation (`endpoint.perform`). The checks written in the API Reference are
+beside them: `constraints`, `questions`, `requirements`, `policies`.
 """
 
 from __future__ import annotations

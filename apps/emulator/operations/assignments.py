@@ -169,7 +169,7 @@ def get_account_balance(ctx: Context, params: dict) -> dict:
 
 
 def get_file_upload_url(ctx: Context, params: dict) -> dict:
-    """A URL serving the worker's uploaded file, valid for 60 seconds (`apps.emulator.engine.uploads`)."""
+    """A URL serving the worker's uploaded file, valid for 60 seconds (`engine.uploads`)."""
     assignment = assignment_get(ctx, params["AssignmentId"])
     identifier = params["QuestionIdentifier"]
     info = None

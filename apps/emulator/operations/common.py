@@ -191,55 +191,58 @@ def hit_page(
         rows = rows[:size]
         meta["NextToken"] = _encode_token(rows[-1][0])
     meta["NumResults"] = len(rows)
+    # HITs of one type share its fields, read once per page.
     types: dict[int, dict[str, Any]] = {}
-    hits = []
-    for row in rows:
-        (
-            _pk,
-            hit_id,
-            group_id,
-            layout_id,
-            question,
-            created_at,
-            expiration,
-            max_assignments,
-            annotation,
-            status_value,
-            review_status,
-            pending,
-            completed,
-            type_pk,
-        ) = row[:14]
-        shared = types.get(type_pk)
-        if shared is None:
-            shared = types[type_pk] = _hit_type_fields(row[14:])
-        data: dict[str, Any] = {
-            "HITId": hit_id,
-            "HITTypeId": shared["HITTypeId"],
-            "HITGroupId": group_id,
-            "CreationTime": _epoch(created_at),
-            "Title": shared["Title"],
-            "Description": shared["Description"],
-            "Question": question,
-            "Keywords": shared["Keywords"],
-            "HITStatus": status_value,
-            "MaxAssignments": max_assignments,
-            "Reward": shared["Reward"],
-            "AutoApprovalDelayInSeconds": shared["AutoApprovalDelayInSeconds"],
-            "Expiration": _epoch(expiration),
-            "AssignmentDurationInSeconds": shared["AssignmentDurationInSeconds"],
-            "QualificationRequirements": shared["QualificationRequirements"],
-            "HITReviewStatus": review_status,
-            "NumberOfAssignmentsPending": pending,
-            "NumberOfAssignmentsAvailable": max(0, max_assignments - pending - completed),
-            "NumberOfAssignmentsCompleted": completed,
-        }
-        if layout_id:
-            data["HITLayoutId"] = layout_id
-        if annotation:
-            data["RequesterAnnotation"] = annotation
-        hits.append(data)
-    return {**meta, "HITs": hits}
+    return {**meta, "HITs": [_hit_row_dict(row, types) for row in rows]}
+
+
+def _hit_row_dict(row: tuple, types: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """`hit_dict` of one row of `_hit_page_sql`."""
+    (
+        _pk,
+        hit_id,
+        group_id,
+        layout_id,
+        question,
+        created_at,
+        expiration,
+        max_assignments,
+        annotation,
+        status_value,
+        review_status,
+        pending,
+        completed,
+        type_pk,
+    ) = row[:14]
+    shared = types.get(type_pk)
+    if shared is None:
+        shared = types[type_pk] = _hit_type_fields(row[14:])
+    data: dict[str, Any] = {
+        "HITId": hit_id,
+        "HITTypeId": shared["HITTypeId"],
+        "HITGroupId": group_id,
+        "CreationTime": _epoch(created_at),
+        "Title": shared["Title"],
+        "Description": shared["Description"],
+        "Question": question,
+        "Keywords": shared["Keywords"],
+        "HITStatus": status_value,
+        "MaxAssignments": max_assignments,
+        "Reward": shared["Reward"],
+        "AutoApprovalDelayInSeconds": shared["AutoApprovalDelayInSeconds"],
+        "Expiration": _epoch(expiration),
+        "AssignmentDurationInSeconds": shared["AssignmentDurationInSeconds"],
+        "QualificationRequirements": shared["QualificationRequirements"],
+        "HITReviewStatus": review_status,
+        "NumberOfAssignmentsPending": pending,
+        "NumberOfAssignmentsAvailable": max(0, max_assignments - pending - completed),
+        "NumberOfAssignmentsCompleted": completed,
+    }
+    if layout_id:
+        data["HITLayoutId"] = layout_id
+    if annotation:
+        data["RequesterAnnotation"] = annotation
+    return data
 
 
 def _hit_type_fields(row: tuple) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""What an operation gets besides its parameters."""
+"""The context every operation is called with (`fn(ctx, params)`), built by `endpoint`."""
 
 from __future__ import annotations
 

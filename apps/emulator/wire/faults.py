@@ -10,7 +10,8 @@ Settings are held in memory: they belong to the running process and reset with i
 - `seed`: makes the random draws repeatable.
 - `duplicate_delivery_rate`: probability that a notification message is sent twice (same
   EventDocId, two queue messages); `reorder`: probability that a message is held back so later
-  ones overtake it (`true` means 0.5). Both act on notification delivery (`apps.emulator.delivery.outbox`).
+  ones overtake it (`true` means 0.5). Both act on notification delivery
+  (`apps.emulator.delivery.outbox`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Input validation against botocore's MTurk service model (required members, types, enums,
 lengths, ranges, patterns), so the server refuses what a client with `parameter_validation=False`
-sends. The written constraints of the API Reference are checked in `rules` and the operations.
+sends. The written constraints of the API Reference are checked by the operations
+(`apps.emulator.operations.constraints` and its neighbours).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ answer page inside the frame tells the parent with `postMessage` (see `static/em
   and crowd-html-elements.js), so HITs work offline.
 - `question_form_document`: a QuestionForm (or a qualification Test) rendered to an HTML form;
   constraints are data attributes checked by `question-form.js` before submit and again on the
-  server (`worker_site.answers.question_form_problems`).
+  server (`answers.question_form_problems`).
 """
 
 from __future__ import annotations
