@@ -218,37 +218,52 @@ def _check_header(report: CsvReport, header: list[str], template: str) -> None:
         )
 
 
+@dataclass
+class _Problem:
+    """One kind of problem in the file: how many rows have it, and the first few named."""
+
+    count: int = 0
+    listed: list[str] = field(default_factory=list)
+
+    def add(self, name: Callable[[], str]) -> None:
+        self.count += 1
+        if len(self.listed) < LISTED:
+            self.listed.append(name())
+
+    def text(self) -> str:
+        return _listing(self.listed, self.count)
+
+
+@dataclass
+class _Findings:
+    """What reading the rows found; rows are handed on only while nothing blocks the batch."""
+
+    empty: dict[str, list[int]]
+    duplicates: _Problem = field(default_factory=_Problem)
+    too_large: _Problem = field(default_factory=_Problem)
+    bad_width: _Problem = field(default_factory=_Problem)
+    control: _Problem = field(default_factory=_Problem)
+    blank_rows: int = 0
+
+    @property
+    def blocking(self) -> bool:
+        return bool(self.too_large.count or self.bad_width.count or self.control.count)
+
+
 def _read_rows(report, reader, template, kind, frame_height, max_rows, on_rows) -> None:
     columns = report.columns
-    width = len(columns)
     needed = set(templating.variables(template))
+    found = _Findings(empty={name: [] for name in columns if name in needed})
     size_of = templating.SizeCalculator(template, kind=kind, frame_height=frame_height)
-    empty: dict[str, list[int]] = {name: [] for name in columns if name in needed}
     first_seen: dict[int, int] = {}
-    duplicates: list[str] = []
-    duplicate_count = 0
-    too_large: list[str] = []
-    too_large_count = 0
-    bad_width: list[str] = []
-    bad_width_count = 0
-    control: list[str] = []
-    control_count = 0
-    blank_rows = 0
     chunk: list[ParsedRow] = []
     source_row = 1
     index = 0
     try:
         for cells in reader:
             source_row += 1
-            if not cells or not any(c.strip() for c in cells):
-                blank_rows += 1
-                continue
-            if len(cells) > width and not any(c.strip() for c in cells[width:]):
-                cells = cells[:width]
-            if len(cells) != width:
-                bad_width_count += 1
-                if len(bad_width) < LISTED:
-                    bad_width.append(f"row {source_row} ({len(cells)})")
+            cells = _row_cells(cells, len(columns), source_row, found)
+            if cells is None:
                 continue
             if index >= max_rows:
                 report.errors.append(
@@ -256,27 +271,8 @@ def _read_rows(report, reader, template, kind, frame_height, max_rows, on_rows) 
                 )
                 return
             values = dict(zip(columns, cells, strict=True))
-            if CONTROL_CHARACTERS.search("".join(cells)):
-                control_count += 1
-                if len(control) < LISTED:
-                    named = [n for n, v in values.items() if CONTROL_CHARACTERS.search(v)]
-                    control.append(f"row {source_row} ({', '.join(named)})")
-            for name, numbers in empty.items():
-                if not values[name].strip():
-                    numbers.append(source_row)
-            key = hash(tuple(cells))
-            if key in first_seen:
-                duplicate_count += 1
-                if len(duplicates) < LISTED:
-                    duplicates.append(f"row {source_row} repeats row {first_seen[key]}")
-            else:
-                first_seen[key] = source_row
-            size = size_of.size(values)
-            if size > templating.MAX_QUESTION_BYTES:
-                too_large_count += 1
-                if len(too_large) < LISTED:
-                    too_large.append(f"row {source_row} ({size:,} bytes)")
-            if on_rows is not None and not (too_large_count or bad_width_count or control_count):
+            _row_check(values, cells, source_row, found, first_seen, size_of)
+            if on_rows is not None and not found.blocking:
                 chunk.append(ParsedRow(index=index, source_row=source_row, values=values))
                 if len(chunk) >= CHUNK:
                     on_rows(chunk)
@@ -286,35 +282,77 @@ def _read_rows(report, reader, template, kind, frame_height, max_rows, on_rows) 
         report.errors.append(f"Row {source_row + 1} cannot be read: {_csv_error(exc)}.")
         return
     report.row_count = index
-    if chunk and on_rows is not None and not (too_large_count or bad_width_count or control_count):
+    if chunk and on_rows is not None and not found.blocking:
         on_rows(chunk)
-    if control_count:
+    _findings_report(report, found, width=len(columns), rows=index)
+
+
+def _row_cells(cells: list[str], width: int, source_row: int, found: _Findings) -> list | None:
+    """The row's cells, or None for a row that is skipped (blank) or refused (wrong width)."""
+    if not cells or not any(c.strip() for c in cells):
+        found.blank_rows += 1
+        return None
+    if len(cells) > width and not any(c.strip() for c in cells[width:]):
+        cells = cells[:width]
+    if len(cells) != width:
+        found.bad_width.add(lambda: f"row {source_row} ({len(cells)})")
+        return None
+    return cells
+
+
+def _row_check(
+    values: dict[str, str],
+    cells: list[str],
+    source_row: int,
+    found: _Findings,
+    first_seen: dict[int, int],
+    size_of: templating.SizeCalculator,
+) -> None:
+    if CONTROL_CHARACTERS.search("".join(cells)):
+        named = [n for n, v in values.items() if CONTROL_CHARACTERS.search(v)]
+        found.control.add(lambda: f"row {source_row} ({', '.join(named)})")
+    for name, numbers in found.empty.items():
+        if not values[name].strip():
+            numbers.append(source_row)
+    key = hash(tuple(cells))
+    if key in first_seen:
+        found.duplicates.add(lambda: f"row {source_row} repeats row {first_seen[key]}")
+    else:
+        first_seen[key] = source_row
+    size = size_of.size(values)
+    if size > templating.MAX_QUESTION_BYTES:
+        found.too_large.add(lambda: f"row {source_row} ({size:,} bytes)")
+
+
+def _findings_report(report, found: _Findings, *, width: int, rows: int) -> None:
+    if found.control.count:
         report.errors.append(
             "Cells with control characters (such as NUL or escape), which MTurk refuses in a"
-            " question: " + _listing(control, control_count) + "."
+            " question: " + found.control.text() + "."
         )
-    if bad_width_count:
+    if found.bad_width.count:
         report.errors.append(
             f"Rows whose number of cells differs from the header's {width}: "
-            + _listing(bad_width, bad_width_count)
+            + found.bad_width.text()
             + "."
         )
-    if too_large_count:
+    if found.too_large.count:
         report.errors.append(
             f"Rows whose question would pass MTurk's {templating.MAX_QUESTION_BYTES:,} bytes: "
-            + _listing(too_large, too_large_count)
+            + found.too_large.text()
             + "."
         )
-    if index == 0:
+    if rows == 0:
         report.errors.append("The file has a header but no rows.")
-    for name, numbers in empty.items():
+    for name, numbers in found.empty.items():
         if numbers:
             report.warnings.append(
                 f"Empty cells in column {name}: "
                 + _listing([f"row {n}" for n in numbers[:LISTED]], len(numbers))
                 + "."
             )
-    if duplicate_count:
-        report.warnings.append("Duplicate rows: " + _listing(duplicates, duplicate_count) + ".")
-    if blank_rows:
-        report.notices.append(f"{blank_rows:,} blank row{'s' if blank_rows != 1 else ''} skipped.")
+    if found.duplicates.count:
+        report.warnings.append("Duplicate rows: " + found.duplicates.text() + ".")
+    if found.blank_rows:
+        blank = found.blank_rows
+        report.notices.append(f"{blank:,} blank row{'s' if blank != 1 else ''} skipped.")
