@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -76,6 +79,65 @@ def test_a_tampered_body_is_refused(strict_server):
         urllib.request.urlopen(tampered, timeout=10)
     assert excinfo.value.code == 400
     assert b"InvalidSignatureException" in excinfo.value.read()
+
+
+def _signed_list_hits(url: str, body: bytes, *, content_sha256: str | None = None) -> dict:
+    """Headers of a ListHITs request signed by AKIALABONE (with an X-Amz-Content-Sha256 header,
+    itself signed, when given)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "MTurkRequesterServiceV20170117.ListHITs",
+    }
+    if content_sha256 is not None:
+        headers["X-Amz-Content-Sha256"] = content_sha256
+    request = AWSRequest(method="POST", url=url + "/", data=body, headers=headers)
+    SigV4Auth(Credentials("AKIALABONE", "secret-one"), "mturk-requester", "us-east-1").add_auth(
+        request
+    )
+    return dict(request.headers.items())
+
+
+def _post(url: str, body: bytes, headers: dict):
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url + "/", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_a_body_changed_under_a_signed_content_hash_is_refused(strict_server):
+    """The attack: sign with X-Amz-Content-Sha256 naming the original body, then send another
+    body with the same headers. The server hashes the body itself, so the signature fails."""
+    original = b'{"MaxResults": 10}'
+    headers = _signed_list_hits(
+        strict_server.url, original, content_sha256=hashlib.sha256(original).hexdigest()
+    )
+    assert "x-amz-content-sha256" in headers["Authorization"]
+
+    status, payload = _post(strict_server.url, b'{"MaxResults": 99}', headers)
+
+    assert status == 400
+    assert payload["__type"] == "InvalidSignatureException"
+
+
+def test_a_signed_content_hash_that_matches_the_body_is_accepted(strict_server):
+    body = b'{"MaxResults": 10}'
+    headers = _signed_list_hits(
+        strict_server.url, body, content_sha256=hashlib.sha256(body).hexdigest()
+    )
+
+    status, payload = _post(strict_server.url, body, headers)
+
+    assert status == 200
+    assert payload["NumResults"] == 0
 
 
 def test_a_missing_signature_is_refused(strict_server):

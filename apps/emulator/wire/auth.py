@@ -2,6 +2,9 @@
 
 Strict mode is on when `EMULATOR_CREDENTIALS` lists access keys; then unknown keys get
 `UnrecognizedClientException` and wrong secrets `InvalidSignatureException`, as AWS answers.
+The payload hash in the canonical request is always the hash of the body received: an
+`X-Amz-Content-Sha256` header is only compared with it, never trusted (else a signed request
+could carry any body under the hash of the one it was signed with).
 """
 
 from __future__ import annotations
@@ -40,11 +43,10 @@ def _header(request: HttpRequest, name: str) -> str:
 
 
 def _expected_signature(
-    request: HttpRequest, body: bytes, secret: str, scope: list[str], signed: list[str]
+    request: HttpRequest, payload_hash: str, secret: str, scope: list[str], signed: list[str]
 ) -> str:
     date, region, service, _ = scope
     canonical_headers = "".join(f"{name}:{_header(request, name)}\n" for name in signed)
-    payload_hash = request.headers.get("X-Amz-Content-Sha256") or hashlib.sha256(body).hexdigest()
     canonical_request = "\n".join(
         [
             request.method or "POST",
@@ -68,6 +70,11 @@ def _expected_signature(
     key = _sign(key, service)
     key = _sign(key, "aws4_request")
     return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison; header values may hold any character, so compare bytes."""
+    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 def authenticate(request: HttpRequest, body: bytes) -> str:
@@ -116,8 +123,16 @@ def authenticate(request: HttpRequest, body: bytes) -> str:
         ) from None
     if abs((datetime.now(UTC) - moment).total_seconds()) > MAX_SKEW_SECONDS:
         raise AuthError("InvalidSignatureException", "Signature expired: X-Amz-Date is too old.")
-    expected = _expected_signature(request, body, secret, scope, signed)
-    if not hmac.compare_digest(expected, parts["Signature"]):
+    payload_hash = hashlib.sha256(body).hexdigest()
+    claimed = request.headers.get("X-Amz-Content-Sha256")
+    if claimed is not None and not _same(claimed.strip().lower(), payload_hash):
+        raise AuthError(
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided: "
+            "X-Amz-Content-Sha256 is not the SHA-256 of the request body.",
+        )
+    expected = _expected_signature(request, payload_hash, secret, scope, signed)
+    if not _same(expected, parts["Signature"]):
         raise AuthError(
             "InvalidSignatureException",
             "The request signature we calculated does not match the signature you provided. "
