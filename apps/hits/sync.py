@@ -21,9 +21,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.hits.models import HIT, Assignment, AssignmentStatus, SyncLock, SyncRun
+from apps.hits.models import HIT, Assignment, AssignmentStatus, HITType, SyncLock, SyncRun
 from apps.hits.upserts import (
     assignments_upsert_for_hits,
     hit_type_upsert_from_api,
@@ -171,81 +172,92 @@ def hits_sync(
     transaction that stored them.
     """
     seen: set[str] = set()
-    hit_types = {}
+    hit_types: dict[str, HITType] = {}
     reader = _AssignmentReader(requester, gateway, changes, threads, after_store)
     try:
         for page in gateway.pages("list_hits"):
-            fetched_at = timezone.now()
-            items = page.get("HITs", [])
-            known = {
-                h.mturk_id: h
-                for h in HIT.objects.filter(
-                    requester=requester, mturk_id__in=[d["HITId"] for d in items]
-                )
-            }
-            with transaction.atomic():
-                for data in items:
-                    type_id = data["HITTypeId"]
-                    if type_id not in hit_types:
-                        hit_types[type_id] = hit_type_upsert_from_api(
-                            requester=requester, data=data, fetched_at=fetched_at
-                        )
-                stored = hits_create_from_api(
-                    requester=requester,
-                    items=[d for d in items if d["HITId"] not in known],
-                    fetched_at=fetched_at,
-                    hit_types=hit_types,
-                )
-                for data in items:
-                    hit = known.get(data["HITId"])
-                    if hit is None:
-                        continue
-                    if hit_unchanged(hit, data):
-                        # Nothing to write: the common case of a reconciliation.
-                        stored.append((hit, hit.assignments_stale))
-                    else:
-                        stored.append(
-                            hit_upsert_from_api(
-                                requester=requester,
-                                data=data,
-                                fetched_at=fetched_at,
-                                hit_type=hit_types[data["HITTypeId"]],
-                            )
-                        )
-                for hit, news in stored:
-                    if hit.mturk_id not in seen:
-                        changes["hits_listed"] += 1
-                    seen.add(hit.mturk_id)
-                    if news or (full and hit.completed > 0) or hit.assignments_stale:
-                        reader.add(hit)
+            stored = _hits_page_store(requester, page.get("HITs", []), hit_types)
+            for hit, news in stored:
+                if hit.mturk_id not in seen:
+                    changes["hits_listed"] += 1
+                seen.add(hit.mturk_id)
+                if news or (full and hit.completed > 0) or hit.assignments_stale:
+                    reader.add(hit)
             reader.collect(block=False)
-
-        # Submitted assignments past their auto-approval time were approved without our knowing.
-        now = timezone.now()
-        overdue = (
-            Assignment.objects.filter(
-                requester=requester, status=AssignmentStatus.SUBMITTED, auto_approval_time__lte=now
-            )
-            .values_list("hit__mturk_id", flat=True)
-            .distinct()
-        )
-        for hit in HIT.objects.filter(requester=requester, mturk_id__in=set(overdue) & seen):
+        for hit in _hits_past_auto_approval(requester, seen):
             reader.add(hit)
-
-        gone_ids = sorted(
-            set(
-                HIT.objects.filter(requester=requester, gone_at__isnull=True).values_list(
-                    "mturk_id", flat=True
-                )
-            )
-            - seen
-        )
-        for start in range(0, len(gone_ids), 500):
-            changes["hits_gone"] += HIT.objects.filter(
-                requester=requester, mturk_id__in=gone_ids[start : start + 500]
-            ).update(gone_at=now)
+        changes["hits_gone"] += _hits_mark_gone(requester, seen)
     finally:
         reader.finish()
+
+
+def _hits_page_store(
+    requester: Requester, items: list[dict], hit_types: dict[str, HITType]
+) -> list[tuple[HIT, bool]]:
+    """Store one ListHITs page (new HITs in one statement); each HIT with whether it has news."""
+    fetched_at = timezone.now()
+    known = {
+        h.mturk_id: h
+        for h in HIT.objects.filter(requester=requester, mturk_id__in=[d["HITId"] for d in items])
+    }
+    with transaction.atomic():
+        for data in items:
+            type_id = data["HITTypeId"]
+            if type_id not in hit_types:
+                hit_types[type_id] = hit_type_upsert_from_api(
+                    requester=requester, data=data, fetched_at=fetched_at
+                )
+        stored = hits_create_from_api(
+            requester=requester,
+            items=[d for d in items if d["HITId"] not in known],
+            fetched_at=fetched_at,
+            hit_types=hit_types,
+        )
+        for data in items:
+            hit = known.get(data["HITId"])
+            if hit is None:
+                continue
+            if hit_unchanged(hit, data):
+                # Nothing to write: the common case of a reconciliation.
+                stored.append((hit, hit.assignments_stale))
+            else:
+                stored.append(
+                    hit_upsert_from_api(
+                        requester=requester,
+                        data=data,
+                        fetched_at=fetched_at,
+                        hit_type=hit_types[data["HITTypeId"]],
+                    )
+                )
+    return stored
+
+
+def _hits_past_auto_approval(requester: Requester, listed: set[str]) -> QuerySet[HIT]:
+    """Listed HITs holding a Submitted assignment past its auto-approval time: MTurk approved it
+    without our knowing."""
+    overdue = (
+        Assignment.objects.filter(
+            requester=requester,
+            status=AssignmentStatus.SUBMITTED,
+            auto_approval_time__lte=timezone.now(),
+        )
+        .values_list("hit__mturk_id", flat=True)
+        .distinct()
+    )
+    return HIT.objects.filter(requester=requester, mturk_id__in=set(overdue) & listed)
+
+
+def _hits_mark_gone(requester: Requester, listed: set[str]) -> int:
+    """HITs we hold that ListHITs no longer lists are gone (deleted, or disposed by MTurk)."""
+    now = timezone.now()
+    held = HIT.objects.filter(requester=requester, gone_at__isnull=True)
+    gone_ids = sorted(set(held.values_list("mturk_id", flat=True)) - listed)
+    gone = 0
+    for start in range(0, len(gone_ids), 500):
+        gone += HIT.objects.filter(
+            requester=requester, mturk_id__in=gone_ids[start : start + 500]
+        ).update(gone_at=now)
+    return gone
 
 
 def _list_assignments(gateway: Gateway, hit_id: str) -> list[dict]:

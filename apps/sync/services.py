@@ -9,7 +9,7 @@ objects in its own step, in this order:
 2. the qualification types, with every score on a full sync (`apps.qualifications.sync`);
 3. the worker blocks (`apps.workers.sync`);
 4. the pending qualification requests (`apps.qualifications.sync`);
-5. on a full sync, the bonus payments of the HITs we know had bonuses (`apps.review.bonus_sync`).
+5. on a full sync, the bonus payments of the HITs we know had bonuses (`apps.review.bonuses.sync`).
 
 Steps 2 to 5 cost a constant number of calls, whatever the account's size.
 """
@@ -31,7 +31,7 @@ from apps.qualifications import sync as qualifications_sync
 from apps.qualifications.groups import groups_after_submissions
 from apps.requesters.models import Requester
 from apps.requesters.services import CredentialsMissing, requester_gateway
-from apps.review.bonus_sync import bonus_payments_sync
+from apps.review.bonuses.sync import bonus_payments_sync
 from apps.workers import sync as workers_sync
 
 logger = logging.getLogger(__name__)
