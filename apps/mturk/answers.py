@@ -8,6 +8,10 @@ an exception, so that one hostile answer never stops a sync.
 holds several selections. Answers from Crowd HTML Elements arrive as one FreeText named
 `taskAnswers` holding JSON; its fields are flattened (`{"category": {"label": "Cat"}}` gives
 `category.label`).
+
+Limits hold on everything a worker sends: at most `MAX_ANSWER_BYTES` of XML, JSON nested at most
+`MAX_JSON_DEPTH` levels and at most `MAX_FIELDS` fields. An answer past them is kept raw with
+`error` saying why; no answer, however built, raises out of `parse_answers`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,13 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 MAX_ANSWER_BYTES = 2_000_000
+MAX_JSON_DEPTH = 32
+MAX_FIELDS = 10_000
 CROWD_FIELD = "taskAnswers"
+
+
+class AnswerTooComplex(ValueError):
+    """The worker's answer is nested deeper, or holds more fields, than we read."""
 
 
 @dataclass
@@ -45,13 +55,17 @@ def _add(answers: dict[str, Any], key: str, value: Any) -> None:
     answers[key] = current
 
 
-def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+def _flatten(prefix: str, value: Any, out: dict[str, Any], depth: int = 0) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise AnswerTooComplex(f"answer nested deeper than {MAX_JSON_DEPTH} levels")
+    if len(out) > MAX_FIELDS:
+        raise AnswerTooComplex(f"answer with more than {MAX_FIELDS:,} fields")
     if isinstance(value, dict):
         for key, inner in value.items():
-            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out)
+            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out, depth + 1)
     elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         for index, inner in enumerate(value):
-            _flatten(f"{prefix}.{index}", inner, out)
+            _flatten(f"{prefix}.{index}", inner, out, depth + 1)
     elif isinstance(value, bool):
         _add(out, prefix, "true" if value else "false")
     elif value is None:
@@ -62,10 +76,37 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
         _add(out, prefix, str(value))
 
 
+def _json_depth_within(text: str, limit: int) -> bool:
+    """Whether the brackets of a JSON text nest at most `limit` deep (strings skipped). Read
+    before decoding, because the decoder recurses once per level."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif char in "]}":
+            depth -= 1
+    return True
+
+
 def _crowd_fields(text: str) -> dict[str, Any] | None:
+    brackets = text.count("[") + text.count("{")
+    if brackets > MAX_JSON_DEPTH and not _json_depth_within(text, MAX_JSON_DEPTH):
+        raise AnswerTooComplex(f"answer nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(data, list) and len(data) == 1:
         data = data[0]
@@ -77,6 +118,16 @@ def _crowd_fields(text: str) -> dict[str, Any] | None:
 
 
 def parse_answers(xml: str | None) -> ParsedAnswers:
+    """The answers of one assignment; never raises (see the module's docstring)."""
+    try:
+        return _parse(xml)
+    except AnswerTooComplex as exc:
+        return ParsedAnswers(error=f"{exc}, kept raw")
+    except (RecursionError, MemoryError, ValueError, TypeError, AttributeError) as exc:
+        return ParsedAnswers(error=f"answer could not be read ({type(exc).__name__}), kept raw")
+
+
+def _parse(xml: str | None) -> ParsedAnswers:
     parsed = ParsedAnswers()
     if not xml:
         return parsed
@@ -113,7 +164,12 @@ def parse_answers(xml: str | None) -> ParsedAnswers:
         ]
         if "FreeText" in children:
             text = children["FreeText"].text or ""
-            crowd = _crowd_fields(text) if identifier == CROWD_FIELD else None
+            try:
+                crowd = _crowd_fields(text) if identifier == CROWD_FIELD else None
+            except AnswerTooComplex as exc:
+                # The other answers still count; this one is read from the raw XML.
+                parsed.error = f"{identifier}: {exc}, kept raw"
+                continue
             if crowd is not None:
                 for key, value in crowd.items():
                     _add(parsed.answers, key, value)
