@@ -2,7 +2,8 @@
 
 Environment variables:
 
-- `EMULATOR_DATABASE_URL`: `sqlite:///path` or `postgres://...`; default `var/emulator.sqlite3`.
+- `EMULATOR_DATABASE_URL`: `sqlite:///path` or `postgres://...`; default `var/emulator.sqlite3`
+  (in `MTURKDASH_VAR_DIR`).
   `manage.py emulator --database PATH_OR_URL` sets it.
 - `EMULATOR_CREDENTIALS`: `AKID:SECRET,AKID2:SECRET2`. When set, the emulator is in strict mode:
   SigV4 signatures are verified and unknown access keys are refused. Unset: any key is accepted
@@ -18,6 +19,15 @@ Environment variables:
 - `EMULATOR_CROWD`: `on` starts a background crowd of simulated workers
   (`apps.emulator.workers.crowd`); `EMULATOR_CROWD_WORKERS` (default 30) and
   `EMULATOR_CROWD_INTERVAL` (seconds between two actions, default 3) set its size and pace.
+- `EMULATOR_CONTROL_TOKEN`: the token every `/_emulator/` request must carry in
+  `X-Emulator-Control-Token`; unset, it is read from `EMULATOR_CONTROL_TOKEN_FILE` (default
+  `var/emulator-control-token`, created with mode 0600 by `manage.py emulator` when missing). See
+  `apps.emulator.control.guard`.
+- `EMULATOR_PUBLIC_URL`: base URL of links the emulator hands out; its host is allowed.
+- `EMULATOR_ALLOWED_HOSTS`: more host names to answer to, comma-separated (127.0.0.1, localhost,
+  [::1] and the host of `EMULATOR_PUBLIC_URL` always are), e.g. `emulator` in docker compose.
+- `MTURKDASH_VAR_DIR`: the var directory (relative to the repository), as for the dashboard;
+  default `var`.
 - `EMULATOR_SECRET_KEY`: Django's secret key (only used for nothing security relevant here).
 """
 
@@ -26,12 +36,13 @@ from __future__ import annotations
 import os
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = BASE_DIR / os.environ.get("MTURKDASH_VAR_DIR", "var")
 
 env = environ.Env()
 
@@ -92,12 +103,29 @@ def _credentials(raw: str) -> dict[str, str]:
     return pairs
 
 
+def allowed_hosts(public_url: str, extra: str) -> list[str]:
+    """The loopback names, the public URL's host and the extra names (comma-separated)."""
+    hosts = ["127.0.0.1", "localhost", "[::1]"]
+    public_host = urlsplit(public_url).hostname if public_url else None
+    if public_host:
+        hosts.append(f"[{public_host}]" if ":" in public_host else public_host)
+    hosts += [host.strip() for host in extra.split(",") if host.strip()]
+    return list(dict.fromkeys(hosts))
+
+
 SECRET_KEY = os.environ.get("EMULATOR_SECRET_KEY", "local-mturk-emulator-not-a-secret")
 DEBUG = False
-ALLOWED_HOSTS = ["*"]
+# Base URL in links the emulator hands out (GetFileUploadURL); `manage.py emulator` fills it.
+EMULATOR_PUBLIC_URL = os.environ.get("EMULATOR_PUBLIC_URL", "")
+# `manage.py emulator` adds the host it binds to.
+ALLOWED_HOSTS = allowed_hosts(EMULATOR_PUBLIC_URL, os.environ.get("EMULATOR_ALLOWED_HOSTS", ""))
 
 INSTALLED_APPS = ["apps.emulator.apps.EmulatorConfig"]
-MIDDLEWARE = ["apps.emulator.wire.middleware.content_length"]
+MIDDLEWARE = [
+    "apps.emulator.wire.middleware.content_length",
+    "apps.emulator.wire.middleware.allowed_hosts_only",
+    "apps.emulator.control.guard.control_guard",
+]
 ROOT_URLCONF = "apps.emulator.urls"
 WSGI_APPLICATION = None
 # The worker site (`apps.emulator.workers.site`) renders templates from the app's templates/.
@@ -125,13 +153,15 @@ EMULATOR_CREDENTIALS = _credentials(os.environ.get("EMULATOR_CREDENTIALS", ""))
 EMULATOR_STARTING_BALANCE = _balance(os.environ.get("EMULATOR_STARTING_BALANCE", "10000.00"))
 EMULATOR_TICK_SECONDS = float(os.environ.get("EMULATOR_TICK_SECONDS", "1"))
 EMULATOR_ACTIVE_REQUESTS = int(os.environ.get("EMULATOR_ACTIVE_REQUESTS", "2"))
-# Base URL in links the emulator hands out (GetFileUploadURL); `manage.py emulator` fills it.
-EMULATOR_PUBLIC_URL = os.environ.get("EMULATOR_PUBLIC_URL", "")
 EMULATOR_DELIVERY_SECONDS = float(os.environ.get("EMULATOR_DELIVERY_SECONDS", "1"))
 EMULATOR_SNS_ENDPOINT = os.environ.get("EMULATOR_SNS_ENDPOINT", "http://127.0.0.1:8002")
 EMULATOR_CROWD = os.environ.get("EMULATOR_CROWD", "off").lower() in {"on", "1", "true", "yes"}
 EMULATOR_CROWD_WORKERS = int(os.environ.get("EMULATOR_CROWD_WORKERS", "30"))
 EMULATOR_CROWD_INTERVAL = float(os.environ.get("EMULATOR_CROWD_INTERVAL", "3"))
+EMULATOR_CONTROL_TOKEN = os.environ.get("EMULATOR_CONTROL_TOKEN", "").strip()
+EMULATOR_CONTROL_TOKEN_FILE = Path(
+    os.environ.get("EMULATOR_CONTROL_TOKEN_FILE") or VAR_DIR / "emulator-control-token"
+)
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,8 @@
 """`python manage.py emulator --port 8001 [--database PATH_OR_URL]`: the local MTurk.
 
-Migrates its own database, creates the system qualification types, starts a background ticker
-for time-driven transitions, and serves with waitress (multi-threaded), never runserver.
+Migrates its own database, creates the system qualification types and the control token file
+(unless `EMULATOR_CONTROL_TOKEN` is set), starts a background ticker for time-driven
+transitions, and serves with waitress (multi-threaded), never runserver.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 logger = logging.getLogger("apps.emulator")
+
+# Binding every interface names no host a request would use.
+ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104 - compared with, never bound
 
 
 class Command(BaseCommand):
@@ -69,6 +73,7 @@ class Command(BaseCommand):
         from django.db import connection
         from waitress import serve
 
+        from apps.emulator.control.guard import control_token_ensure
         from apps.emulator.engine import clock, lifecycle
         from apps.emulator.engine.qualifications import system_types_ensure
         from apps.emulator.wire import validation
@@ -83,8 +88,14 @@ class Command(BaseCommand):
             threading.Thread(
                 target=_tick, args=(settings.EMULATOR_TICK_SECONDS,), daemon=True
             ).start()
+        try:
+            token_source = control_token_ensure()
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"no control token: {exc}") from exc
         if not settings.EMULATOR_PUBLIC_URL:
             settings.EMULATOR_PUBLIC_URL = f"http://{options['host']}:{options['port']}"
+        if options["host"] not in ANY_ADDRESS:
+            settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, options["host"]]
         if settings.EMULATOR_DELIVERY_SECONDS > 0:
             from apps.emulator.delivery.outbox import sender_loop
 
@@ -111,7 +122,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Local MTurk on http://{options['host']}:{options['port']}/ "
             f"({connection.vendor} {database['NAME']}; "
-            f"{'strict' if settings.EMULATOR_CREDENTIALS else 'open'} credentials)"
+            f"{'strict' if settings.EMULATOR_CREDENTIALS else 'open'} credentials; "
+            f"control token from {token_source})"
         )
         self.stdout.flush()
         serve(
