@@ -235,7 +235,7 @@ def explain_ids_query(requester, batch, page: int) -> str:
     """PostgreSQL's plan and timing for the page's id query (the only one that grows)."""
     from django.db import connection
 
-    from apps.review import selectors
+    from apps.review.decisions import selectors
 
     queryset = selectors.review_queue(
         requester, filters={"status": "Submitted", "batch": batch}
@@ -277,7 +277,7 @@ def populate_mturk(url: str, control, access_key: str, assignments: int) -> None
 def run_bulk(url: str, control, args, user) -> dict:
     from apps.hits.models import Assignment, AssignmentStatus
     from apps.requesters.models import Environment, Membership, Requester
-    from apps.review import bulk
+    from apps.review.decisions import bulk
     from apps.review.models import BulkReview
     from apps.sync.services import requester_sync
 
@@ -359,8 +359,8 @@ def main() -> None:
             from django.test import Client
 
             from apps.requesters.models import Environment, Membership, Requester
-            from apps.review.bulk import bulk_threads
-            from apps.review.views import PAGE_SIZE
+            from apps.review.decisions.bulk import bulk_threads
+            from apps.review.decisions.views import PAGE_SIZE
 
             assert PAGE_SIZE == PER_PAGE
             user = get_user_model().objects.create(username="reviewer")

@@ -305,11 +305,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SYNC_INTERVAL_SECONDS),
     },
     "review-bonuses-retry": {
-        "task": "apps.review.tasks.bonuses_retry_pending_all",
+        "task": "apps.review.tasks.bonuses_retry_pending_task",
         "schedule": 300.0,
     },
     "review-auto-rules": {
-        "task": "apps.review.tasks.auto_review_rules_run",
+        "task": "apps.review.tasks.auto_review_rules_task",
         "schedule": 600.0,
     },
     "notifications-poll-all": {

@@ -3,10 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from apps.batches import templating
+from apps.batches import gold, templating
 from apps.batches.models import ActionKind, Project
 from apps.qualifications import requirements as qualification_requirements
-from apps.review import gold
 
 
 class ProjectForm(forms.ModelForm):

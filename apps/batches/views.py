@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.batches import exports, previews, selectors, services, templating
+from apps.batches import exports, gold, previews, selectors, services, templating
 from apps.batches.forms import (
     ActionForm,
     BatchUploadForm,
@@ -30,10 +30,11 @@ from apps.batches.models import (
 )
 from apps.mturk.errors import MTurkError
 from apps.qualifications import requirements as qualification_requirements
+from apps.requesters.access import current_membership_for, membership_for
 from apps.requesters.roles import Action, role_allows
-from apps.requesters.selectors import current_membership_for, membership_for
 from apps.requesters.services import CredentialsMissing, requester_balance
-from apps.review import bonus_history, gold
+from apps.review.bonuses import selectors as bonus_selectors
+from apps.review.bonuses import sync as bonus_sync
 from mturkdash.exports import csv_response
 
 # The preview frame: the worker's HTML in a sandboxed iframe of its own, with a policy of its
@@ -285,12 +286,12 @@ def _batch_context(request, batch: Batch, membership) -> dict:
 
 
 def _bonus_context(request, batch: Batch, membership) -> dict:
-    payments = bonus_history.batch_bonuses(batch)
+    payments = bonus_selectors.batch_bonuses(batch)
     page = Paginator(payments, 50).get_page(request.GET.get("bonus_page"))
-    page.object_list = bonus_history.fees_attach(page.object_list)
+    page.object_list = bonus_selectors.fees_attach(page.object_list)
     return {
         "bonuses": page,
-        "bonus_totals": bonus_history.bonus_totals(payments),
+        "bonus_totals": bonus_selectors.bonus_totals(payments),
         "can_refresh_bonuses": role_allows(membership.role, Action.REVIEW),
     }
 
@@ -411,7 +412,7 @@ def batch_action(request, pk: int):
 def batch_bonuses_refresh(request, pk: int):
     batch, membership = _batch(request, pk, Action.REVIEW)
     try:
-        listed = bonus_history.batch_bonuses_refresh(
+        listed = bonus_sync.batch_bonuses_refresh(
             membership=membership, actor=request.user, batch=batch
         )
     except (MTurkError, CredentialsMissing) as exc:

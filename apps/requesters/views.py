@@ -21,7 +21,7 @@ from apps.requesters.roles import Action, role_allows
 
 @require_GET
 def home(request):
-    from apps.review.selectors import review_counts
+    from apps.review.decisions.selectors import review_counts
 
     memberships = list(memberships_for_user(request.user))
     counts = review_counts([m.requester_id for m in memberships])

@@ -172,7 +172,8 @@ class Compensation(models.Model):
 class WorkerGold(models.Model):
     """A worker's answers to the gold questions of one batch: how many were right of how many.
 
-    Refreshed each time the batch's gold accuracy is computed (`apps.review.gold.gold_refresh`),
+    Refreshed each time the batch's gold accuracy is computed
+    (`apps.review.quality.gold.gold_refresh`),
     so that the workers pages sum a worker's figure over every batch without recomputing it.
     """
 
@@ -200,7 +201,7 @@ class AutoReviewRule(models.Model):
 
     Run every few minutes by the `review-auto-rules` beat task, through the same approve and
     reject services as a click (role, money checks, compare-and-set, audit), acting as the
-    person who made the rule. See `apps.review.rules`.
+    person who made the rule. See `apps.review.quality.rules`.
     """
 
     class Kind(models.TextChoices):

@@ -1,59 +1,60 @@
+"""Review's Celery tasks, thin: they load what their ids name and call a service.
+
+Services that start one of these import it inside the function, after `transaction.on_commit`.
+"""
+
 from celery import shared_task
 from celery.signals import worker_ready
 
-from apps.requesters.models import Requester
-from apps.review import bonus_csv, bulk, services
+from apps.requesters.models import Membership
+from apps.review.bonuses import bulk as bonus_bulk
+from apps.review.bonuses import services as bonus_services
+from apps.review.decisions import bulk
+from apps.review.models import BonusBatch
+from apps.review.quality import gold, rules, scores
 
 
 @shared_task
-def bulk_review_chunk(job_id: int, start: int, end: int) -> None:
+def bulk_review_chunk_task(job_id: int, start: int, end: int) -> None:
     bulk.bulk_review_run_chunk(job_id=job_id, start=start, end=end)
 
 
 @shared_task
-def bonuses_retry_pending_all() -> None:
-    """Deliver bonuses left pending by a crash or an outage, with their stored tokens."""
-    for requester in Requester.objects.all():
-        services.bonuses_retry_pending(requester=requester)
+def bonuses_retry_pending_task() -> None:
+    """Deliver bonuses left pending by a crash or an outage, with their stored tokens (beat:
+    `review-bonuses-retry`)."""
+    bonus_services.bonuses_retry_pending_all()
 
 
 @shared_task(soft_time_limit=3000, time_limit=3300)
-def bonus_batch_pay(batch_id: int, user_id: int) -> None:
-    from apps.requesters.models import Membership
-    from apps.review.models import BonusBatch
-
+def bonus_batch_pay_task(batch_id: int, user_id: int) -> None:
     batch = BonusBatch.objects.get(pk=batch_id)
     membership = Membership.objects.select_related("requester", "user").get(
         user_id=user_id, requester=batch.requester
     )
-    bonus_csv.bonus_batch_pay(membership=membership, actor=membership.user, batch=batch)
+    bonus_bulk.bonus_batch_pay(membership=membership, actor=membership.user, batch=batch)
 
 
 @shared_task
-def bonus_batches_resume_all() -> None:
+def bonus_batches_resume_task() -> None:
     """Pay what is left of bulk bonuses a dead worker was paying (each row still once)."""
-    for batch_id, user_id in bonus_csv.bonus_batches_unfinished():
-        bonus_batch_pay.delay(batch_id, user_id)
+    bonus_bulk.bonus_batches_resume()
 
 
 @worker_ready.connect
 def _resume_bonus_batches_on_start(sender=None, **kwargs) -> None:
     # With the file-system broker a SIGKILLed worker's task is gone with it.
-    bonus_batches_resume_all.delay()
+    bonus_batches_resume_task.delay()
 
 
 @shared_task(soft_time_limit=3000, time_limit=3300)
-def auto_review_rules_run() -> None:
+def auto_review_rules_task() -> None:
     """Every enabled automatic review rule, once (beat: `review-auto-rules`); then the stored
     gold figures of batches whose work changed."""
-    from apps.review import gold, rules
-
     rules.rules_run_all()
     gold.gold_refresh_stale()
 
 
 @shared_task(soft_time_limit=3000, time_limit=3300)
 def score_update_run_task(update_id: int) -> None:
-    from apps.review import scores
-
     scores.score_update_run(update_id=update_id)

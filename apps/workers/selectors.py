@@ -8,8 +8,6 @@ from django.db.models.functions import Coalesce
 from apps.hits.models import Assignment, AssignmentStatus
 from apps.qualifications.models import QualificationScore
 from apps.requesters.models import Requester
-from apps.review.gold import worker_gold_overall
-from apps.review.models import BonusPayment, WorkerGold
 from apps.workers.models import Worker, WorkerBlock, WorkerMessage
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
@@ -25,6 +23,8 @@ SORTS = {
 
 
 def workers_for_requester(requester: Requester, *, filters: dict) -> QuerySet[Worker]:
+    """The account's workers, filtered and sorted, with what they earned and whether they are
+    blocked. The list page adds review's figures (bonuses, gold) to the same query."""
     earned = (
         Assignment.objects.filter(
             requester=requester, worker_id=OuterRef("worker_id"), status=AssignmentStatus.APPROVED
@@ -33,28 +33,9 @@ def workers_for_requester(requester: Requester, *, filters: dict) -> QuerySet[Wo
         .annotate(total=Sum("hit__reward"))
         .values("total")
     )
-    bonuses = (
-        BonusPayment.objects.filter(
-            requester=requester, worker_id=OuterRef("worker_id"), status=BonusPayment.Status.SENT
-        )
-        .values("worker_id")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    # Gold answers over every batch, as last computed (apps/review/gold.py keeps the figures).
-    gold = (
-        WorkerGold.objects.filter(requester=requester, worker_id=OuterRef("worker_id"))
-        .values("worker_id")
-        .annotate(right=Sum("right"), total=Sum("total"))
-    )
     workers = Worker.objects.filter(requester=requester).annotate(
-        gold_right=Subquery(gold.values("right")),
-        gold_total=Subquery(gold.values("total")),
         earned=Coalesce(
             Subquery(earned, output_field=_MONEY), Value(Decimal("0")), output_field=_MONEY
-        ),
-        bonuses=Coalesce(
-            Subquery(bonuses, output_field=_MONEY), Value(Decimal("0")), output_field=_MONEY
         ),
         blocked=Exists(
             WorkerBlock.objects.filter(requester=requester, worker_id=OuterRef("worker_id"))
@@ -75,14 +56,12 @@ def workers_for_requester(requester: Requester, *, filters: dict) -> QuerySet[Wo
 
 
 def worker_profile(requester: Requester, worker_id: str) -> dict:
+    """What this app and the mirror hold of one worker; the page adds review's (bonuses, gold)."""
     return {
         "worker": Worker.objects.filter(requester=requester, worker_id=worker_id).first(),
         "assignments": Assignment.objects.filter(requester=requester, worker_id=worker_id)
         .select_related("hit")
         .order_by("-submit_time")[:200],
-        "bonuses": BonusPayment.objects.filter(requester=requester, worker_id=worker_id).order_by(
-            "-created_at"
-        ),
         "worker_messages": WorkerMessage.objects.filter(
             requester=requester, worker_ids__contains=[worker_id]
         )
@@ -96,10 +75,6 @@ def worker_profile(requester: Requester, worker_id: str) -> dict:
             requester=requester, worker_id=worker_id
         ).select_related("qualification_type"),
         "block": WorkerBlock.objects.filter(requester=requester, worker_id=worker_id).first(),
-        "gold": worker_gold_overall(requester, worker_id),
-        "gold_batches": WorkerGold.objects.filter(requester=requester, worker_id=worker_id)
-        .select_related("batch")
-        .order_by("-batch__created_at"),
     }
 
 

@@ -23,8 +23,8 @@ from apps.batches import services as batch_services
 from apps.batches.models import Batch, BatchStatus, RowStatus
 from apps.hits.models import Assignment, AssignmentStatus
 from apps.requesters.models import Membership
-from apps.review import bonus_csv
-from apps.review import services as review_services
+from apps.review.bonuses import bulk as bonus_csv
+from apps.review.decisions import services as review_services
 from apps.review.models import BonusBatch, BonusPayment
 from apps.sync.services import requester_sync
 from tests.batches.conftest import make_batch, make_project, rows_csv
@@ -149,7 +149,7 @@ class Journey:
         return self.bonus_batch
 
     def bonus_pay_in_worker(self) -> None:
-        from apps.review.tasks import bonus_batch_pay
+        from apps.review.tasks import bonus_batch_pay_task as bonus_batch_pay
 
         bonus_batch_pay.delay(self.bonus_batch.pk, self.user.pk)
 

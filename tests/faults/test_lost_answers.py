@@ -11,7 +11,7 @@ import pytest
 from apps.audit.models import AuditEvent
 from apps.hits.models import Assignment
 from apps.requesters.models import Membership
-from apps.review import services
+from apps.review.decisions import services
 from apps.sync.services import requester_sync
 from tests.helpers import create_hit, work
 

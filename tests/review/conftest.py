@@ -9,8 +9,8 @@ import pytest
 
 from apps.batches import services as batch_services
 from apps.batches.models import Batch
-from apps.sync.services import requester_sync
 from apps.requesters.models import Membership
+from apps.sync.services import requester_sync
 from tests.batches.conftest import make_batch, make_project
 from tests.helpers import new_worker_id
 

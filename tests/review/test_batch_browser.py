@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from apps.batches import services as batch_services
-from apps.sync.services import requester_sync
 from apps.requesters.models import Membership
+from apps.sync.services import requester_sync
 from tests.batches.conftest import make_batch, make_project, rows_csv
 from tests.factories import PASSWORD
 from tests.helpers import work
