@@ -15,11 +15,15 @@ from datetime import UTC, datetime
 from django.db.models import F
 from django.utils import timezone
 
+from apps.audit.services import audit_record
 from apps.batches.models import ActionKind, ActionStatus, BatchAction
 from apps.hits.models import HIT
 from apps.hits.upserts import hit_upsert_from_api
+from apps.mturk.concurrency import Watch
 from apps.mturk.errors import MTurkDuplicateRequest, MTurkError, MTurkNotFound
 from apps.mturk.gateway import Gateway
+from apps.requesters.access import still_allowed
+from apps.requesters.roles import Action
 from apps.requesters.services import requester_gateway
 
 logger = logging.getLogger(__name__)
@@ -63,13 +67,45 @@ def _apply(action: BatchAction, gateway: Gateway, hit: HIT) -> None:
     _refresh(gateway, hit)
 
 
+def _action_stop(action: BatchAction) -> None:
+    who = action.created_by.get_username() if action.created_by else "the person who started it"
+    stopped = BatchAction.objects.filter(
+        pk=action.pk, status__in=[ActionStatus.QUEUED, ActionStatus.RUNNING]
+    ).update(
+        status=ActionStatus.STOPPED,
+        finished_at=timezone.now(),
+        error=f"Stopped: {who} may no longer take HIT actions for {action.batch.requester.name}.",
+    )
+    if stopped:
+        audit_record(
+            actor=None,
+            requester=action.batch.requester,
+            action="batch.action_stop",
+            target_type="batch",
+            target_id=action.batch_id,
+            details={"action": action.kind, "by": who, "handled": len(action.handled)},
+        )
+
+
 def batch_action_run(action_id: int) -> None:
-    """Run (or carry on) one bulk action."""
-    action = BatchAction.objects.select_related("batch__requester").filter(pk=action_id).first()
-    if action is None or action.status == ActionStatus.DONE:
+    """Run (or carry on) one bulk action, as long as its starter may still take HIT actions."""
+    action = (
+        BatchAction.objects.select_related("batch__requester", "created_by")
+        .filter(pk=action_id)
+        .first()
+    )
+    if action is None or action.status in (ActionStatus.DONE, ActionStatus.STOPPED):
         return
     BatchAction.objects.filter(pk=action.pk, status=ActionStatus.QUEUED).update(
         status=ActionStatus.RUNNING
+    )
+    allowed = Watch(
+        lambda: still_allowed(
+            user_id=action.created_by_id,
+            requester_id=action.batch.requester_id,
+            action=Action.LAUNCH,
+        ),
+        every=1.0,
     )
     gateway = requester_gateway(action.batch.requester)
     handled = set(action.handled)
@@ -77,6 +113,9 @@ def batch_action_run(action_id: int) -> None:
     for hit in hits:
         if hit.pk in handled:
             continue
+        if not allowed():
+            _action_stop(action)
+            return
         error = ""
         try:
             _apply(action, gateway, hit)

@@ -61,6 +61,8 @@ from apps.mturk.errors import (
 )
 from apps.mturk.gateway import Gateway
 from apps.notifications.services import hit_type_notifications_configure
+from apps.requesters.access import still_allowed
+from apps.requesters.roles import Action
 from apps.requesters.services import CredentialsMissing, requester_gateway
 
 logger = logging.getLogger(__name__)
@@ -81,6 +83,31 @@ def chunk_threads() -> int:
 def outage_patience() -> float:
     """Seconds a row keeps retrying while MTurk cannot be reached, before it is failed."""
     return getattr(settings, "BATCH_LAUNCH_OUTAGE_SECONDS", 600)
+
+
+def _launcher_still_allowed(batch: Batch) -> bool:
+    """Whether the person who launched the batch may still launch for its account; if not, the
+    launch stops (a failed launch, which a manager can resume) and says why."""
+    if still_allowed(
+        user_id=batch.launched_by_id, requester_id=batch.requester_id, action=Action.LAUNCH
+    ):
+        return True
+    who = batch.launched_by.get_username() if batch.launched_by else "its launcher"
+    error = (
+        f"The launch stopped: {who} may no longer launch batches for {batch.requester.name}. "
+        "A manager can resume it."
+    )
+    fresh = Batch.objects.filter(pk=batch.pk).first()
+    if fresh is not None and batch_transition(fresh, BatchStatus.FAILED, error=error):
+        audit_record(
+            actor=None,
+            requester=batch.requester,
+            action="batch.stop",
+            target_type="batch",
+            target_id=batch.pk,
+            details={"reason": "the launcher's role no longer allows launching", "by": who},
+        )
+    return False
 
 
 def row_token(batch: Batch, index: int, salt: str = "") -> str:
@@ -118,6 +145,8 @@ def batch_launch_run(batch_id: int) -> None:
 
     batch = Batch.objects.select_related("requester").filter(pk=batch_id).first()
     if batch is None or batch.status not in (BatchStatus.LAUNCHING, BatchStatus.CANCELLING):
+        return
+    if batch.status == BatchStatus.LAUNCHING and not _launcher_still_allowed(batch):
         return
     if batch.status == BatchStatus.LAUNCHING and not batch.hit_type_mturk_id:
         try:
@@ -219,6 +248,8 @@ def batch_chunk_run(batch_id: int, first_index: int, last_index: int) -> None:
         .order_by("index")
         .values_list("pk", flat=True)
     )
+    if todo and batch.status == BatchStatus.LAUNCHING and not _launcher_still_allowed(batch):
+        todo = []
     if todo:
         gateway = requester_gateway(batch.requester)
         hit_type = HITType.objects.filter(
@@ -228,8 +259,11 @@ def batch_chunk_run(batch_id: int, first_index: int, last_index: int) -> None:
             lambda: Batch.objects.filter(pk=batch.pk).values_list("status", flat=True).first() or ""
         )
         markers = _MarkerIndex(gateway, batch)
+        allowed = Watch(lambda: _launcher_still_allowed(batch), every=1.0)
 
         def create(pk: int) -> str:
+            if watch() == BatchStatus.LAUNCHING and not allowed():
+                return RowStatus.PENDING  # the launch was stopped: the row waits for a resume
             return row_create(
                 batch, pk, gateway, hit_type, orphan=pk in orphans, watch=watch, markers=markers
             )
@@ -508,7 +542,7 @@ def batch_expire_after_cancel(batch: Batch) -> BatchAction | None:
             kind=ActionKind.EXPIRE,
             hit_ids=hit_ids,
             total=len(hit_ids),
-            created_by=batch.launched_by,
+            created_by=batch.cancelled_by or batch.launched_by,
         )
         audit_record(
             actor=None,

@@ -164,6 +164,9 @@ class Batch(models.Model):
     launched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     launch_started_at = models.DateTimeField(null=True, blank=True)
     launch_finished_at = models.DateTimeField(null=True, blank=True)
@@ -232,6 +235,8 @@ class ActionStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     DONE = "done", "Done"
+    # The person who started it may no longer take HIT actions on the account.
+    STOPPED = "stopped", "Stopped"
 
 
 class BatchAction(models.Model):
@@ -254,6 +259,7 @@ class BatchAction(models.Model):
     errors = models.JSONField(default=dict, blank=True)
     # HIT pks already handled, so that a redelivered task carries on where it stopped.
     handled = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -263,7 +263,9 @@ def batch_cancel(*, membership: Membership, actor, batch: Batch, expire: bool) -
         raise PermissionDenied("This batch belongs to another account.")
     with transaction.atomic():
         batch = Batch.objects.select_for_update().get(pk=batch.pk)
-        if not batch_transition(batch, BatchStatus.CANCELLING, expire_on_cancel=expire):
+        if not batch_transition(
+            batch, BatchStatus.CANCELLING, expire_on_cancel=expire, cancelled_by=actor
+        ):
             raise ValidationError(
                 f"A {batch.get_status_display().lower()} batch cannot be cancelled."
             )

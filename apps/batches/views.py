@@ -271,7 +271,9 @@ def _batch_context(request, batch: Batch, membership) -> dict:
         "chart": selectors.submissions_chart(batch),
         "failed_rows": selectors.failed_rows(batch)[:200],
         "actions": actions,
-        "running_action": any(a.status != ActionStatus.DONE for a in actions),
+        "running_action": any(
+            a.status in (ActionStatus.QUEUED, ActionStatus.RUNNING) for a in actions
+        ),
         "cancel_form": CancelForm(),
         "action_kinds": ActionKind.choices,
         "preview_index": min(preview_index, max(batch.row_count - 1, 0)),

@@ -54,3 +54,19 @@ def current_membership(request) -> Membership | None:
     request._current_membership = current
     request._memberships = memberships
     return current
+
+
+def still_allowed(*, user_id: int | None, requester_id: int, action: Action) -> bool:
+    """Whether this person still holds a role on the account that allows `action`.
+
+    Jobs someone queued (a launch, a bulk HIT action) ask again as they run, so a member whose
+    role was lowered or removed stops their own jobs.
+    """
+    if user_id is None:
+        return False
+    role = (
+        Membership.objects.filter(user_id=user_id, requester_id=requester_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return role is not None and role_allows(role, action)
