@@ -52,3 +52,26 @@ def test_docker_compose_config_accepts_the_file():
     )
     assert local.returncode == 0, local.stderr
     assert {"emulator", "sqs"} <= set(local.stdout.split())
+
+
+def test_the_local_mturk_and_its_queue_listen_on_this_machine_only():
+    """Its control API resets and drives everything: never published beyond 127.0.0.1."""
+    import yaml
+
+    binary = shutil.which("docker-compose")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("docker-compose is not installed (apt-get install docker-compose)")
+        pytest.skip("docker-compose is not installed")
+    result = subprocess.run(
+        [binary, "-f", str(REPO_ROOT / "docker-compose.yml"), "--profile", "local", "config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    for name in ("emulator", "sqs"):
+        ports = services[name]["ports"]
+        assert ports and all(str(p).startswith("127.0.0.1:") for p in ports), (name, ports)
+    assert services["emulator"]["environment"]["EMULATOR_ALLOWED_HOSTS"] == "emulator"
