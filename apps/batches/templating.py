@@ -47,6 +47,11 @@ def variables(template: str) -> list[str]:
     return list(dict.fromkeys(p.name for p in placeholders(template)))
 
 
+def loads_crowd_script(template: str) -> bool:
+    """Whether the template loads MTurk's crowd-html-elements.js (its preview may run it)."""
+    return _CROWD_SCRIPT in template
+
+
 def uses_crowd_form(template: str) -> bool:
     return bool(_CROWD_FORM.search(template))
 

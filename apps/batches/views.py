@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -40,18 +39,23 @@ from mturkdash.exports import csv_response
 # The preview frame: the worker's HTML in a sandboxed iframe of its own, with a policy of its
 # own: inline styles and https images as a worker would see them; scripts only from the crowd
 # elements' host, and only for crowd-form templates (the iframe has no allow-same-origin).
+# A preview shows the requester's own HTML: even opened in a tab of its own, it runs in a
+# sandbox of its own origin (no allow-same-origin), never on the dashboard's.
 _FRAME_POLICY = {
     "default-src": ["'none'"],
     "img-src": ["https:", "data:"],
     "style-src": ["'unsafe-inline'", "https:"],
     "font-src": ["https:", "data:"],
     "media-src": ["https:"],
-    "script-src": ["https://assets.crowd.aws"],
+    "script-src": ["'none'"],
     "connect-src": ["'none'"],
     "frame-src": ["'none'"],
     "form-action": ["'none'"],
     "frame-ancestors": ["'self'"],
+    "sandbox": ["allow-forms", "allow-scripts"],
 }
+# Only a template that loads MTurk's crowd script may run it.
+_CROWD_FRAME_POLICY = {**_FRAME_POLICY, "script-src": ["https://assets.crowd.aws"]}
 
 
 def _project(request, pk: int, action: Action = Action.VIEW):
@@ -202,12 +206,14 @@ def batch_upload(request, pk: int):
 
 def _frame(kind: str, template: str, values: dict) -> HttpResponse:
     body = previews.worker_view(kind, template, values)
-    return HttpResponse(body, content_type="text/html; charset=utf-8")
+    response = HttpResponse(body, content_type="text/html; charset=utf-8")
+    crowd = kind == QuestionKind.HTML and templating.loads_crowd_script(template)
+    response._csp_replace = _CROWD_FRAME_POLICY if crowd else _FRAME_POLICY
+    return response
 
 
 @require_GET
 @xframe_options_sameorigin
-@csp_replace(_FRAME_POLICY)
 def project_preview(request, pk: int):
     project, _ = _project(request, pk)
     values = _sample(templating.variables(project.template))
@@ -216,7 +222,6 @@ def project_preview(request, pk: int):
 
 @require_GET
 @xframe_options_sameorigin
-@csp_replace(_FRAME_POLICY)
 def row_preview(request, pk: int, index: int):
     batch, _ = _batch(request, pk)
     row = get_object_or_404(batch.rows, index=index)

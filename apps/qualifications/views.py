@@ -52,6 +52,7 @@ _TEST_FRAME_POLICY = {
     "frame-src": ["'none'"],
     "form-action": ["'none'"],
     "frame-ancestors": ["'self'"],
+    "sandbox": ["allow-forms", "allow-scripts"],
 }
 # Tests being edited, kept in the person's session for the frame to show (a QuestionForm is up
 # to 64 KB: too long for an address). The last few are kept, for a page open in two tabs.

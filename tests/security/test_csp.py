@@ -9,7 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
+from tests.batches.conftest import TEMPLATE, make_project
 from tests.security.urlwalk import dashboard_routes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,6 +63,8 @@ def test_every_page_has_a_strict_policy(client, targets, alice):
                 ("connect-src", ["'none'"]),
                 ("form-action", ["'none'"]),
                 ("frame-ancestors", ["'self'"]),
+                # Opened in a tab of its own, a preview still runs on an origin of its own.
+                ("sandbox", ["allow-forms", "allow-scripts"]),
             ):
                 if policy.get(name) != value:
                     problems.append(f"{route.name}: {name} {policy.get(name)}")
@@ -135,3 +139,25 @@ def test_static_scripts_build_no_html_from_strings_and_run_no_strings():
 def test_htmx_may_not_evaluate_script():
     base = (REPO / "templates/base.html").read_text()
     assert '"allowEval": false' in base and '"allowScriptTags": false' in base
+
+
+@pytest.mark.django_db
+def test_a_preview_may_run_the_crowd_script_only_when_its_template_loads_it(local_account, carol):
+    crowd = (
+        '<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>'
+        '<crowd-form><crowd-input name="label"></crowd-input></crowd-form>'
+    )
+    plain = make_project(local_account, carol, template=TEMPLATE)
+    with_crowd = make_project(local_account, carol, name="Crowd", template=crowd)
+    client = Client()
+    client.force_login(carol, backend="django.contrib.auth.backends.ModelBackend")
+    policies = {
+        name: _policy(
+            client.get(f"/batches/projects/{project.pk}/preview/")["Content-Security-Policy"]
+        )
+        for name, project in (("plain", plain), ("crowd", with_crowd))
+    }
+    assert policies["plain"]["script-src"] == ["'none'"]
+    assert policies["crowd"]["script-src"] == ["https://assets.crowd.aws"]
+    for policy in policies.values():
+        assert policy["sandbox"] == ["allow-forms", "allow-scripts"]
