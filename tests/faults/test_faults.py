@@ -290,7 +290,7 @@ def _send_through(monkeypatch, broker_url: str) -> None:
 
         return delay
 
-    for task in (batch_tasks.batch_launch_task, review_tasks.bonus_batch_pay):
+    for task in (batch_tasks.batch_launch_task, review_tasks.bonus_batch_pay_task):
         monkeypatch.setattr(task, "delay", via_broker(task))
 
 
