@@ -52,7 +52,7 @@ class Project(models.Model):
     qualification_requirements = models.JSONField(default=list, blank=True)
     annotation = models.CharField(max_length=200, blank=True, verbose_name="Requester annotation")
     # Gold questions: {answer field: CSV column holding its right answer}. Rows with a value in
-    # the column are scored against it (apps/review/gold.py); the template must not show it.
+    # the column are scored against it (apps/review/quality/gold.py); the template must not show it.
     gold_fields = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
