@@ -16,9 +16,12 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from mturkdash import private_files
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / environ.Env().str("MTURKDASH_VAR_DIR", default="var")
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The database, the broker's messages and the credentials key live here: this user's only.
+private_files.private_dir(VAR_DIR)
 
 env = environ.Env()
 
@@ -65,6 +68,9 @@ def _database(name: str, default: str) -> dict:
         # A file, not memory, so that a Celery worker started by a test sees the test database;
         # one per test process, so that two test runs in one checkout do not share it.
         config["TEST"] = {"NAME": str(VAR_DIR / f"test-dashboard-{os.getpid()}.sqlite3")}
+        # Made before SQLite opens it, so the file (and its -wal and -shm, which take its mode)
+        # is this user's only.
+        private_files.private_file(Path(config["NAME"]))
     else:
         config["CONN_MAX_AGE"] = _read("DATABASE_CONN_MAX_AGE", "int", default=60)
         config["CONN_HEALTH_CHECKS"] = True
@@ -190,10 +196,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Repeated failed logins lock the username on that address out for a while.
+# Repeated failed logins lock the username on that address out for a while; many failures from
+# one address, whatever the usernames (password spraying), lock the address out.
 AXES_FAILURE_LIMIT = _read("AXES_FAILURE_LIMIT", "int", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = _read("AXES_ADDRESS_FAILURE_LIMIT", "int", default=30)
 AXES_COOLOFF_TIME = _read("AXES_COOLOFF_MINUTES", "int", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "mturkdash.auth_throttle.AddressLimitHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = _read("AXES_PROXY_COUNT", "int", default=0)
@@ -255,8 +264,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    for _folder in ("out", "processed", "control"):
-        (CELERY_QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    for _folder in ("", "out", "processed", "control"):
+        private_files.private_dir(CELERY_QUEUE_DIR / _folder)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR / "out"),
@@ -318,8 +327,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# The MTurk gateway.
+# The MTurk gateway. An account calls only MTurk's own endpoint for its environment, a local
+# account the local MTurk, and any account an origin the operator lists here (glob patterns,
+# such as http://127.0.0.1:*; see apps/mturk/endpoints.py). The same for SQS queues.
 MTURK_LOCAL_ENDPOINT = env.str("MTURK_LOCAL_ENDPOINT", default="http://127.0.0.1:8001")
+MTURK_ENDPOINTS_ALLOWED = _read("MTURK_ENDPOINTS_ALLOWED", "list", default=[])
+SQS_LOCAL_ENDPOINT = env.str("SQS_LOCAL_ENDPOINT", default="http://127.0.0.1:8002")
+SQS_ENDPOINTS_ALLOWED = _read("SQS_ENDPOINTS_ALLOWED", "list", default=[])
 MTURK_CONNECT_TIMEOUT = _read("MTURK_CONNECT_TIMEOUT", "float", default=5.0)
 MTURK_READ_TIMEOUT = _read("MTURK_READ_TIMEOUT", "float", default=30.0)
 MTURK_MAX_ATTEMPTS = _read("MTURK_MAX_ATTEMPTS", "int", default=5)
@@ -327,8 +341,19 @@ MTURK_BALANCE_CACHE_SECONDS = _read("MTURK_BALANCE_CACHE_SECONDS", "int", defaul
 MTURK_RATE_LIMIT_DIR = VAR_DIR / "ratelimit"
 
 # Credentials stored in the database are encrypted with these Fernet keys (the first encrypts,
-# all decrypt, so keys can be rotated). Without it, a key derived from SECRET_KEY is used.
+# all decrypt, so keys can be rotated). Without it, a key derived from SECRET_KEY is used; in
+# development (DEBUG, whose SECRET_KEY is the same everywhere) a key of this install's own,
+# made on first start in var/credentials.key.
 CREDENTIALS_KEYS = [key for key in _read("CREDENTIALS_KEYS", "list", default=[]) if key]
+CREDENTIALS_KEY_FILE = ""
+if not CREDENTIALS_KEYS and DEBUG:
+    CREDENTIALS_KEY_FILE = str(VAR_DIR / "credentials.key")
+    CREDENTIALS_KEYS = [private_files.fernet_key_file(Path(CREDENTIALS_KEY_FILE))]
+# Account admins may name where credentials come from (environment variables, AWS profiles)
+# only when the name matches one of these glob patterns (MTURK_*); site administrators
+# (superusers) may name any. Empty: only superusers.
+CREDENTIALS_ENV_ALLOWED = _read("CREDENTIALS_ENV_ALLOWED", "list", default=[])
+CREDENTIALS_PROFILES_ALLOWED = _read("CREDENTIALS_PROFILES_ALLOWED", "list", default=[])
 
 LOGGING = {
     "version": 1,

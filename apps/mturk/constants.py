@@ -5,6 +5,17 @@ REGION = "us-east-1"
 PRODUCTION_ENDPOINT = "https://mturk-requester.us-east-1.amazonaws.com"
 SANDBOX_ENDPOINT = "https://mturk-requester-sandbox.us-east-1.amazonaws.com"
 
+# The environments an account may be in (apps.requesters.models.Environment keeps the labels).
+LOCAL, SANDBOX, PRODUCTION = "local", "sandbox", "production"
+ENVIRONMENT_ENDPOINTS = {SANDBOX: SANDBOX_ENDPOINT, PRODUCTION: PRODUCTION_ENDPOINT}
+
+# The hosts of AWS's own SQS queues: sqs.<region>.amazonaws.com, <region>.queue.amazonaws.com
+# and the legacy queue.amazonaws.com (us-east-1).
+SQS_AWS_HOST = (
+    r"sqs\.[a-z]{2}(?:-[a-z]+)+-\d\.amazonaws\.com"
+    r"|(?:[a-z]{2}(?:-[a-z]+)+-\d\.)?queue\.amazonaws\.com"
+)
+
 PRODUCTION_EXTERNAL_SUBMIT = "https://www.mturk.com/mturk/externalSubmit"
 SANDBOX_EXTERNAL_SUBMIT = "https://workersandbox.mturk.com/mturk/externalSubmit"
 

@@ -22,7 +22,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
-from apps.mturk.constants import LIST_RESULT_KEYS, REGION
+from apps.mturk.constants import LIST_RESULT_KEYS, LOCAL, REGION
+from apps.mturk.endpoints import mturk_endpoint_check
 from apps.mturk.errors import MTurkError, from_botocore_error, from_client_error
 from apps.mturk.health import health_failure, health_success, is_outage
 from apps.mturk.ratelimit import RateLimiter, default_limiter
@@ -39,6 +40,8 @@ class AccountConfig:
     profile: str = ""
     requests_per_second: float = 5.0
     region: str = REGION
+    # Which endpoints the account may call (endpoints.py): local, sandbox or production.
+    environment: str = LOCAL
 
     def __repr__(self) -> str:  # never show the secret
         return f"AccountConfig(key={self.key!r}, endpoint_url={self.endpoint_url!r})"
@@ -53,6 +56,7 @@ class AccountConfig:
                 self.secret_access_key,
                 self.profile,
                 self.region,
+                self.environment,
                 str(self.requests_per_second),
             ]
         )
@@ -64,6 +68,7 @@ _clients_lock = threading.Lock()
 
 
 def _build_client(config: AccountConfig, limiter: RateLimiter | None):
+    mturk_endpoint_check(config.endpoint_url, config.environment)
     if config.profile:
         session = boto3.session.Session(profile_name=config.profile, region_name=config.region)
     else:
@@ -102,6 +107,9 @@ def _cached_client(config: AccountConfig):
 
 class Gateway:
     def __init__(self, config: AccountConfig, *, limiter: RateLimiter | None = None) -> None:
+        # Before any client exists (and before a cached one is reused): a refused endpoint is
+        # never connected to. Raises EndpointRefused, an MTurkError.
+        mturk_endpoint_check(config.endpoint_url, config.environment)
         self.config = config
         self.client = _build_client(config, limiter) if limiter else _cached_client(config)
         # Calls made through this gateway, by MTurk operation name (retries not counted twice).
@@ -110,6 +118,7 @@ class Gateway:
 
     def call(self, operation: str, **params: Any) -> dict:
         """Call one operation by its boto3 name (`create_hit_with_hit_type`)."""
+        mturk_endpoint_check(self.config.endpoint_url, self.config.environment)
         method = getattr(self.client, operation)
         api_name = self.client.meta.method_to_api_mapping.get(operation, operation)
         with self._calls_lock:

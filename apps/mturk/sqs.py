@@ -1,7 +1,8 @@
 """The SQS side of the gateway: read and delete MTurk's notification messages.
 
 The queue URL says where the queue lives (`https://sqs.us-east-1.amazonaws.com/123/q`, or a
-local moto server's `http://127.0.0.1:8002/123/q`), so the endpoint and region come from it.
+local moto server's `http://127.0.0.1:8002/123/q`), so the endpoint and region come from it. It
+is checked against the account's environment (endpoints.py) before any client is built.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from apps.mturk.constants import REGION
+from apps.mturk.endpoints import sqs_queue_url_check
 from apps.mturk.errors import from_botocore_error, from_client_error
 
-_REGION_IN_HOST = re.compile(r"sqs[.-]([a-z0-9-]+)\.amazonaws\.com")
+_REGION_IN_HOST = re.compile(r"sqs[.-]([a-z0-9-]+)\.amazonaws\.com|([a-z0-9-]+)\.queue\.amazonaws")
 
 
 @dataclass(frozen=True)
@@ -33,13 +35,16 @@ class NotificationQueue:
         self,
         queue_url: str,
         *,
+        environment: str,
         access_key_id: str = "",
         secret_access_key: str = "",
         profile: str = "",
     ):
+        # Raises EndpointRefused (an MTurkError) for a queue this account may not read.
+        sqs_queue_url_check(queue_url, environment)
         parts = urlsplit(queue_url)
         match = _REGION_IN_HOST.search(parts.netloc)
-        region = match.group(1) if match else REGION
+        region = (match.group(1) or match.group(2)) if match else REGION
         if profile:
             session = boto3.session.Session(profile_name=profile, region_name=region)
         else:

@@ -76,6 +76,7 @@ def requester_queue(requester: Requester) -> NotificationQueue:
     config = requester_account_config(requester)
     return NotificationQueue(
         requester.sqs_queue_url,
+        environment=requester.environment,
         access_key_id=config.access_key_id,
         secret_access_key=config.secret_access_key,
         profile=config.profile,

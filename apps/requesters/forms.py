@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from apps.requesters.crypto import refuse_token
 from apps.requesters.models import CredentialSource, Environment, Requester
 from apps.requesters.roles import Role
 
@@ -33,10 +34,16 @@ class RequesterForm(forms.ModelForm):
     )
     sqs_queue_url = forms.URLField(required=False, assume_scheme="https", label="SQS queue URL")
     new_access_key_id = forms.CharField(
-        label="Access key id", required=False, widget=forms.PasswordInput(render_value=False)
+        label="Access key id",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        validators=[refuse_token],
     )
     new_secret_access_key = forms.CharField(
-        label="Secret access key", required=False, widget=forms.PasswordInput(render_value=False)
+        label="Secret access key",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        validators=[refuse_token],
     )
 
     class Meta:

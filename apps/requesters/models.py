@@ -3,10 +3,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
 from apps.mturk.constants import PRODUCTION_ENDPOINT, SANDBOX_ENDPOINT
+from apps.mturk.endpoints import mturk_endpoint_problem, sqs_queue_url_problem
+from apps.requesters.credentials import credential_name_problem
 from apps.requesters.crypto import EncryptedTextField
 from apps.requesters.roles import Role
 
@@ -81,6 +84,20 @@ class Requester(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Where the account may send its calls (apps/mturk/endpoints.py) and the names its
+        credentials may come from (credentials.py); who may choose them is the services'."""
+        problems = {}
+        if self.endpoint_url:
+            problems["endpoint_url"] = mturk_endpoint_problem(self.endpoint_url, self.environment)
+        if self.sqs_queue_url:
+            problems["sqs_queue_url"] = sqs_queue_url_problem(self.sqs_queue_url, self.environment)
+        for field in ("access_key_env", "secret_key_env", "aws_profile"):
+            problems[field] = credential_name_problem(field, getattr(self, field))
+        problems = {field: problem for field, problem in problems.items() if problem}
+        if problems:
+            raise ValidationError(problems)
 
     @property
     def effective_endpoint(self) -> str:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_variables
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.mturk.gateway import AccountConfig, Gateway
+from apps.requesters.credentials import credential_choice_problems, credential_name_problem
 from apps.requesters.health import requester_gateway_key
 from apps.requesters.models import CredentialSource, Membership, Requester
 from apps.requesters.roles import Action, Role, role_allows
@@ -42,6 +43,14 @@ class CredentialsMissing(Exception):
     pass
 
 
+class CredentialsRefused(CredentialsMissing):
+    """The account names credentials it may never use (the server's own secrets)."""
+
+
+# The fields that say where credentials come from; who may change them is checked on save.
+_CREDENTIAL_NAMES = ("access_key_env", "secret_key_env", "aws_profile")
+
+
 class SpendingRefused(PermissionDenied):
     """A payment would pass the reviewer's per-bonus cap or the account's daily limit."""
 
@@ -50,6 +59,11 @@ class SpendingRefused(PermissionDenied):
 def requester_account_config(requester: Requester) -> AccountConfig:
     """The gateway's view of an account, with credentials read from where they are kept."""
     access_key = secret_key = profile = ""
+    for field in _CREDENTIAL_NAMES:
+        # Checked on save too; again here, for a row changed behind the form's back.
+        problem = credential_name_problem(field, getattr(requester, field))
+        if problem:
+            raise CredentialsRefused(f"{requester.name}: {problem}")
     if requester.credential_source == CredentialSource.ENCRYPTED:
         access_key, secret_key = requester.access_key_id, requester.secret_access_key
         if not (access_key and secret_key):
@@ -73,6 +87,7 @@ def requester_account_config(requester: Requester) -> AccountConfig:
         secret_access_key=secret_key,
         profile=profile,
         requests_per_second=requester.requests_per_second,
+        environment=requester.environment,
     )
 
 
@@ -104,11 +119,28 @@ def requester_balance(*, requester: Requester, refresh: bool = False) -> Decimal
 
 
 @sensitive_variables()
-def _requester_save(requester: Requester, *, secrets: dict[str, str]) -> None:
+def _requester_save(
+    requester: Requester, *, actor, before: dict[str, str], secrets: dict[str, str]
+) -> None:
+    problems = credential_choice_problems(
+        actor=actor, before=before, after={f: getattr(requester, f) for f in _CREDENTIAL_NAMES}
+    )
+    if problems:
+        raise ValidationError(problems)
     for name, value in secrets.items():
         if value:
             setattr(requester, name, value)
-    requester.full_clean()
+    try:
+        requester.full_clean()
+    except ValidationError as exc:
+        # The keys are typed into fields of other names (forms.SECRET_FIELDS): their errors
+        # are the form's own, not a field's.
+        if not hasattr(exc, "error_dict"):
+            raise
+        errors = dict(exc.error_dict)
+        for name in secrets:
+            errors.setdefault(NON_FIELD_ERRORS, []).extend(errors.pop(name, []))
+        raise ValidationError(errors) from exc
     requester.save()
 
 
@@ -117,7 +149,7 @@ def _requester_save(requester: Requester, *, secrets: dict[str, str]) -> None:
 def requester_create(*, actor, data: dict, secrets: dict[str, str] | None = None) -> Requester:
     """Create an account; whoever creates it becomes its admin."""
     requester = Requester(**data)
-    _requester_save(requester, secrets=secrets or {})
+    _requester_save(requester, actor=actor, before={}, secrets=secrets or {})
     Membership.objects.create(user=actor, requester=requester, role=Role.ADMIN)
     audit_record(
         actor=actor,
@@ -141,7 +173,7 @@ def requester_update(
     for name, value in data.items():
         setattr(requester, name, value)
     secrets = {k: v for k, v in (secrets or {}).items() if v}
-    _requester_save(requester, secrets=secrets)
+    _requester_save(requester, actor=actor, before=before, secrets=secrets)
     changes = {
         f: [before[f], str(getattr(requester, f))]
         for f in _AUDITED_FIELDS
@@ -241,9 +273,14 @@ def membership_remove(*, actor, membership: Membership, target: Membership) -> N
 
 
 def requester_spent_today(requester: Requester) -> Decimal:
-    """Money spent today (UTC): the amounts and fees of the day's audit events that carry one.
+    """What counts against today's (UTC) daily limit: the amounts and fees of the day's audit
+    entries that carry one, a sum the audit page shows too.
 
-    By convention only events that move money (approvals, bonuses) carry an amount.
+    The account works by commitments (docs/security.md, "Money"): a launch or added assignments
+    count their most (rewards and fees) when made, since MTurk pays those workers even if nobody
+    approves; their approvals then carry no amount, and their rejections, expiries and
+    cancellations give it back (negative entries). Bonuses, compensation HITs and approvals of
+    HITs the dashboard did not launch count when made. Each cent appears once.
     """
     midnight = datetime.combine(timezone.now().astimezone(UTC).date(), time.min, tzinfo=UTC)
     total = AuditEvent.objects.filter(
@@ -252,24 +289,36 @@ def requester_spent_today(requester: Requester) -> Decimal:
     return (total["spent"] or Decimal("0")) + (total["fees"] or Decimal("0"))
 
 
-def spend_authorize(*, membership: Membership, amount: Decimal, fee: Decimal, bonus: bool) -> None:
-    """Refuse a payment that the person's role or the account's limits do not allow.
+def spend_authorize(
+    *,
+    membership: Membership,
+    amount: Decimal,
+    fee: Decimal,
+    bonus: bool = False,
+    commitment: str = "",
+) -> None:
+    """Refuse a payment (or, with `commitment` naming it, a commitment such as a launch) that the
+    person's role or the account's limits do not allow.
 
-    Call inside the transaction that records the payment: the account row is locked, so two
-    payments at once cannot both slip under the daily limit.
+    Call inside the transaction that records it: the account row is locked, so two at once
+    cannot both slip under the daily limit.
     """
     requester = Requester.objects.select_for_update().get(pk=membership.requester_id)
     if bonus:
         membership_require(membership, Action.BONUS)
         if amount > requester.bonus_cap and not role_allows(membership.role, Action.SPEND):
             raise SpendingRefused(
-                f"A bonus of ${amount} is above this account's cap of ${requester.bonus_cap} for reviewers."
+                f"A bonus of ${amount:.2f} is above this account's cap of "
+                f"${requester.bonus_cap:.2f} for reviewers."
             )
+    elif commitment:
+        membership_require(membership, Action.LAUNCH)
     else:
         membership_require(membership, Action.REVIEW)
     spent = requester_spent_today(requester)
     if spent + amount + fee > requester.daily_spend_limit:
+        what = f"{commitment} would commit" if commitment else "This would spend"
         raise SpendingRefused(
-            f"This would spend ${amount + fee} (with fees); ${spent} spent today of the daily limit"
-            f" of ${requester.daily_spend_limit}."
+            f"{what} ${amount + fee:.2f} (with fees); ${spent:.2f} counted today of the daily "
+            f"limit of ${requester.daily_spend_limit:.2f}."
         )

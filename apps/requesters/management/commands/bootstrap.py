@@ -5,7 +5,9 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from apps.requesters.models import CredentialSource, Environment, Membership, Requester
 from apps.requesters.roles import Role
@@ -30,6 +32,13 @@ class Command(BaseCommand):
         admin = User.objects.filter(is_superuser=True).order_by("pk").first()
         if admin is None:
             password = os.environ.get("MTURKDASH_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+            try:
+                # The same checks as a password set on the site (AUTH_PASSWORD_VALIDATORS).
+                validate_password(password, user=User(username=username))
+            except ValidationError as exc:
+                raise CommandError(
+                    "MTURKDASH_ADMIN_PASSWORD is refused: " + " ".join(exc.messages)
+                ) from exc
             admin = User.objects.create_superuser(username=username, email="", password=password)
             shown = (
                 "from MTURKDASH_ADMIN_PASSWORD"
