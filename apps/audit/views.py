@@ -1,3 +1,5 @@
+import json
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -50,7 +52,8 @@ def audit_export(request):
             event.target_id,
             event.amount if event.amount is not None else "",
             event.fee if event.fee is not None else "",
-            event.details,
+            # JSON, so that a script reading the export gets the details back as they were.
+            json.dumps(event.details, ensure_ascii=False, sort_keys=True, default=str),
         ]
         for event in events.iterator(chunk_size=2000)
     )
