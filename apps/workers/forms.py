@@ -1,6 +1,7 @@
 from django import forms
 
 from apps.qualifications.models import QualificationType
+from apps.review.bonuses.services import bonus_amount_clean
 from mturkdash.validators import no_control_characters
 
 
@@ -45,3 +46,11 @@ class ScoreForm(forms.Form):
         self.fields["qualification_type"].queryset = QualificationType.objects.filter(
             requester=requester, gone_at__isnull=True
         )
+
+
+class CompensationForm(forms.Form):
+    amount = forms.CharField(max_length=20)
+    reason = forms.CharField(max_length=2000)
+
+    def clean_amount(self):
+        return bonus_amount_clean(self.cleaned_data["amount"], what="A compensation")

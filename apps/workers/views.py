@@ -15,7 +15,13 @@ from apps.review.bonuses import selectors as bonus_selectors
 from apps.review.bonuses.compensation import compensation_create
 from apps.review.quality import selectors as gold_selectors
 from apps.workers import csvround, selectors, services
-from apps.workers.forms import BlockForm, MessageForm, ScoreForm, WorkerFilterForm
+from apps.workers.forms import (
+    BlockForm,
+    CompensationForm,
+    MessageForm,
+    ScoreForm,
+    WorkerFilterForm,
+)
 from apps.workers.models import WorkerUpdate
 from mturkdash.exports import csv_response
 
@@ -229,17 +235,23 @@ def worker_update(request, pk: int):
 @require_POST
 def worker_compensate(request, worker_id: str):
     membership = current_membership_for(request, Action.SPEND)
+    form = CompensationForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError(
+                [f"{form[name].label}: {e}" for name, errors in form.errors.items() for e in errors]
+            )
         compensation = compensation_create(
             membership=membership,
             actor=request.user,
             worker_id=worker_id,
-            amount=request.POST.get("amount", ""),
-            reason=request.POST.get("reason", ""),
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
         )
         messages.success(
             request,
-            f"Compensation HIT {compensation.hit_mturk_id} made: only {worker_id} can see it; MTurk pays on submission.",
+            f"Compensation HIT {compensation.hit_mturk_id} of ${compensation.amount:.2f} made:"
+            f" only {worker_id} can see it; MTurk pays on submission.",
         )
     except (ValidationError, MTurkError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))

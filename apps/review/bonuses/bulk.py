@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,9 +18,10 @@ from apps.audit.models import AuditEvent
 from apps.hits.models import Assignment
 from apps.mturk import fees
 from apps.mturk.errors import MTurkError
-from apps.requesters.models import Membership
+from apps.requesters.models import Membership, Requester
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.services import membership_require, requester_spent_today
+from apps.review.bonuses.selectors import bonus_totals_by_assignment
 from apps.review.bonuses.services import bonus_amount_clean, bonus_send
 from apps.review.decisions.services import feedback_clean
 from apps.review.models import BonusBatch, BonusPayment
@@ -44,6 +47,29 @@ class BonusPreview:
     @property
     def fits_daily_limit(self) -> bool:
         return self.spent_today + self.total <= self.daily_limit
+
+
+def bonus_batch_create(
+    *, requester: Requester, created_by, rows: list[dict], **fields
+) -> BonusBatch:
+    """Record a bonus batch for preview, each row with its UniqueRequestToken made here: random
+    (nobody can guess another account's), fixed before anything is paid, so paying twice pays
+    each row once. The batch's id leads the tokens, for its progress."""
+    with transaction.atomic():
+        batch = BonusBatch.objects.create(
+            requester=requester, created_by=created_by, rows=rows, **fields
+        )
+        for row in rows:
+            row["token"] = f"bonusbatch-{batch.pk}-{secrets.token_hex(16)}"
+        BonusBatch.objects.filter(pk=batch.pk).update(rows=rows)
+    batch.rows = rows
+    return batch
+
+
+def _row_token(batch: BonusBatch, row: dict) -> str:
+    # Rows recorded before tokens were stored with them kept the batch and row number: a batch
+    # left half paid then still pays each row once. Lookups are scoped to the row's payment.
+    return row.get("token") or f"bonusbatch-{batch.pk}-{row['row']}"
 
 
 def bonus_csv_read(*, membership: Membership, actor, upload) -> BonusBatch:
@@ -101,14 +127,13 @@ def bonus_csv_read(*, membership: Membership, actor, upload) -> BonusBatch:
                     "reason": reason,
                 }
             )
-    return BonusBatch.objects.create(
+    return bonus_batch_create(
         requester=membership.requester, created_by=actor, rows=rows, problems=problems
     )
 
 
 def bonus_batch_preview(*, membership: Membership, batch: BonusBatch) -> BonusPreview:
     amounts = [Decimal(r["amount"]) for r in batch.rows]
-    cap = membership.requester.bonus_cap
     return BonusPreview(
         count=len(amounts),
         rewards=sum(amounts, Decimal("0")),
@@ -117,8 +142,24 @@ def bonus_batch_preview(*, membership: Membership, batch: BonusBatch) -> BonusPr
         daily_limit=membership.requester.daily_spend_limit,
         over_cap=0
         if role_allows(membership.role, Action.SPEND)
-        else sum(1 for a in amounts if a > cap),
+        else _rows_over_cap(membership.requester, batch.rows),
     )
+
+
+def _rows_over_cap(requester: Requester, rows: list[dict]) -> int:
+    """How many rows a reviewer's payment would refuse: those that take their assignment's
+    bonuses (already paid or being paid, then the rows before them) past the account's cap."""
+    cap = requester.bonus_cap
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    totals.update(bonus_totals_by_assignment(requester, {r["assignment_id"] for r in rows}))
+    over = 0
+    for row in rows:
+        amount = Decimal(row["amount"])
+        if totals[row["assignment_id"]] + amount > cap:
+            over += 1
+        else:
+            totals[row["assignment_id"]] += amount
+    return over
 
 
 def bonus_batch_pay_start(*, membership: Membership, actor, batch: BonusBatch) -> bool:
@@ -147,7 +188,7 @@ def bonus_batch_pay(*, membership: Membership, actor, batch: BonusBatch) -> dict
     )
     paid, errors = 0, []
     for row in batch.rows:
-        token = f"bonusbatch-{batch.pk}-{row['row']}"
+        token = _row_token(batch, row)
         try:
             payment = bonus_send(
                 membership=membership,
@@ -209,7 +250,7 @@ def bonus_batches_resume() -> int:
 
 def bonus_batch_progress(batch: BonusBatch) -> dict:
     payments = BonusPayment.objects.filter(
-        unique_request_token__startswith=f"bonusbatch-{batch.pk}-"
+        requester_id=batch.requester_id, unique_request_token__startswith=f"bonusbatch-{batch.pk}-"
     )
     return {
         "total": len(batch.rows),

@@ -1,7 +1,7 @@
 """Bonuses by rule over a batch: a fixed amount per approved assignment, or an amount per gold
 answer right. The result is a `BonusBatch` in preview, paid through the same flow as an uploaded
 bonus CSV (priced against the balance, the reviewer's cap and the daily limit; each row's token
-derives from the bonus batch and the row, so paying twice pays once)."""
+is made at random when the rows are, so paying twice pays once)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from apps.hits.models import AssignmentStatus
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
 from apps.requesters.services import membership_require
+from apps.review.bonuses.bulk import bonus_batch_create
 from apps.review.bonuses.services import bonus_amount_clean
 from apps.review.decisions.services import feedback_clean
 from apps.review.models import BonusBatch
@@ -51,7 +52,8 @@ def batch_bonus_build(
             right = gold[pk][1].right if pk in gold else 0
             if not right:
                 continue
-            total = amount * right
+            # Checked again: many answers right can take one bonus past the largest allowed.
+            total = bonus_amount_clean(amount * right)
         else:
             total = amount
         rows.append(
@@ -60,7 +62,7 @@ def batch_bonus_build(
                 "worker_id": worker_id,
                 "assignment_id": assignment_id,
                 "hit_id": hit_id,
-                "amount": str(total),
+                "amount": f"{total:.2f}",
                 "reason": reason,
             }
         )
@@ -71,11 +73,11 @@ def batch_bonus_build(
             else "No approved assignment in this batch yet."
         )
     rule = (
-        f"${amount} per approved assignment"
+        f"${amount:.2f} per approved assignment"
         if mode == PER_APPROVED
-        else f"${amount} per gold answer right"
+        else f"${amount:.2f} per gold answer right"
     )
-    return BonusBatch.objects.create(
+    return bonus_batch_create(
         requester=membership.requester,
         created_by=actor,
         rows=rows,

@@ -21,6 +21,26 @@ from apps.review.models import BonusPayment
 from apps.workers.models import Worker
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
+# The payments that count against a reviewer's cap on an assignment: paid, or still being paid.
+CAPPED_STATUSES = (BonusPayment.Status.SENT, BonusPayment.Status.PENDING)
+
+
+def bonus_totals_by_assignment(requester: Requester, assignment_ids) -> dict[str, Decimal]:
+    """What this account has paid or is paying in bonuses on each of these assignments (by
+    MTurk id; those with none are left out), in one query."""
+    rows = (
+        BonusPayment.objects.filter(
+            requester=requester,
+            assignment_mturk_id__in=list(assignment_ids),
+            status__in=CAPPED_STATUSES,
+        )
+        .order_by()
+        .values_list("assignment_mturk_id")
+        .annotate(total=Sum("amount"))
+    )
+    return {
+        assignment_id: Decimal(total).quantize(Decimal("0.01")) for assignment_id, total in rows
+    }
 
 
 def batch_bonuses(batch: Batch) -> QuerySet[BonusPayment]:

@@ -19,7 +19,7 @@ from apps.review.bonuses import bulk, by_rule, services
 from apps.review.bonuses.forms import BatchBonusForm, BonusForm
 from apps.review.decisions.services import refusal_text
 from apps.review.decisions.views import assignment_for, card_response
-from apps.review.models import BonusBatch
+from apps.review.models import BonusBatch, BonusPayment
 
 
 @require_POST
@@ -27,9 +27,7 @@ def bonus(request: HttpRequest, pk: int) -> HttpResponse:
     membership, assignment = assignment_for(request, pk, Action.BONUS)
     form = BonusForm(request.POST)
     if not form.is_valid():
-        return card_response(
-            request, membership, assignment, error="Give an amount and a reason for the bonus."
-        )
+        return card_response(request, membership, assignment, error=_form_errors(form))
     try:
         payment = services.bonus_send(
             membership=membership,
@@ -39,7 +37,7 @@ def bonus(request: HttpRequest, pk: int) -> HttpResponse:
             hit_mturk_id=assignment.hit.mturk_id,
             amount=form.cleaned_data["amount"],
             reason=form.cleaned_data["reason"],
-            token=request.POST.get("token") or None,
+            form_nonce=form.cleaned_data["token"] or None,
         )
     except (ValidationError, SpendingRefused) as exc:
         return card_response(request, membership, assignment, error=refusal_text(exc))
@@ -47,8 +45,28 @@ def bonus(request: HttpRequest, pk: int) -> HttpResponse:
         return card_response(
             request, membership, assignment, error=f"The bonus is not confirmed yet: {exc}"
         )
+    if payment.status == BonusPayment.Status.FAILED:
+        return card_response(
+            request,
+            membership,
+            assignment,
+            error=f"MTurk refused this bonus of ${payment.amount:.2f}: {payment.error}",
+        )
     return card_response(
-        request, membership, assignment, notice=f"Bonus of ${payment.amount} paid."
+        request, membership, assignment, notice=f"Bonus of ${payment.amount:.2f} paid."
+    )
+
+
+def _form_errors(form) -> str:
+    """A bonus form's errors in words: the amount's own (not a number, too many decimals, too
+    large) rather than a generic refusal."""
+    if "mode" in form.errors:
+        return "Choose how to count the bonus."
+    labels = {"amount": "Amount", "reason": "Reason", "token": "Form"}
+    return " ".join(
+        f"{labels.get(name, name)}: {error}"
+        for name, errors in form.errors.items()
+        for error in errors
     )
 
 
@@ -78,7 +96,7 @@ def batch_bonus_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = BatchBonusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose how to count, an amount and a reason for the workers.")
+        messages.error(request, _form_errors(form))
         return redirect("review-batch", pk=batch.pk)
     try:
         bonus_batch = by_rule.batch_bonus_build(

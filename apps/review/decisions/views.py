@@ -6,8 +6,9 @@ card they changed (`card_response`), or back to the page without JavaScript.
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,6 +27,8 @@ from apps.requesters.access import current_membership, current_membership_for, m
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.services import CredentialsMissing, SpendingRefused
+from apps.review.bonuses.selectors import bonus_totals_by_assignment
+from apps.review.bonuses.services import bonus_room_left
 from apps.review.decisions import bulk, csvround, selectors, services
 from apps.review.decisions.forms import DecisionForm, ReviewFilterForm
 from apps.review.models import BulkReview, FeedbackReason
@@ -105,9 +108,11 @@ def _card(
     reasons: str,
     *,
     urls: dict[str, str] | None = None,
+    bonused: Decimal | None = None,
     **extra,
 ) -> dict:
-    """What a card shows; `reasons` is `_reason_options(...)`."""
+    """What a card shows; `reasons` is `_reason_options(...)`, `bonused` what the account has
+    paid or is paying in bonuses on the assignment (`bonus_totals_by_assignment`)."""
     now = timezone.now()
     deadline = assignment.auto_approval_time
     urls = urls or _card_url_makers()
@@ -130,10 +135,26 @@ def _card(
         "can_review": role_allows(membership.role, Action.REVIEW),
         "can_bonus": role_allows(membership.role, Action.BONUS),
         "reasons": reasons,
-        # One token per rendered bonus form: a double submit pays once.
-        "bonus_token": f"bonus-{uuid.uuid4().hex}",
+        # One nonce per rendered bonus form: a double submit pays once. The payment's token is
+        # made from it on the server (`bonuses.services.bonus_token`).
+        "bonus_token": secrets.token_urlsafe(24),
+        **_bonus_room(membership, bonused or Decimal("0.00")),
         **extra,
     }
+
+
+def _bonus_room(membership: Membership, bonused: Decimal) -> dict:
+    """The card's bonus figures, as text with two decimals: what is paid on the assignment and,
+    for a reviewer (whose bonuses on one assignment all together stay within the account's
+    cap), what they may still add."""
+    figures = {"bonused": f"{bonused:.2f}" if bonused else "", "bonus_room": ""}
+    if role_allows(membership.role, Action.BONUS) and not role_allows(
+        membership.role, Action.SPEND
+    ):
+        cap = membership.requester.bonus_cap
+        figures["bonus_cap"] = f"{cap:.2f}"
+        figures["bonus_room"] = f"{bonus_room_left(cap=cap, paid=bonused):.2f}"
+    return figures
 
 
 def _card_context(
@@ -147,6 +168,9 @@ def _card_context(
         workers.get(assignment.worker_id),
         reasons,
         gold=gold_for_assignments([assignment]).get(assignment.pk),
+        bonused=bonus_totals_by_assignment(membership.requester, [assignment.mturk_id]).get(
+            assignment.mturk_id
+        ),
         notice=notice,
         error=error,
     )
@@ -170,6 +194,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     golds = gold_for_assignments(list(page))
     reasons = _reason_options(selectors.feedback_reasons(requester))
     urls = _card_url_makers()
+    bonused = bonus_totals_by_assignment(requester, [a.mturk_id for a in page])
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -178,7 +203,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "requester": requester,
         "cards": [
-            _card(membership, a, workers.get(a.worker_id), reasons, urls=urls, gold=golds.get(a.pk))
+            _card(
+                membership,
+                a,
+                workers.get(a.worker_id),
+                reasons,
+                urls=urls,
+                gold=golds.get(a.pk),
+                bonused=bonused.get(a.mturk_id),
+            )
             for a in page
         ],
         "batch": filters.get("batch"),

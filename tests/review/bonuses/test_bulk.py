@@ -61,7 +61,7 @@ def test_a_reviewer_sees_rows_over_the_cap(login, bob, local_account, account_mt
         "/review/bonuses/upload/", {"file": SimpleUploadedFile("b.csv", body.encode())}
     )
     page = client.get(response["Location"]).content.decode()
-    assert "exceed your per-bonus cap of $5.00" in page
+    assert "would take an assignment past your cap of $5.00 per assignment" in page
 
 
 def test_missing_columns_are_named(login, carol, local_account):
