@@ -26,6 +26,8 @@ TEST_ONLY = {
     "ALLOWED_HOSTS",
     "SECURE_SSL_REDIRECT",
     "STATIC_MANIFEST",
+    "MTURK_ENDPOINTS_ALLOWED",
+    "SQS_ENDPOINTS_ALLOWED",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser fixture for its own process
 }
 
