@@ -250,9 +250,7 @@ def test_a_reviewers_cap_holds_for_all_bonuses_on_an_assignment(
     assert local_account.bonus_cap == Decimal("5.00")
     client = login(bob)
     page = client.get("/review/").content.decode()
-    assert "You may add up to $5.00 more on this assignment" in page, page[
-        page.find("bonus-form") :
-    ][:1500]
+    assert "You may add up to $5.00 more on this assignment" in page
 
     body = _card_post(client, mine[0], amount="5", reason="Top work", token="t1")
     assert "Bonus of $5.00 paid." in body
