@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from decimal import Decimal
 
 HTML_QUESTION = """<HTMLQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2011-11-11/HTMLQuestion.xsd">
 <HTMLContent><![CDATA[<!DOCTYPE html><html><body>
@@ -40,3 +41,14 @@ def work(
     assignment_id = emulator.accept(worker_id, hit_id)
     emulator.submit(assignment_id, answers=answers or {"label": "cat"})
     return assignment_id, worker_id
+
+
+def paid_at_mturk(event) -> Decimal:
+    """What an audit entry's decision or bonus cost at MTurk: its amount and fee, or, for the
+    approval of work counted when it was launched (no amount), the reward and fee it names."""
+    if event.amount is not None:
+        return event.amount + (event.fee or 0)
+    details = event.details or {}
+    if "reward" in details:
+        return Decimal(details["reward"]) + Decimal(details["fee"])
+    return Decimal("0")

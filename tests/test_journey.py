@@ -33,6 +33,7 @@ from apps.notifications.tasks import notifications_poll_all
 from apps.requesters.models import Requester
 from tests.fixtures.celery import start_celery_worker
 from tests.fixtures.emulator import EmulatorControlError, make_mturk_client
+from tests.helpers import paid_at_mturk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -387,6 +388,17 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
         action = cells[3].removesuffix(".undone")
         if action in paid:
             paid[action] += _money(cells[5]) + _money(cells[6])
+    # The pilot's approvals were counted when it was launched: their entries carry no amount
+    # (they name their reward and fee) and the money-only page shows the launch instead.
+    paid["assignment.approve"] += sum(
+        (
+            paid_at_mturk(event)
+            for event in AuditEvent.objects.filter(
+                requester=account, action="assignment.approve", amount__isnull=True
+            )
+        ),
+        start=Decimal(0),
+    )
     bonuses = sum(
         (amount + fees.bonus_fee(amount) for amount in BONUSES.values()), start=Decimal(0)
     )
@@ -397,7 +409,7 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     for event in AuditEvent.objects.filter(
         requester=account, action__regex=r"^(assignment\.approve|bonus\.send)"
     ):
-        recorded[event.action.removesuffix(".undone")] += event.amount + event.fee
+        recorded[event.action.removesuffix(".undone")] += paid_at_mturk(event)
     assert recorded == paid
 
     # The local MTurk took exactly that, and the account page says so.

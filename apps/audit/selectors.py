@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
 
 from apps.audit.models import AuditEvent
 
@@ -25,3 +27,10 @@ def audit_events_for_user(user, *, filters: dict) -> QuerySet[AuditEvent]:
     if filters.get("money_only"):
         events = events.filter(amount__isnull=False)
     return events.order_by("-created_at", "-id")
+
+
+def audit_money_total(events: QuerySet[AuditEvent]) -> Decimal:
+    """The amounts and fees of these events, summed: for today's entries of one account, the
+    figure its daily limit counts (`requester_spent_today`)."""
+    total = events.filter(amount__isnull=False).aggregate(amount=Sum("amount"), fee=Sum("fee"))
+    return (total["amount"] or Decimal("0")) + (total["fee"] or Decimal("0"))

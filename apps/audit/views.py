@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from apps.audit.forms import AuditFilterForm
-from apps.audit.selectors import audit_events_for_user
+from apps.audit.selectors import audit_events_for_user, audit_money_total
 from mturkdash.exports import csv_response
 
 EXPORT_HEADER = [
@@ -34,6 +34,8 @@ def audit_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
+    if form.is_valid() and form.cleaned_data.get("money_only"):
+        context["money_total"] = audit_money_total(events)
     if request.htmx and not request.htmx.boosted:
         return render(request, "audit/list.html#events", context)
     return render(request, "audit/list.html", context)

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.batches import commitments
 from apps.batches.models import ActionKind, ActionStatus, BatchAction
 from apps.hits.models import HIT
 from apps.hits.upserts import hit_upsert_from_api
@@ -36,14 +37,20 @@ def action_token(action: BatchAction, hit: HIT) -> str:
     return f"mturkdash-add-{action.key}-{hit.pk}"
 
 
-def _refresh(gateway: Gateway, hit: HIT) -> None:
+def _refresh(gateway: Gateway, hit: HIT) -> HIT:
     data = gateway.call("get_hit", HITId=hit.mturk_id)["HIT"]
-    hit_upsert_from_api(requester=hit.requester, data=data, fetched_at=timezone.now())
+    fresh, _ = hit_upsert_from_api(requester=hit.requester, data=data, fetched_at=timezone.now())
+    return fresh
 
 
 def _apply(action: BatchAction, gateway: Gateway, hit: HIT) -> None:
     if action.kind == ActionKind.EXPIRE:
+        was_open = hit.expiration is None or hit.expiration > timezone.now()
         gateway.call("update_expiration_for_hit", HITId=hit.mturk_id, ExpireAt=_PAST)
+        fresh = _refresh(gateway, hit)
+        if was_open:
+            commitments.untaken_assignments_release(action.batch, fresh, actor=action.created_by)
+        return
     elif action.kind == ActionKind.EXTEND:
         gateway.call(
             "update_expiration_for_hit",

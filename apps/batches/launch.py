@@ -39,7 +39,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.batches import templating
+from apps.batches import commitments, templating
 from apps.batches.models import (
     ActionKind,
     Batch,
@@ -520,6 +520,7 @@ def batch_finish_if_done(batch_id: int) -> None:
         and not rows.filter(status=RowStatus.CREATING).exists()
         and batch_transition(batch, BatchStatus.CANCELLED, launch_finished_at=now)
     ):
+        commitments.rows_not_created_release(batch)
         batch_rows_read(batch)
         if batch.expire_on_cancel:
             batch_expire_after_cancel(batch)

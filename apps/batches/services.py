@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.batches import checking, costs
+from apps.batches import checking, commitments, costs
 from apps.batches.models import (
     ActionKind,
     Batch,
@@ -32,7 +32,7 @@ from apps.mturk import fees
 from apps.mturk.errors import MTurkError
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
-from apps.requesters.services import CredentialsMissing, requester_balance
+from apps.requesters.services import CredentialsMissing, requester_balance, spend_authorize
 
 DEFAULT_MAX_CSV_BYTES = 50 * 1024 * 1024
 
@@ -167,8 +167,10 @@ def batch_launch(
 ) -> costs.Estimate:
     """Start (or, after a stop, resume) the launch of a checked batch.
 
-    Refused when the account's balance does not cover the rows still to launch, and on a
-    production account unless the person typed the account's name.
+    Refused when the account's balance does not cover the rows still to launch, when the first
+    launch's commitment (every row's rewards and fees, at most) does not fit what is left of the
+    account's daily limit, and on a production account unless the person typed the account's
+    name. A resumed launch commits nothing new: the first launch counted every row.
     """
     _require(membership, Action.LAUNCH)
     requester = membership.requester
@@ -194,6 +196,14 @@ def batch_launch(
     with transaction.atomic():
         batch = Batch.objects.select_for_update().get(pk=batch.pk)
         first = batch.status == BatchStatus.VALIDATED
+        if first:
+            # The commitment: MTurk pays these workers even if nobody approves (auto-approval).
+            spend_authorize(
+                membership=membership,
+                amount=estimate.cost.rewards,
+                fee=estimate.cost.fees,
+                commitment="This launch",
+            )
         fields = {
             "launched_by": actor,
             "error": "",
@@ -211,8 +221,8 @@ def batch_launch(
             action="batch.launch" if first else "batch.relaunch",
             target_type="batch",
             target_id=batch.pk,
-            amount=estimate.cost.rewards,
-            fee=estimate.cost.fees,
+            amount=estimate.cost.rewards if first else None,
+            fee=estimate.cost.fees if first else None,
             details={
                 "batch": batch.name,
                 "hits": estimate.hits,
@@ -349,6 +359,9 @@ def batch_action_start(
         # Each HIT's new expiration is fixed now, so that a repeated job sets the same time
         # instead of extending twice.
         now = timezone.now()
+        again = commitments.extension_cost(batch, list(HIT.objects.filter(pk__in=ids)), now=now)
+        if again.rewards or again.fees:
+            amount, fee = again.rewards, again.fees
         params["targets"] = {
             str(pk): (max(now, expiration or now) + timedelta(seconds=seconds)).isoformat()
             for pk, expiration in HIT.objects.filter(pk__in=ids).values_list("pk", "expiration")
@@ -361,6 +374,9 @@ def batch_action_start(
             amount += reward * assignments
             fee += fees.assignment_fee(reward, max_assignments=current + assignments) * assignments
     with transaction.atomic():
+        if amount is not None:
+            label = "This extension" if kind == ActionKind.EXTEND else "These assignments"
+            spend_authorize(membership=membership, amount=amount, fee=fee, commitment=label)
         action = BatchAction.objects.create(
             batch=batch, kind=kind, params=params, hit_ids=ids, total=len(ids), created_by=actor
         )

@@ -31,7 +31,7 @@ from apps.mturk.errors import MTurkError
 from apps.qualifications import requirements as qualification_requirements
 from apps.requesters.access import current_membership_for, membership_for
 from apps.requesters.roles import Action, role_allows
-from apps.requesters.services import CredentialsMissing, requester_balance
+from apps.requesters.services import CredentialsMissing, SpendingRefused, requester_balance
 from apps.review.bonuses import selectors as bonus_selectors
 from apps.review.bonuses import sync as bonus_sync
 from mturkdash.exports import csv_response
@@ -338,8 +338,10 @@ def batch_launch(request, pk: int):
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except SpendingRefused as exc:
+        messages.error(request, str(exc))
     else:
-        messages.success(request, f"Launching {estimate.hits:,} HITs (${estimate.total}).")
+        messages.success(request, f"Launching {estimate.hits:,} HITs (${estimate.total:.2f}).")
     return _after(batch)
 
 
@@ -407,6 +409,8 @@ def batch_action(request, pk: int):
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except SpendingRefused as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(
             request,

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import UTC
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
@@ -60,6 +62,8 @@ def _detail_context(request, membership: Membership) -> dict:
         "add_form": MemberAddForm(),
         "role_choices": MemberRoleForm.base_fields["role"].choices,
         "account_health": requester_mturk_health(requester),
+        "spent_today": services.requester_spent_today(requester),
+        "today": timezone.now().astimezone(UTC).date(),
     }
 
 

@@ -29,6 +29,7 @@ from apps.review.models import BonusBatch, BonusPayment
 from apps.sync.services import requester_sync
 from tests.batches.conftest import make_batch, make_project, rows_csv
 from tests.fixtures.celery import wait_for
+from tests.helpers import paid_at_mturk
 
 BONUS_AMOUNT = Decimal("0.25")
 MONEY_ACTIONS = ("assignment.approve", "bonus.send")
@@ -249,12 +250,14 @@ def assert_invariants(journey: Journey) -> None:
         assert journey.bonuses_sent() == len(journey.bonus_batch.rows)
 
     # The balance at MTurk moved by exactly what the audit log says was spent.
+    # (Approvals of launched work carry their reward and fee in their details: the launch
+    # counted them against the daily limit.)
     spent = Decimal("0")
     for event in AuditEvent.objects.filter(requester=account, action__startswith="assignment."):
         if event.action.startswith(MONEY_ACTIONS):
-            spent += (event.amount or 0) + (event.fee or 0)
+            spent += paid_at_mturk(event)
     for event in AuditEvent.objects.filter(requester=account, action__startswith="bonus."):
         if event.action.startswith(MONEY_ACTIONS):
-            spent += (event.amount or 0) + (event.fee or 0)
+            spent += paid_at_mturk(event)
     balance = Decimal(mturk.get_account_balance()["AvailableBalance"])
     assert balance == journey.start_balance - spent, (journey.start_balance, spent, balance)

@@ -5,6 +5,10 @@ to MTurk. Money is recorded in the audit log *before* the call, as a reservation
 daily limit counts payments in flight; a call that certainly did not happen is followed by an
 opposite entry, so the day's sum stays true and the log stays append-only.
 
+Work the dashboard launched was counted when it was launched (`apps.batches.commitments`): its
+approvals carry no amount (their reward and fee are in the entry's details), and its rejections
+give the commitment back with an entry of the opposite sign once MTurk has taken them.
+
 Many decisions at once (`assignments_decide`: a bulk job's chunk) take the same steps with
 several MTurk calls in flight, their approvals reserved together under one lock of the account.
 """
@@ -31,7 +35,7 @@ from apps.mturk.errors import MTurkError, MTurkInvalidState
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
 from apps.requesters.services import membership_require, requester_gateway, spend_authorize
-from apps.review.models import FeedbackReason
+from apps.review.models import Compensation, FeedbackReason
 from apps.workers.sync import workers_refresh
 
 FEEDBACK_MAX = 1024
@@ -111,16 +115,44 @@ class _Plan:
     params: dict
     target_status: str
     feedback: str
-    money: fees.Cost | None  # an approval's reward and fee; a rejection costs nothing
+    money: fees.Cost | None  # what an approval spends now; None when nothing is spent now
     audit_extra: dict | None = None
+    released: fees.Cost | None = None  # what a rejection of committed work gives back
 
     @property
     def action(self) -> str:
         return f"assignment.{self.decision}"
 
 
-def _approval(assignment: Assignment, feedback: str, audit_extra: dict | None = None) -> _Plan:
-    """Approving a submitted assignment, or overturning a rejection (within 30 days)."""
+def committed_hit_ids(assignments: list[Assignment]) -> set[int]:
+    """The HITs (pks) among these assignments' whose cost was counted when they were made: a
+    launch's HITs (they carry its batch key) and compensation HITs."""
+    launched = {a.hit_id for a in assignments if a.batch_key}
+    others = {a.hit_id: a for a in assignments if not a.batch_key}
+    if others:
+        compensations = set(
+            Compensation.objects.filter(
+                hit_mturk_id__in=[a.hit.mturk_id for a in others.values()]
+            ).values_list("hit_mturk_id", flat=True)
+        )
+        launched |= {pk for pk, a in others.items() if a.hit.mturk_id in compensations}
+    return launched
+
+
+def _committed_note(cost: fees.Cost) -> dict:
+    return {"reward": f"{cost.rewards:.2f}", "fee": f"{cost.fees:.2f}", "counted": "when made"}
+
+
+def _approval(
+    assignment: Assignment,
+    feedback: str,
+    audit_extra: dict | None = None,
+    *,
+    committed: bool | None = None,
+) -> _Plan:
+    """Approving a submitted assignment, or overturning a rejection (within 30 days). Work
+    counted when it was made spends nothing now, unless this overturns a rejection, which
+    gave its commitment back."""
     feedback = feedback_clean(feedback, required=False)
     override = assignment.status == AssignmentStatus.REJECTED
     if (
@@ -134,6 +166,12 @@ def _approval(assignment: Assignment, feedback: str, audit_extra: dict | None = 
         params["RequesterFeedback"] = feedback
     if override:
         params["OverrideRejection"] = True
+    cost = assignment_cost(assignment)
+    if committed is None:
+        committed = assignment.hit_id in committed_hit_ids([assignment])
+    counted_before = committed and not override
+    if counted_before:
+        audit_extra = {**(audit_extra or {}), **_committed_note(cost)}
     return _Plan(
         decision="approve",
         allowed=[AssignmentStatus.SUBMITTED, AssignmentStatus.REJECTED]
@@ -143,13 +181,21 @@ def _approval(assignment: Assignment, feedback: str, audit_extra: dict | None = 
         params=params,
         target_status=AssignmentStatus.APPROVED,
         feedback=feedback,
-        money=assignment_cost(assignment),
+        money=None if counted_before else cost,
         audit_extra=audit_extra,
     )
 
 
-def _rejection(assignment: Assignment, feedback: str, audit_extra: dict | None = None) -> _Plan:
+def _rejection(
+    assignment: Assignment,
+    feedback: str,
+    audit_extra: dict | None = None,
+    *,
+    committed: bool | None = None,
+) -> _Plan:
     feedback = feedback_clean(feedback, required=True)
+    if committed is None:
+        committed = assignment.hit_id in committed_hit_ids([assignment])
     return _Plan(
         decision="reject",
         allowed=[AssignmentStatus.SUBMITTED],
@@ -159,6 +205,7 @@ def _rejection(assignment: Assignment, feedback: str, audit_extra: dict | None =
         feedback=feedback,
         money=None,
         audit_extra=audit_extra,
+        released=assignment_cost(assignment) if committed else None,
     )
 
 
@@ -211,6 +258,21 @@ def _audit_decision(
             "feedback": feedback,
             **(extra or {}),
         },
+    )
+
+
+def _audit_decided(membership: Membership, assignment: Assignment, actor, plan: _Plan) -> None:
+    """The audit entry of a decision MTurk has taken that reserved no money: with what a
+    rejection of committed work gives back, as an amount of the opposite sign."""
+    released = plan.released
+    _audit_decision(
+        actor,
+        membership.requester,
+        plan.action,
+        assignment,
+        plan.feedback,
+        plan.audit_extra,
+        money=fees.Cost(rewards=-released.rewards, fees=-released.fees) if released else None,
     )
 
 
@@ -277,9 +339,7 @@ def _done_at_mturk(
     recorded before the call stands as the payment."""
     _release(assignment)
     if plan.money is None:
-        _audit_decision(
-            actor, membership.requester, plan.action, assignment, plan.feedback, plan.audit_extra
-        )
+        _audit_decided(membership, assignment, actor, plan)
     return DecisionOutcome(Assignment.objects.get(pk=assignment.pk), True, f"{plan.target_status}.")
 
 
@@ -350,9 +410,7 @@ def _decide(
         return resolved
     _record_decided(assignment, plan)
     if plan.money is None:
-        _audit_decision(
-            actor, membership.requester, plan.action, assignment, plan.feedback, plan.audit_extra
-        )
+        _audit_decided(membership, assignment, actor, plan)
     if refresh_workers:
         workers_refresh(requester=membership.requester, worker_ids={assignment.worker_id})
     return DecisionOutcome(Assignment.objects.get(pk=assignment.pk), True, f"{plan.target_status}.")
@@ -464,10 +522,15 @@ def _approvals_reserve(membership: Membership, actor, decisions: list[Decision])
     """The approvals of submitted assignments claimed, and their money recorded, in one go;
     the pks of those claimed here. Nothing is reserved when the lot does not fit the daily
     limit (or the role no longer allows it): each approval is then checked on its own."""
-    candidates = [
-        (d.assignment, d.feedback)
+    submitted = [
+        d
         for d in decisions
         if d.action == "approve" and d.assignment.status == AssignmentStatus.SUBMITTED
+    ]
+    committed = committed_hit_ids([d.assignment for d in submitted])
+    # Approvals of work counted when it was made spend nothing now: nothing to reserve.
+    candidates = [
+        (d.assignment, d.feedback) for d in submitted if d.assignment.hit_id not in committed
     ]
     if not candidates:
         return set()
