@@ -25,7 +25,7 @@ run: export EMULATOR_CROWD ?= on
 run: install
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py bootstrap --sqs-queue-url $(LOCAL_SQS_QUEUE_URL)
-	@echo "Sign in at http://127.0.0.1:8000/ (local MTurk on http://127.0.0.1:8001/)"
+	@echo "Sign in at http://127.0.0.1:8000/ (local MTurk on http://127.0.0.1:8001/; its control token is in $${MTURKDASH_VAR_DIR:-var}/emulator-control-token)"
 	$(BIN)/honcho start -f Procfile
 
 lint: install

@@ -19,7 +19,7 @@ from decimal import Decimal
 from apps.audit.services import audit_record
 from apps.batches.costs import requires_masters
 from apps.batches.models import Batch, BatchRow, RowStatus
-from apps.hits.models import HIT
+from apps.hits.models import HIT, HITStatus
 from apps.mturk import fees
 
 
@@ -84,7 +84,10 @@ def extension_cost(batch: Batch, hits: list[HIT], *, now) -> fees.Cost:
     """What extending these HITs commits again: the untaken assignments of those expired."""
     rewards = fee = Decimal("0")
     for hit in hits:
-        if hit.expiration and hit.expiration <= now and hit.available > 0:
+        # Untaken assignments of a HIT that is not assignable: it has expired (read from
+        # MTurk's status, not from our clock).
+        expired = hit.status != HITStatus.ASSIGNABLE or (hit.expiration and hit.expiration <= now)
+        if expired and hit.available > 0:
             unit = assignment_cost(batch, reward=hit.reward, max_assignments=hit.max_assignments)
             rewards += unit.rewards * hit.available
             fee += unit.fees * hit.available

@@ -52,7 +52,8 @@ KEY = (
 
 
 def _key_of(var) -> str:
-    result = run(KEY, DEBUG="1", MTURKDASH_VAR_DIR=str(var), CREDENTIALS_KEYS="")
+    # The embedded defaults (SQLite in var/), whatever database the test run itself uses.
+    result = run(KEY, DEBUG="1", MTURKDASH_VAR_DIR=str(var), CREDENTIALS_KEYS="", DATABASE_URL="")
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
