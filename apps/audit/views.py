@@ -1,6 +1,8 @@
 import json
 
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -21,14 +23,14 @@ EXPORT_HEADER = [
 ]
 
 
-def _filtered(request):
+def _filtered(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     return form, audit_events_for_user(request.user, filters=filters)
 
 
 @require_GET
-def audit_list(request):
+def audit_list(request: HttpRequest) -> HttpResponse:
     form, events = _filtered(request)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -42,7 +44,7 @@ def audit_list(request):
 
 
 @require_GET
-def audit_export(request):
+def audit_export(request: HttpRequest) -> HttpResponseBase:
     _, events = _filtered(request)
     rows = (
         [

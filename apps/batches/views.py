@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -58,14 +59,14 @@ _FRAME_POLICY = {
 _CROWD_FRAME_POLICY = {**_FRAME_POLICY, "script-src": ["https://assets.crowd.aws"]}
 
 
-def _project(request, pk: int, action: Action = Action.VIEW):
+def _project(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> HttpResponse:
     project = get_object_or_404(Project.objects.select_related("requester"), pk=pk)
     return project, membership_for(
         user=request.user, requester_id=project.requester_id, action=action
     )
 
 
-def _batch(request, pk: int, action: Action = Action.VIEW):
+def _batch(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> HttpResponse:
     batch = get_object_or_404(Batch.objects.select_related("requester", "project"), pk=pk)
     return batch, membership_for(user=request.user, requester_id=batch.requester_id, action=action)
 
@@ -78,7 +79,7 @@ def _sample(variables: list[str]) -> dict[str, str]:
 
 
 @require_GET
-def project_list(request):
+def project_list(request: HttpRequest) -> HttpResponse:
     membership = current_membership_for(request)
     if membership is None:
         messages.info(request, "Choose an account first.")
@@ -94,7 +95,7 @@ def project_list(request):
     )
 
 
-def project_edit(request, pk: int | None = None):
+def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if pk is None:
         membership = current_membership_for(request, Action.LAUNCH)
         if membership is None:
@@ -135,7 +136,7 @@ def project_edit(request, pk: int | None = None):
 
 
 @require_POST
-def project_check(request):
+def project_check(request: HttpRequest) -> HttpResponse:
     """The editor's live check (HTMX): variables, errors and warnings of the template."""
     if current_membership_for(request) is None:
         raise Http404
@@ -150,7 +151,7 @@ def project_check(request):
 
 
 @require_GET
-def project_detail(request, pk: int):
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project, membership = _project(request, pk)
     check = templating.check(
         project.template, kind=project.question_kind, frame_height=project.frame_height
@@ -178,7 +179,7 @@ def _uses_scripts(kind: str, template: str) -> bool:
 
 
 @require_POST
-def batch_upload(request, pk: int):
+def batch_upload(request: HttpRequest, pk: int) -> HttpResponse:
     project, membership = _project(request, pk, Action.LAUNCH)
     form = BatchUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -214,7 +215,7 @@ def _frame(kind: str, template: str, values: dict) -> HttpResponse:
 
 @require_GET
 @xframe_options_sameorigin
-def project_preview(request, pk: int):
+def project_preview(request: HttpRequest, pk: int) -> HttpResponse:
     project, _ = _project(request, pk)
     values = _sample(templating.variables(project.template))
     return _frame(project.question_kind, project.template, values)
@@ -222,7 +223,7 @@ def project_preview(request, pk: int):
 
 @require_GET
 @xframe_options_sameorigin
-def row_preview(request, pk: int, index: int):
+def row_preview(request: HttpRequest, pk: int, index: int) -> HttpResponse:
     batch, _ = _batch(request, pk)
     row = get_object_or_404(batch.rows, index=index)
     props = services.batch_properties(batch)
@@ -233,7 +234,7 @@ def row_preview(request, pk: int, index: int):
 
 
 @require_GET
-def batch_list(request):
+def batch_list(request: HttpRequest) -> HttpResponse:
     membership = current_membership_for(request)
     if membership is None:
         messages.info(request, "Choose an account first.")
@@ -260,7 +261,7 @@ def _review_context(batch: Batch) -> dict:
     }
 
 
-def _batch_context(request, batch: Batch, membership) -> dict:
+def _batch_context(request: HttpRequest, batch: Batch, membership) -> dict:
     props = services.batch_properties(batch)
     actions = list(selectors.batch_actions(batch)[:10])
     preview_index = request.GET.get("row", "0")
@@ -292,7 +293,7 @@ def _batch_context(request, batch: Batch, membership) -> dict:
     return context
 
 
-def _bonus_context(request, batch: Batch, membership) -> dict:
+def _bonus_context(request: HttpRequest, batch: Batch, membership) -> dict:
     payments = bonus_selectors.batch_bonuses(batch)
     page = Paginator(payments, 50).get_page(request.GET.get("bonus_page"))
     page.object_list = bonus_selectors.fees_attach(page.object_list)
@@ -304,7 +305,7 @@ def _bonus_context(request, batch: Batch, membership) -> dict:
 
 
 @require_GET
-def batch_detail(request, pk: int):
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch, membership = _batch(request, pk)
     context = _batch_context(request, batch, membership)
     context.update(_bonus_context(request, batch, membership))  # not polled with the progress
@@ -312,7 +313,7 @@ def batch_detail(request, pk: int):
 
 
 @require_GET
-def batch_progress(request, pk: int):
+def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
     batch, membership = _batch(request, pk)
     context = _batch_context(request, batch, membership)
     if request.htmx:
@@ -325,7 +326,7 @@ def _after(batch: Batch):
 
 
 @require_POST
-def batch_launch(request, pk: int):
+def batch_launch(request: HttpRequest, pk: int) -> HttpResponse:
     batch, membership = _batch(request, pk, Action.LAUNCH)
     form = LaunchForm(request.POST)
     form.is_valid()
@@ -346,7 +347,7 @@ def batch_launch(request, pk: int):
 
 
 @require_POST
-def batch_retry(request, pk: int):
+def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
     batch, membership = _batch(request, pk, Action.LAUNCH)
     try:
         count = services.batch_retry_failed(membership=membership, actor=request.user, batch=batch)
@@ -358,7 +359,7 @@ def batch_retry(request, pk: int):
 
 
 @require_POST
-def batch_cancel(request, pk: int):
+def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     batch, membership = _batch(request, pk, Action.LAUNCH)
     form = CancelForm(request.POST)
     form.is_valid()
@@ -377,7 +378,7 @@ def batch_cancel(request, pk: int):
 
 
 @require_POST
-def batch_resume(request, pk: int):
+def batch_resume(request: HttpRequest, pk: int) -> HttpResponse:
     batch, membership = _batch(request, pk, Action.LAUNCH)
     try:
         services.batch_resume(membership=membership, batch=batch)
@@ -389,7 +390,7 @@ def batch_resume(request, pk: int):
 
 
 @require_POST
-def batch_action(request, pk: int):
+def batch_action(request: HttpRequest, pk: int) -> HttpResponse:
     batch, membership = _batch(request, pk, Action.LAUNCH)
     hit_choices = [(h, h) for h in request.POST.getlist("hits") if h.isdigit()]
     form = ActionForm(request.POST, hit_choices=hit_choices)
@@ -420,7 +421,7 @@ def batch_action(request, pk: int):
 
 
 @require_POST
-def batch_bonuses_refresh(request, pk: int):
+def batch_bonuses_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     batch, membership = _batch(request, pk, Action.REVIEW)
     try:
         listed = bonus_sync.batch_bonuses_refresh(
@@ -443,7 +444,7 @@ def _filename(batch: Batch, suffix: str) -> str:
 
 
 @require_GET
-def results_csv(request, pk: int):
+def results_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     batch, _ = _batch(request, pk)
     answers = exports.answer_fields(batch)
     return csv_response(
@@ -454,7 +455,7 @@ def results_csv(request, pk: int):
 
 
 @require_GET
-def results_jsonl(request, pk: int):
+def results_jsonl(request: HttpRequest, pk: int) -> HttpResponseBase:
     batch, _ = _batch(request, pk)
     response = StreamingHttpResponse(
         exports.results_jsonl(batch), content_type="application/jsonl; charset=utf-8"
@@ -464,7 +465,7 @@ def results_jsonl(request, pk: int):
 
 
 @require_GET
-def input_csv(request, pk: int):
+def input_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     batch, _ = _batch(request, pk)
     if not batch.input_file:
         raise Http404("No input file.")

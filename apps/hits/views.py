@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
@@ -13,7 +14,7 @@ from apps.requesters.access import current_membership_for, membership_for
 
 
 @require_GET
-def hit_list(request):
+def hit_list(request: HttpRequest) -> HttpResponse:
     membership = current_membership_for(request)
     if membership is None:
         messages.info(request, "Choose an account first.")
@@ -33,7 +34,7 @@ def hit_list(request):
 
 
 @require_GET
-def hit_detail(request, pk: int):
+def hit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     hit = get_object_or_404(HIT.objects.select_related("hit_type", "requester"), pk=pk)
     # 404, not 403, for another account's HIT: its existence is not revealed.
     membership_for(user=request.user, requester_id=hit.requester_id)

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -9,7 +10,7 @@ from apps.requesters.roles import Action
 
 
 @require_GET
-def notification_status(request, pk: int):
+def notification_status(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_for(user=request.user, requester_id=pk)
     context = {
         "requester": membership.requester,
@@ -21,7 +22,7 @@ def notification_status(request, pk: int):
 
 
 @require_POST
-def notification_test(request, pk: int):
+def notification_test(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_for(user=request.user, requester_id=pk, action=Action.MANAGE_ACCOUNT)
     try:
         services.requester_send_test_notification(

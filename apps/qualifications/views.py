@@ -8,7 +8,7 @@ from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -66,7 +66,7 @@ def _errors(exc) -> str:
 
 
 @require_GET
-def type_list(request):
+def type_list(request: HttpRequest) -> HttpResponse:
     membership = current_membership_for(request)
     if membership is None:
         return redirect("home")
@@ -97,7 +97,7 @@ def type_list(request):
 
 
 @require_GET
-def requirements_builder(request):
+def requirements_builder(request: HttpRequest) -> HttpResponse:
     """Try requirements before a project uses them: who could work, in one sentence, and the
     requirements in MTurk's shape; or why MTurk would refuse them."""
     membership = current_membership_for(request)
@@ -118,7 +118,7 @@ def requirements_builder(request):
     return render(request, template, context)
 
 
-def type_create(request):
+def type_create(request: HttpRequest) -> HttpResponse:
     membership = current_membership_for(request, Action.QUALIFICATIONS)
     if membership is None:
         return redirect("home")
@@ -150,7 +150,9 @@ def type_create(request):
     return _form_page(request, form, None)
 
 
-def _form_page(request, form: QualificationTypeForm, qtype: QualificationType | None):
+def _form_page(
+    request: HttpRequest, form: QualificationTypeForm, qtype: QualificationType | None
+) -> HttpResponse:
     return render(
         request,
         "qualifications/form.html",
@@ -178,7 +180,9 @@ def _int_or_none(value) -> int | None:
         return None
 
 
-def _test_check_context(request, data, form: QualificationTypeForm | None = None) -> dict:
+def _test_check_context(
+    request: HttpRequest, data, form: QualificationTypeForm | None = None
+) -> dict:
     """The check shown beside the test editor: errors, or the preview frame and the key's best
     score; `data` is what was posted, or None for the form's initial values."""
     if data is None and form is not None:
@@ -213,7 +217,7 @@ def _test_check_context(request, data, form: QualificationTypeForm | None = None
 
 
 @require_POST
-def type_test_check(request):
+def type_test_check(request: HttpRequest) -> HttpResponse:
     """The editor's live check (htmx): the test's errors, or its preview; the key's errors, or
     its best score. Nothing is saved but the preview, in the person's own session."""
     if current_membership_for(request) is None:
@@ -226,7 +230,7 @@ def type_test_check(request):
 @require_GET
 @xframe_options_sameorigin
 @csp_replace(_TEST_FRAME_POLICY)
-def type_test_preview(request, digest: str):
+def type_test_preview(request: HttpRequest, digest: str) -> HttpResponse:
     """The frame's document: a test this person is editing, drawn as workers see it."""
     test = request.session.get(_PREVIEWS_KEY, {}).get(digest)
     if test is None:
@@ -238,13 +242,13 @@ def type_test_preview(request, digest: str):
     return HttpResponse(questionform_html(test), content_type="text/html; charset=utf-8")
 
 
-def _type_for(request, pk: int, action: Action = Action.VIEW):
+def _type_for(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> HttpResponse:
     qtype = get_object_or_404(QualificationType, pk=pk)
     return membership_for(user=request.user, requester_id=qtype.requester_id, action=action), qtype
 
 
 @require_GET
-def type_detail(request, pk: int):
+def type_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership, qtype = _type_for(request, pk)
     return render(
         request,
@@ -268,13 +272,13 @@ def type_detail(request, pk: int):
     )
 
 
-def _group_initial(request) -> dict:
+def _group_initial(request: HttpRequest) -> dict:
     """A batch named in the address (from its "Exclude its workers") comes chosen."""
     batch = request.GET.get("batch", "")
     return {"batch": batch, "attach": True} if batch.isdigit() else {}
 
 
-def type_edit(request, pk: int):
+def type_edit(request: HttpRequest, pk: int) -> HttpResponse:
     membership, qtype = _type_for(request, pk, Action.QUALIFICATIONS)
     if qtype.status == "Disposing":
         messages.error(request, f"{qtype.name} is deleted: MTurk is disposing of it.")
@@ -314,7 +318,7 @@ def type_edit(request, pk: int):
 
 
 @require_POST
-def type_delete(request, pk: int):
+def type_delete(request: HttpRequest, pk: int) -> HttpResponse:
     membership, qtype = _type_for(request, pk, Action.QUALIFICATIONS)
     try:
         services.qualification_type_delete(membership=membership, actor=request.user, qtype=qtype)
@@ -325,7 +329,7 @@ def type_delete(request, pk: int):
 
 
 @require_POST
-def score_grant(request, pk: int):
+def score_grant(request: HttpRequest, pk: int) -> HttpResponse:
     membership, qtype = _type_for(request, pk, Action.QUALIFICATIONS)
     form = GrantForm(request.POST)
     try:
@@ -355,7 +359,7 @@ def score_grant(request, pk: int):
 
 
 @require_POST
-def scores_refresh(request, pk: int):
+def scores_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     membership, qtype = _type_for(request, pk, Action.SYNC)
     try:
         held = services.qualification_scores_refresh(membership=membership, qtype=qtype)
@@ -369,7 +373,7 @@ def scores_refresh(request, pk: int):
 
 
 @require_POST
-def scores_upload(request, pk: int):
+def scores_upload(request: HttpRequest, pk: int) -> HttpResponse:
     membership, qtype = _type_for(request, pk, Action.QUALIFICATIONS)
     upload = request.FILES.get("file")
     if upload is None:
@@ -391,7 +395,7 @@ def scores_upload(request, pk: int):
 
 
 @require_POST
-def request_decide(request, pk: int, request_pk: int):
+def request_decide(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
     membership, qtype = _type_for(request, pk, Action.QUALIFICATIONS)
     qrequest = get_object_or_404(QualificationRequest, pk=request_pk, qualification_type=qtype)
     form = RequestDecisionForm(request.POST)
@@ -423,7 +427,7 @@ def request_decide(request, pk: int, request_pk: int):
 
 
 @require_POST
-def group_add(request, pk: int):
+def group_add(request: HttpRequest, pk: int) -> HttpResponse:
     membership, qtype = _type_for(request, pk, Action.QUALIFICATIONS)
     form = GroupAddForm(request.POST, requester=membership.requester)
     if not form.is_valid():

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -22,7 +23,7 @@ from apps.requesters.roles import Action, role_allows
 
 
 @require_GET
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     from apps.review.decisions.selectors import review_counts
 
     memberships = list(memberships_for_user(request.user))
@@ -33,7 +34,7 @@ def home(request):
 
 
 @require_POST
-def switch(request):
+def switch(request: HttpRequest) -> HttpResponse:
     membership = membership_for(user=request.user, requester_id=request.POST.get("requester"))
     request.session[SESSION_KEY] = membership.requester_id
     account_home = reverse("requesters-detail", args=[membership.requester_id])
@@ -51,7 +52,7 @@ def switch(request):
     return redirect(account_home if match.kwargs else target)
 
 
-def _detail_context(request, membership: Membership) -> dict:
+def _detail_context(request: HttpRequest, membership: Membership) -> dict:
     requester = membership.requester
     return {
         "membership": membership,
@@ -68,14 +69,14 @@ def _detail_context(request, membership: Membership) -> dict:
 
 
 @require_GET
-def detail(request, pk: int):
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_for(user=request.user, requester_id=pk)
     request.session[SESSION_KEY] = membership.requester_id
     return render(request, "requesters/detail.html", _detail_context(request, membership))
 
 
 @require_GET
-def mturk_health(request):
+def mturk_health(request: HttpRequest) -> HttpResponse:
     """The degraded-status banner of the current account (polled by every page)."""
     if not request.htmx:
         return redirect("home")
@@ -83,7 +84,7 @@ def mturk_health(request):
 
 
 @require_GET
-def balance(request, pk: int):
+def balance(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_for(user=request.user, requester_id=pk)
     requester = membership.requester
     context = {"requester": requester, "balance": None, "error": None}
@@ -103,7 +104,7 @@ def balance(request, pk: int):
 
 
 @sensitive_post_parameters(*SECRET_FIELDS)
-def create(request):
+def create(request: HttpRequest) -> HttpResponse:
     if not request.user.is_superuser:
         raise PermissionDenied("Only a site administrator can add requester accounts.")
     form = RequesterForm(request.POST or None)
@@ -121,7 +122,7 @@ def create(request):
 
 
 @sensitive_post_parameters(*SECRET_FIELDS)
-def edit(request, pk: int):
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_for(user=request.user, requester_id=pk, action=Action.MANAGE_ACCOUNT)
     form = RequesterForm(request.POST or None, instance=membership.requester)
     if request.method == "POST" and form.is_valid():
@@ -142,7 +143,7 @@ def edit(request, pk: int):
     )
 
 
-def _members_response(request, membership: Membership):
+def _members_response(request: HttpRequest, membership: Membership) -> HttpResponse:
     membership = membership_for(user=request.user, requester_id=membership.requester_id)
     if request.htmx:
         return render(
@@ -152,7 +153,7 @@ def _members_response(request, membership: Membership):
 
 
 @require_POST
-def member_add(request, pk: int):
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_for(user=request.user, requester_id=pk, action=Action.MANAGE_MEMBERS)
     form = MemberAddForm(request.POST)
     if form.is_valid():
@@ -172,7 +173,7 @@ def member_add(request, pk: int):
 
 
 @require_POST
-def member_role(request, pk: int, member_pk: int):
+def member_role(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     membership = membership_for(user=request.user, requester_id=pk, action=Action.MANAGE_MEMBERS)
     target = get_object_or_404(Membership, pk=member_pk, requester_id=membership.requester_id)
     form = MemberRoleForm(request.POST)
@@ -191,7 +192,7 @@ def member_role(request, pk: int, member_pk: int):
 
 
 @require_POST
-def member_remove(request, pk: int, member_pk: int):
+def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     membership = membership_for(user=request.user, requester_id=pk, action=Action.MANAGE_MEMBERS)
     target = get_object_or_404(Membership, pk=member_pk, requester_id=membership.requester_id)
     try:

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,7 +28,7 @@ from mturkdash.exports import csv_response
 
 
 @require_GET
-def worker_list(request):
+def worker_list(request: HttpRequest) -> HttpResponse:
     membership = current_membership_for(request)
     if membership is None:
         messages.info(request, "Choose an account first.")
@@ -54,7 +55,7 @@ def worker_list(request):
 
 
 @require_GET
-def worker_detail(request, worker_id: str):
+def worker_detail(request: HttpRequest, worker_id: str) -> HttpResponse:
     membership = current_membership_for(request)
     if membership is None:
         return redirect("home")
@@ -85,12 +86,12 @@ def worker_detail(request, worker_id: str):
     )
 
 
-def _done(request, worker_id: str):
+def _done(request: HttpRequest, worker_id: str) -> HttpResponse:
     return redirect("workers-detail", worker_id=worker_id)
 
 
 @require_POST
-def worker_block(request, worker_id: str):
+def worker_block(request: HttpRequest, worker_id: str) -> HttpResponse:
     membership = current_membership_for(request, Action.WORKERS)
     form = BlockForm(request.POST)
     try:
@@ -109,7 +110,7 @@ def worker_block(request, worker_id: str):
 
 
 @require_POST
-def worker_unblock(request, worker_id: str):
+def worker_unblock(request: HttpRequest, worker_id: str) -> HttpResponse:
     membership = current_membership_for(request, Action.WORKERS)
     try:
         services.worker_unblock(
@@ -125,7 +126,7 @@ def worker_unblock(request, worker_id: str):
 
 
 @require_POST
-def worker_message(request, worker_id: str):
+def worker_message(request: HttpRequest, worker_id: str) -> HttpResponse:
     membership = current_membership_for(request, Action.WORKERS)
     form = MessageForm(request.POST)
     try:
@@ -152,7 +153,7 @@ def worker_message(request, worker_id: str):
 
 
 @require_POST
-def worker_score(request, worker_id: str):
+def worker_score(request: HttpRequest, worker_id: str) -> HttpResponse:
     membership = current_membership_for(request, Action.QUALIFICATIONS)
     form = ScoreForm(request.POST, requester=membership.requester)
     try:
@@ -183,7 +184,7 @@ def worker_score(request, worker_id: str):
 
 
 @require_GET
-def worker_export(request):
+def worker_export(request: HttpRequest) -> HttpResponseBase:
     membership = current_membership_for(request)
     if membership is None:
         return redirect("home")
@@ -191,7 +192,7 @@ def worker_export(request):
     return csv_response(f"workers-{membership.requester.pk}.csv", header, rows)
 
 
-def worker_import(request):
+def worker_import(request: HttpRequest) -> HttpResponse:
     membership = current_membership_for(request, Action.WORKERS)
     if membership is None:
         return redirect("home")
@@ -213,7 +214,7 @@ def worker_import(request):
     return render(request, "workers/import.html", {"requester": membership.requester})
 
 
-def worker_update(request, pk: int):
+def worker_update(request: HttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(WorkerUpdate, pk=pk)
     action = Action.WORKERS if request.method == "POST" else Action.VIEW
     membership = membership_for(user=request.user, requester_id=update.requester_id, action=action)
@@ -233,7 +234,7 @@ def worker_update(request, pk: int):
 
 
 @require_POST
-def worker_compensate(request, worker_id: str):
+def worker_compensate(request: HttpRequest, worker_id: str) -> HttpResponse:
     membership = current_membership_for(request, Action.SPEND)
     form = CompensationForm(request.POST)
     try:
