@@ -4,15 +4,19 @@ MTurk, for the gold, rules, bonus-by-rule and score tests."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
 
+from apps.audit.models import AuditEvent
 from apps.batches import services as batch_services
 from apps.batches.models import Batch
+from apps.hits.models import Assignment
 from apps.requesters.models import Membership
 from apps.sync.services import requester_sync
 from tests.batches.conftest import make_batch, make_project
-from tests.helpers import new_worker_id
+from tests.helpers import create_hit, new_worker_id, work
 
 GOLD_CSV = (
     "image_url,caption,gold_label,gold_tags\n"
@@ -98,3 +102,26 @@ def gold_batch(local_account, carol, emulator, eager, settings, tmp_path):
             done[(worker, row.index)] = assignment_id
     requester_sync(requester=local_account)
     return GoldBatch(batch=batch, careful=careful, careless=careless, assignments=done)
+
+
+@pytest.fixture
+def submitted(local_account, account_mturk, emulator):
+    """One submitted assignment of a $0.50 HIT made outside the dashboard, in the mirror."""
+    hit = create_hit(account_mturk, Reward="0.50", MaxAssignments=2)
+    assignment_id, _ = work(emulator, hit["HITId"])
+    requester_sync(requester=local_account)
+    return Assignment.objects.select_related("hit__hit_type").get(mturk_id=assignment_id)
+
+
+def membership_of(user) -> Membership:
+    return Membership.objects.select_related("requester").get(user=user)
+
+
+def mturk_balance(account_mturk) -> Decimal:
+    return Decimal(account_mturk.get_account_balance()["AvailableBalance"])
+
+
+def ledger(account) -> Decimal:
+    """The account's audit amounts and fees, summed."""
+    totals = AuditEvent.objects.filter(requester=account).aggregate(a=Sum("amount"), f=Sum("fee"))
+    return (totals["a"] or Decimal(0)) + (totals["f"] or Decimal(0))

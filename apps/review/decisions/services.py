@@ -480,9 +480,16 @@ def assignments_decide(
         return
     stop = stop or (lambda: False)
     reserved = set() if stop() else _approvals_reserve(membership, actor, decisions)
+    committed = committed_hit_ids([d.assignment for d in decisions])  # one query, not one each
 
     def work(decision: Decision) -> DecisionOutcome:
-        return _decide_one(membership, actor, decision, reserved=decision.assignment.pk in reserved)
+        return _decide_one(
+            membership,
+            actor,
+            decision,
+            reserved=decision.assignment.pk in reserved,
+            committed=decision.assignment.hit_id in committed,
+        )
 
     try:
         with InFlight(work, threads=min(threads, len(decisions)), stop=stop, name="review") as pool:
@@ -505,16 +512,16 @@ def assignments_decide(
 
 
 def _decide_one(
-    membership: Membership, actor, decision: Decision, *, reserved: bool
+    membership: Membership, actor, decision: Decision, *, reserved: bool, committed: bool
 ) -> DecisionOutcome:
     assignment = decision.assignment
     if decision.action == "approve" and assignment.status == AssignmentStatus.APPROVED:
         return DecisionOutcome(assignment, False, "Already Approved.")
     membership_require(membership, Action.REVIEW)
     if decision.action == "approve":
-        plan = _approval(assignment, decision.feedback)
+        plan = _approval(assignment, decision.feedback, committed=committed)
     else:
-        plan = _rejection(assignment, decision.feedback)
+        plan = _rejection(assignment, decision.feedback, committed=committed)
     return _decide(membership, assignment, actor, plan, refresh_workers=False, reserved=reserved)
 
 

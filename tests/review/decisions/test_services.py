@@ -6,37 +6,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Sum
 
-from apps.audit.models import AuditEvent
 from apps.hits.models import Assignment
-from apps.requesters.models import Membership
 from apps.review.decisions import services
-from apps.sync.services import requester_sync
-from tests.helpers import create_hit, work
+from tests.review.conftest import ledger as _ledger
+from tests.review.conftest import membership_of as _membership
+from tests.review.conftest import mturk_balance as _balance
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def submitted(local_account, account_mturk, emulator):
-    hit = create_hit(account_mturk, Reward="0.50", MaxAssignments=2)
-    assignment_id, _ = work(emulator, hit["HITId"])
-    requester_sync(requester=local_account)
-    return Assignment.objects.select_related("hit__hit_type").get(mturk_id=assignment_id)
-
-
-def _membership(user) -> Membership:
-    return Membership.objects.select_related("requester").get(user=user)
-
-
-def _balance(account_mturk) -> Decimal:
-    return Decimal(account_mturk.get_account_balance()["AvailableBalance"])
-
-
-def _ledger(account) -> Decimal:
-    totals = AuditEvent.objects.filter(requester=account).aggregate(a=Sum("amount"), f=Sum("fee"))
-    return (totals["a"] or Decimal(0)) + (totals["f"] or Decimal(0))
 
 
 def test_approving_pays_reward_and_fee_once(bob, submitted, account_mturk, emulator, local_account):
