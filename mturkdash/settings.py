@@ -160,7 +160,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": ["template_partials.templatetags.partials", "mturkdash.templatetags"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -331,6 +331,9 @@ CELERY_BEAT_SCHEDULE = {
 # account the local MTurk, and any account an origin the operator lists here (glob patterns,
 # such as http://127.0.0.1:*; see apps/mturk/endpoints.py). The same for SQS queues.
 MTURK_LOCAL_ENDPOINT = env.str("MTURK_LOCAL_ENDPOINT", default="http://127.0.0.1:8001")
+# Where people's browsers reach the local MTurk, when the dashboard calls it by a name only its
+# own containers know (http://emulator:8001 in docker-compose): previews load its crowd script.
+MTURK_LOCAL_PUBLIC_URL = env.str("MTURK_LOCAL_PUBLIC_URL", default="")
 MTURK_ENDPOINTS_ALLOWED = _read("MTURK_ENDPOINTS_ALLOWED", "list", default=[])
 SQS_LOCAL_ENDPOINT = env.str("SQS_LOCAL_ENDPOINT", default="http://127.0.0.1:8002")
 SQS_ENDPOINTS_ALLOWED = _read("SQS_ENDPOINTS_ALLOWED", "list", default=[])
@@ -359,9 +362,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"refusals": {"()": "mturkdash.logfilters.RefusalsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # A refused request (403, 404) is one line saying why, without a traceback.
+        "django.request": {"filters": ["refusals"]},
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
     },

@@ -25,7 +25,7 @@ def test_it_signs_in_shows_the_account_and_switches(page, alice, local_account):
 
     page.locator("td a", has_text=local_account.name).click()
     page.wait_for_selector("#balance .figure")
-    assert page.locator("#balance .figure").inner_text() == "$10000.00"
+    assert page.locator("#balance .figure").inner_text() == "$10,000.00"
     assert page.locator(".topbar .badge").inner_text().lower() == "local mturk"
 
     # the switcher submits on change (no inline script: app.js does it)

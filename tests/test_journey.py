@@ -2,11 +2,13 @@
 
 A fresh install (the `bootstrap` command: an admin and the "Local MTurk" account with its SQS
 queue) → sign in → a project from an HTML template → a CSV → a row previewed → the estimate read
-→ launch → the simulated crowd works the batch → the answers arrive through MTurk's
-notifications, polled by the real Celery worker as beat would (no sync) → keyboard review:
-approve most, reject one with feedback → bonus two workers → an exclusion group keeps the
-batch's workers out of the next study → the results CSV downloaded → the local MTurk's balance
-is the starting balance minus exactly the money the dashboard shows.
+→ launch, confirmed once with the money → the simulated crowd works the batch → the answers
+arrive through MTurk's notifications, polled by the real Celery worker as beat would (no sync),
+and the open batch page follows them without a reload → keyboard review: `a` and `r` move on by
+themselves, approve most, reject one with feedback → bonus two workers → an exclusion group in one
+click → the next study, a copy of the pilot's project, keeps the group out → the results CSV
+downloaded → the local MTurk's balance is the starting balance minus exactly the money the
+dashboard shows → a worker blocked from their page.
 
 With `SCREENSHOTS=1` each step is saved to docs/screenshots/NN-step.png (`make screenshots`).
 """
@@ -30,6 +32,7 @@ from apps.hits.models import Assignment
 from apps.mturk import fees
 from apps.notifications.models import NotificationEvent
 from apps.notifications.tasks import notifications_poll_all
+from apps.qualifications.models import QualificationType
 from apps.requesters.models import Requester
 from tests.fixtures.celery import start_celery_worker
 from tests.fixtures.emulator import EmulatorControlError, make_mturk_client
@@ -146,9 +149,12 @@ def _create_project(page, shots, *, name: str, title: str, requirement: str | No
     page.fill("#id_keywords", "photo, animal, label")
     page.fill("#id_reward", str(REWARD))
     page.fill("#id_max_assignments", str(ASSIGNMENTS_PER_HIT))
-    page.fill("#id_lifetime", "86400")
-    page.fill("#id_assignment_duration", "600")
-    page.fill("#id_auto_approval_delay", "259200")
+    page.fill("#id_lifetime", "1")
+    page.select_option("#id_lifetime_unit", "days")
+    page.fill("#id_assignment_duration", "10")
+    page.select_option("#id_assignment_duration_unit", "minutes")
+    page.fill("#id_auto_approval_delay", "3")
+    page.select_option("#id_auto_approval_delay_unit", "days")
     page.fill("#id_annotation", name)
     if requirement:
         page.select_option("#id_req-0-qualification_type", label=f"{requirement} (own)")
@@ -174,7 +180,15 @@ def _upload(page, *, name: str, filename: str, text: str) -> Batch:
     return Batch.objects.get(name=name)
 
 
-def _launch(page, batch: Batch) -> None:
+def _launch(page, batch: Batch, shots=None) -> None:
+    """The batch page's Launch button, then the one confirmation that states the money."""
+    page.click("#review button.primary")
+    page.wait_for_selector("h1:has-text('Launch') >> text=?")
+    figures = page.inner_text("#review .launch-figures")
+    assert "MTurk fee" in figures and "from a balance of" in figures, figures
+    assert "the local MTurk" in page.inner_text("#review .launch-environment")
+    if shots:
+        shots("launch-confirmation")
     page.click("#review button.primary")
     page.wait_for_selector("#progress .status-launched", timeout=TIMEOUT_MS * 2)
     batch.refresh_from_db()
@@ -218,19 +232,23 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     assert "Launch 3 HITs" in page.inner_text("#review button.primary")
     shots("estimate")
 
-    # Preview the second row as a worker would see it.
-    page.fill("#preview-row", "1")
+    # Preview the second row as a worker would see it: row 3 of the spreadsheet (the header is
+    # row 1), the number every page uses for it.
+    page.fill("#preview-row", "3")
     page.click("button:has-text('Show')")
-    page.wait_for_url(re.compile(r"\?row=1$"))
+    page.wait_for_url(re.compile(r"\?row=3$"))
     frame = page.frame_locator("iframe.hit-preview")
     assert frame.locator("h2").inner_text() == "A street at noon"
     assert "street-02.jpg" in frame.locator("p").first.inner_text()
     shots("preview-row")
 
     # Launch: the worker creates the HITs and subscribes the HIT type to the SQS queue.
-    _launch(page, pilot)
+    _launch(page, pilot, shots)
     assert pilot.rows.filter(hit__isnull=False).count() == 3
     shots("launched")
+    # The batch page stays open from here: it follows the batch by itself, never reloaded.
+    page.evaluate("() => { window.journeyStillHere = true; }")
+    assert page.inner_text("table.counters tbody td:nth-child(2)") == "0"
 
     # The simulated crowd works the batch: two workers, each on every HIT.
     done = 0
@@ -254,8 +272,9 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     assert set(arrived) == set(submitted.values_list("mturk_id", flat=True))
     calls = emulator.stats()["customers"][account.access_key_id]
     assert not calls.get("ListHITs") and not calls.get("ListAssignmentsForHIT"), calls
-    page.goto(f"/batches/{pilot.pk}/")
-    assert page.inner_text("table.counters tbody td:nth-child(2)") == "6"
+    page.wait_for_selector("table.counters tbody td:nth-child(2):text-is('6')")
+    assert page.evaluate("() => window.journeyStillHere") is True  # the same page, not reloaded
+    assert page.locator("#progress[hx-trigger]").count() == 1  # still live: decisions to come
     shots("answers-arrived")
 
     # Review with the keyboard: approve five, reject one (the average worker on the last row).
@@ -269,8 +288,9 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     inputs = page.locator(f"#assignment-{target.pk} .io").inner_text()
     assert "A shore at dusk" in inputs and "shore-03.jpg" in inputs and "mturkdash:" not in inputs
     shots("review-queue", whole=False)
-    for card_id in order:
-        page.keyboard.press("j")
+    # `j` selects the first card; each decision then moves on to the next card by itself.
+    page.keyboard.press("j")
+    for number, card_id in enumerate(order):
         page.wait_for_selector(f"#{card_id}.selected")
         if card_id == f"assignment-{target.pk}":
             page.keyboard.press("r")
@@ -278,12 +298,17 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
             shots("reject-with-feedback", whole=False)
             page.keyboard.press("Enter")
             page.wait_for_selector(f"#{card_id} .status-rejected")
-            page.keyboard.press("Escape")
         else:
             page.keyboard.press("a")
             page.wait_for_selector(f"#{card_id} .status-approved")
-    rejected = page.locator(f"#assignment-{target.pk}")
-    assert f"Feedback: {REJECTION}" in rejected.inner_text()
+        if number + 1 < len(order):
+            page.wait_for_selector(f"#{order[number + 1]}.selected")
+    # A decided card folds to one line, which quotes the feedback.
+    rejected = page.locator(f"#assignment-{target.pk} summary")
+    assert f"“{REJECTION}”" in rejected.inner_text()
+    assert page.locator(f"#assignment-{target.pk} details[open]").count() == 0
+    # Its worker id leads to the worker's page.
+    assert page.locator(f"#assignment-{target.pk} summary a:has-text('ACROWDAVE0001')").count()
 
     # Bonus two workers, from their approved cards, still with the keyboard.
     position = len(order) - 1
@@ -310,31 +335,38 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     page.goto("/review/?status=Rejected")
     page.wait_for_selector(f"#assignment-{target.pk} >> text=Feedback: {REJECTION}")
 
-    # An exclusion group with everyone who worked on the pilot, from the pilot's page.
+    # An exclusion group with everyone who worked on the pilot: one click on the pilot's page.
     page.goto(f"/batches/{pilot.pk}/")
-    page.click("a:has-text('Exclude its workers')")
-    assert page.input_value("#id_group") == "exclude"
-    page.fill("#id_name", "Took the animal pilot")
-    page.fill("#id_description", "Workers who took part in the animal photos pilot.")
-    page.click("main form:has(#id_name) button.primary")
-    page.wait_for_selector("h1:has-text('Took the animal pilot') >> text=exclusion group")
-    assert page.locator("#id_batch option:checked").inner_text() == "Pilot"
-    assert page.is_checked("#id_attach")
-    page.click("form:has(#id_batch) button[type=submit]")
-    page.wait_for_selector(".message.success >> text=2 workers in Took the animal pilot.")
+    page.click("button:has-text('Exclude these workers from future studies')")
+    group = f"Worked on Pilot (batch {pilot.pk})"
+    page.wait_for_selector(f".message.success >> text=2 workers added to {group}")
+    qtype = QualificationType.objects.get(requester=account, name=group)
+    page.goto(f"/qualifications/{qtype.pk}/")
+    page.wait_for_selector(f"h1:has-text('{group}') >> text=exclusion group")
     for worker_id in BONUSES:
         page.wait_for_selector(f"table >> text={worker_id}")
     shots("exclusion-group")
 
-    # The next study requires that workers are not in the group.
-    _create_project(
-        page,
-        shots,
-        name="Animal photos study",
-        title="Which animal is in the photo? (study)",
-        requirement="Took the animal pilot",
-    )
-    assert "who do not have Took the animal pilot" in page.inner_text("dl.props")
+    # The next study starts as a copy of the pilot's project, and requires that its workers
+    # are not in the group.
+    page.goto("/batches/projects/")
+    page.click("a:has-text('Animal photos pilot')")
+    page.click("a:has-text('Copy project')")
+    page.fill("#id_name", "Animal photos study")
+    shots("copy-project")
+    page.click("main form button.primary")
+    page.wait_for_selector(".message.success >> text=copied to Animal photos study")
+    assert page.input_value("#id_template") == TEMPLATE
+    assert Decimal(page.input_value("#id_reward")) == REWARD
+    page.fill("#id_title", "Which animal is in the photo? (study)")
+    page.select_option("#id_req-0-qualification_type", label=f"{group} (own)")
+    page.select_option("#id_req-0-comparator", value="DoesNotExist")
+    page.select_option("#id_req-0-actions_guarded", value="DiscoverPreviewAndAccept")
+    page.locator("table.requirements").scroll_into_view_if_needed()
+    shots("next-study-project", whole=False)
+    page.click("form.project-form button[type=submit]")
+    page.wait_for_selector("h1:has-text('Animal photos study')")
+    assert f"who do not have {group}" in page.inner_text("dl.props")
     study = _upload(page, name="Study", filename="study.csv", text=FOLLOW_UP_CSV)
     _launch(page, study)
     shots("next-study-launched")
@@ -371,7 +403,7 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     spent = _money(page.inner_text("#progress p:has-text('Spent')"))
     shots("pilot-results")
     bonus_line = page.inner_text("#bonuses .launch-figures")
-    bonus_total = Decimal(re.search(r"= \$([0-9.]+)", bonus_line).group(1))
+    bonus_total = _money(bonus_line.rsplit("=", 1)[-1])
     page.locator("#bonuses").scroll_into_view_if_needed()
     shots("pilot-bonuses", whole=False)
 
@@ -417,7 +449,19 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
     assert balance == starting_balance - spent - paid["bonus.send"]
     page.goto(f"/accounts/{account.pk}/")
     page.click("#balance a:has-text('Check now')")
-    page.wait_for_selector(f"#balance .figure >> text=${balance}")
+    page.wait_for_selector(f"#balance .figure >> text=${balance:,.2f}")
     page.wait_for_selector("#notification-status dl")
     shots("balance")
+
+    # A worker who rejected work is blocked from their page, which then says so.
+    page.goto("/workers/ACROWDAVE0001/")
+    page.wait_for_selector("h1:has-text('ACROWDAVE0001')")
+    assert page.locator("h1 .badge").count() == 0  # never blocked: no badge, a Block button
+    page.fill("input[aria-label='Block reason']", "Chose animals not in the photos.")
+    page.click("button.danger:has-text('Block')")
+    page.wait_for_selector("h1 .badge:text-is('blocked')")
+    assert "Chose animals not in the photos." in page.inner_text("[data-block]")
+    assert page.locator("button:has-text('Unblock')").count() == 1
+    assert [b["WorkerId"] for b in mturk.list_worker_blocks()["WorkerBlocks"]] == ["ACROWDAVE0001"]
+    shots("worker-blocked")
     assert page.console_errors == []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from apps.batches import templating
-from mturkdash.csvupload import binary_kind
+from mturkdash.csvupload import NOT_TEXT, binary_kind, not_text_message
 from mturkdash.validators import CONTROL_CHARACTERS
 
 DELIMITERS = ",;\t|"
@@ -122,12 +122,10 @@ def read_csv(
     what it stored when the returned report has errors.
     """
     stream.seek(0)
-    binary = binary_kind(stream.read(8))
+    binary = binary_kind(stream.read(4096))
     stream.seek(0)
     if binary:
-        return CsvReport(
-            errors=[f"The file is {binary}, not CSV text: save the sheet as CSV (UTF-8)."]
-        )
+        return CsvReport(errors=[not_text_message(binary)])
     report = CsvReport(encoding=detect_encoding(stream))
     text = io.TextIOWrapper(stream, encoding=report.encoding, newline="")
     lines = None
@@ -155,8 +153,8 @@ def read_csv(
             return report
         if CONTROL_CHARACTERS.search("".join(header)):
             report.errors.append(
-                "The header row holds control characters: this is not a CSV text file."
-                " Save the sheet as CSV (UTF-8)."
+                f"{NOT_TEXT}: its first row holds control characters, which no CSV header"
+                " has. Save the sheet as CSV (UTF-8) and upload that file."
             )
             return report
         _check_header(report, header, template)
@@ -164,7 +162,10 @@ def read_csv(
             return report
         _read_rows(report, reader, template, kind, frame_height, max_rows, on_rows)
     except UnicodeDecodeError as exc:
-        report.errors.append(f"The file is not valid {report.encoding}: {exc}")
+        report.errors.append(
+            f"{NOT_TEXT}: it is not valid {report.encoding} text ({exc.reason})."
+            " Save the sheet as CSV (UTF-8) and upload that file."
+        )
     finally:
         if lines is not None:
             lines.close()
@@ -181,6 +182,16 @@ def _csv_error(exc: csv.Error) -> str:
     return str(exc)
 
 
+def column_letter(index: int) -> str:
+    """A column as a spreadsheet names it: A for the first, Z, then AA, AB..."""
+    letters = ""
+    number = index + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
 def _chain(first_line: str, rest: io.TextIOBase):
     yield first_line
     # Not `yield from`: closing this generator would close the file through it.
@@ -194,9 +205,11 @@ def _check_header(report: CsvReport, header: list[str], template: str) -> None:
     if not any(columns):
         report.errors.append("The first row is empty: a header row naming the columns is required.")
         return
-    unnamed = [str(i + 1) for i, name in enumerate(columns) if not name]
+    unnamed = [column_letter(i) for i, name in enumerate(columns) if not name]
     if unnamed:
-        report.errors.append(f"Columns without a name in the header row: {', '.join(unnamed)}.")
+        report.errors.append(
+            f"Columns without a name in the header row (row 1): {', '.join(unnamed)}."
+        )
     seen: set[str] = set()
     repeated = sorted({name for name in columns if name in seen or seen.add(name)})
     if repeated:

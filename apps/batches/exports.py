@@ -2,6 +2,10 @@
 
 One line per assignment, streamed from one query with `.iterator()`: memory stays constant
 however many rows. Cells pass through `mturkdash.exports` (formula neutralising).
+
+Answers of a crowd-form come three ways: flattened into `Answer.<field>` columns
+(`Answer.box.boundingBoxes.0.left`), as MTurk's own file has them in `Answer.taskAnswers` (the
+JSON exactly as the worker's form sent it), and, in JSON Lines, as the `taskAnswers` object whole.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from django.utils import timezone
 
 from apps.batches.models import Batch, BatchRow
 from apps.hits.models import Assignment, AssignmentStatus
+from apps.mturk.answers import CROWD_FIELD, task_answers_text
 
 HEADER = [
     "HITId",
@@ -69,6 +74,8 @@ _FIELDS = [
     "hit__assignments__requester_feedback",
     "hit__assignments__answers",
     "values",
+    "hit__assignments__answer_xml",
+    "hit__assignments__task_answers",
 ]
 
 
@@ -80,12 +87,12 @@ def _time(value: datetime | None) -> str:
 def answer_fields(batch: Batch) -> list[str]:
     """Every answer field name in the batch's assignments (one pass, constant memory)."""
     names: dict[str, None] = {}
-    answers = Assignment.objects.filter(hit__batch_rows__batch=batch).values_list(
-        "answers", flat=True
-    )
-    for item in answers.iterator(chunk_size=2000):
+    assignments = Assignment.objects.filter(hit__batch_rows__batch=batch)
+    for item in assignments.values_list("answers", flat=True).iterator(chunk_size=2000):
         for name in item or {}:
             names.setdefault(name, None)
+    if assignments.filter(task_answers__isnull=False).exists():
+        names.setdefault(CROWD_FIELD, None)
     return sorted(names)
 
 
@@ -125,7 +132,9 @@ def _approval_rates(batch: Batch) -> dict[str, tuple[str, str, str]]:
     }
 
 
-def _records(batch: Batch, answers: list[str]) -> Iterator[tuple[list, dict, dict]]:
+def _records(batch: Batch, answers: list[str]) -> Iterator[tuple[list, dict, dict, dict]]:
+    """(the fixed columns, the row's input values, the flattened answers, the crowd-form's
+    answers: `taskAnswers` as sent and `object` decoded, when the form was a crowd-form)."""
     lifetime = batch.launch_properties.get("lifetime", "")
     rates = _approval_rates(batch)
     rows = (
@@ -164,15 +173,19 @@ def _records(batch: Batch, answers: list[str]) -> Iterator[tuple[list, dict, dic
             work,
             *worker_rates,
         ]
-        yield base, r[22] or {}, r[21] or {}
+        crowd = {}
+        if r[24] is not None:
+            crowd = {CROWD_FIELD: task_answers_text(r[23]), "object": r[24]}
+        yield base, r[22] or {}, r[21] or {}, crowd
 
 
 def results_rows(batch: Batch, answers: list[str]) -> Iterator[list]:
-    for base, values, given in _records(batch, answers):
+    for base, values, given, crowd in _records(batch, answers):
+        cells = given | {CROWD_FIELD: crowd[CROWD_FIELD]} if crowd else given
         yield [
             *base,
             *(values.get(c, "") for c in batch.columns),
-            *(given.get(a, "") for a in answers),
+            *(cells.get(a, "") for a in answers),
             "",
             "",
         ]
@@ -190,8 +203,10 @@ def results_header(batch: Batch, answers: list[str]) -> list[str]:
 
 def results_jsonl(batch: Batch) -> Iterator[str]:
     answers = answer_fields(batch)
-    for base, values, given in _records(batch, answers):
+    for base, values, given, crowd in _records(batch, answers):
         record = dict(zip(HEADER, base, strict=True))
         record["Input"] = {c: values.get(c, "") for c in batch.columns}
         record["Answer"] = given
+        if crowd:
+            record[CROWD_FIELD] = crowd["object"]
         yield json.dumps(record, default=str, ensure_ascii=False) + "\n"

@@ -4,11 +4,29 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from apps.batches import gold, templating
-from apps.batches.models import ActionKind, Project
+from apps.batches.fields import DurationField
+from apps.batches.models import PROJECT_HIT_FIELDS, ActionKind, Batch, BatchStatus, Project
+from apps.batches.services import batch_exclusion_groups
 from apps.qualifications import requirements as qualification_requirements
+from apps.qualifications.models import QualificationType
+
+
+def _default(name: str) -> int:
+    return Project._meta.get_field(name).default
 
 
 class ProjectForm(forms.ModelForm):
+    # MTurk's limits: a lifetime and a time allotted from 30 seconds to a year, an automatic
+    # approval after at most 30 days. A new project starts from the model's defaults.
+    lifetime = DurationField(
+        low=30, high=31_536_000, label="Lifetime", initial=_default("lifetime")
+    )
+    assignment_duration = DurationField(
+        low=30, high=31_536_000, label="Time allotted", initial=_default("assignment_duration")
+    )
+    auto_approval_delay = DurationField(
+        low=0, high=2_592_000, label="Auto-approval after", initial=_default("auto_approval_delay")
+    )
     gold = forms.CharField(
         required=False,
         label="Gold answers",
@@ -20,21 +38,7 @@ class ProjectForm(forms.ModelForm):
 
     class Meta:
         model = Project
-        fields = [
-            "name",
-            "question_kind",
-            "template",
-            "frame_height",
-            "title",
-            "description",
-            "keywords",
-            "reward",
-            "max_assignments",
-            "lifetime",
-            "assignment_duration",
-            "auto_approval_delay",
-            "annotation",
-        ]
+        fields = ["name", *PROJECT_HIT_FIELDS]
         widgets = {
             "template": forms.Textarea(attrs={"rows": 16, "class": "code", "spellcheck": "false"}),
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -42,6 +46,7 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.template_warnings: list[str] = []
         if self.instance and self.instance.pk and not self.is_bound:
             self.initial["gold"] = gold.gold_fields_text(self.instance.gold_fields)
 
@@ -75,15 +80,6 @@ class ProjectForm(forms.ModelForm):
             raise ValidationError("At least one assignment per HIT.")
         return value
 
-    def clean_lifetime(self):
-        return _seconds(self.cleaned_data["lifetime"], 30, 31_536_000)
-
-    def clean_assignment_duration(self):
-        return _seconds(self.cleaned_data["assignment_duration"], 30, 31_536_000)
-
-    def clean_auto_approval_delay(self):
-        return _seconds(self.cleaned_data["auto_approval_delay"], 0, 2_592_000)
-
     def clean(self):
         data = super().clean()
         if data.get("template") and data.get("question_kind"):
@@ -94,15 +90,33 @@ class ProjectForm(forms.ModelForm):
             )
             for error in check.errors:
                 self.add_error("template", error)
+            # Saved anyway (a `${` may be meant), but said before and after the save.
+            self.template_warnings = check.warnings
+            # Saved anyway (a `${` may be meant), but said before and after the save.
+            self.template_warnings = check.warnings
         if isinstance(data.get("gold"), dict):
             data["gold_fields"] = data["gold"]
         return data
 
 
-def _seconds(value: int, low: int, high: int) -> int:
-    if value is None or not low <= value <= high:
-        raise ValidationError(f"Between {low:,} and {high:,} seconds.")
-    return value
+class ProjectCopyForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Name of the copy")
+    # Any account id is taken here: the view looks the person's membership up (404 for an
+    # account they are not in, 403 for a role that cannot create projects).
+    requester = forms.IntegerField(label="Into the account", widget=forms.Select)
+    drop_foreign = forms.BooleanField(
+        required=False,
+        label="Copy without the requirements the other account cannot use",
+        help_text="Qualification types belong to one account: another account's HITs cannot "
+        "require them.",
+    )
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requester"].widget.choices = [
+            (m.requester_id, f"{m.requester.name} ({m.requester.get_environment_display()})")
+            for m in targets
+        ]
 
 
 def requirement_formset(data, *, requester, project: Project | None):
@@ -114,11 +128,32 @@ def requirement_formset(data, *, requester, project: Project | None):
 
 
 class BatchUploadForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, label="Batch name")
     file = forms.FileField(label="CSV file", help_text="A header row naming the columns.")
 
 
+class BatchReplaceUploadForm(BatchUploadForm):
+    """The upload as the upload view reads it: from a batch whose CSV had errors (checked in a
+    job, so it exists), the new file takes that batch's place."""
+
+    replaces = forms.ModelChoiceField(
+        queryset=Batch.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["replaces"].queryset = Batch.objects.filter(
+            project=project, status=BatchStatus.INVALID
+        )
+
+
 class LaunchForm(forms.Form):
+    """The launch's one confirmation: the total the person was shown (the launch is refused if
+    the cost changed since) and, on a production account, the account's name typed."""
+
+    confirm_total = forms.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, widget=forms.HiddenInput
+    )
     confirm_name = forms.CharField(required=False, label="Type the account's name to launch")
 
 
@@ -135,3 +170,18 @@ class ActionForm(forms.Form):
     def __init__(self, *args, hit_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hits"].choices = hit_choices
+
+
+class BatchExcludeForm(forms.Form):
+    """Exclude a batch's workers: into the batch's own exclusion group, or one chosen."""
+
+    group = forms.ModelChoiceField(
+        queryset=QualificationType.objects.none(),
+        required=False,
+        label="Into",
+        empty_label="this batch's own exclusion group",
+    )
+
+    def __init__(self, *args, batch: Batch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = batch_exclusion_groups(batch)

@@ -21,6 +21,24 @@ class QuestionKind(models.TextChoices):
     QUESTIONFORM = "questionform", "QuestionForm XML"
 
 
+# A project's question and HIT properties: what its form edits beside the name, and what a
+# copy takes with it (with the requirements and gold answers, which have their own fields).
+PROJECT_HIT_FIELDS = (
+    "question_kind",
+    "template",
+    "frame_height",
+    "title",
+    "description",
+    "keywords",
+    "reward",
+    "max_assignments",
+    "lifetime",
+    "assignment_duration",
+    "auto_approval_delay",
+    "annotation",
+)
+
+
 class Project(models.Model):
     """What every HIT of a batch shares: the question template and the HIT properties."""
 

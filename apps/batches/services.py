@@ -14,11 +14,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.batches import checking, commitments, costs
 from apps.batches.models import (
+    PROJECT_HIT_FIELDS,
     ActionKind,
     Batch,
     BatchAction,
@@ -30,9 +32,14 @@ from apps.batches.models import (
 from apps.hits.models import HIT, AssignmentStatus, HITStatus
 from apps.mturk import fees
 from apps.mturk.errors import MTurkError
+from apps.qualifications import services as qualification_services
+from apps.qualifications.models import GroupAttachment, QualificationType
+from apps.qualifications.services import BulkResult
+from apps.requesters.access import refusal
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.services import CredentialsMissing, requester_balance, spend_authorize
+from mturkdash.templatetags import money
 
 DEFAULT_MAX_CSV_BYTES = 50 * 1024 * 1024
 
@@ -43,28 +50,10 @@ def max_csv_bytes() -> int:
 
 def _require(membership: Membership, action: Action) -> None:
     if not role_allows(membership.role, action):
-        raise PermissionDenied(
-            f"A {membership.role} of {membership.requester} cannot do this ({action})."
-        )
+        raise PermissionDenied(refusal(membership, action))
 
 
-PROJECT_FIELDS = (
-    "name",
-    "question_kind",
-    "template",
-    "frame_height",
-    "title",
-    "description",
-    "keywords",
-    "reward",
-    "max_assignments",
-    "lifetime",
-    "assignment_duration",
-    "auto_approval_delay",
-    "qualification_requirements",
-    "annotation",
-    "gold_fields",
-)
+PROJECT_FIELDS = ("name", *PROJECT_HIT_FIELDS, "qualification_requirements", "gold_fields")
 
 
 def project_save(
@@ -84,18 +73,38 @@ def project_save(
     return project
 
 
+class CsvRefused(ValidationError):
+    """The uploaded CSV has errors: no batch was kept. `report` says why, as the batch page
+    would have (errors, warnings, notices)."""
+
+    def __init__(self, report: dict) -> None:
+        super().__init__(report.get("errors") or ["The CSV has errors."])
+        self.report = report
+
+
 def batch_create(
-    *, membership: Membership, actor, project: Project, name: str, upload: UploadedFile
+    *,
+    membership: Membership,
+    actor,
+    project: Project,
+    name: str,
+    upload: UploadedFile,
+    replaces: Batch | None = None,
 ) -> Batch:
     """Store the uploaded CSV; check it against the project's template and keep its rows, right
     away for a small file, in a Celery job for a large one (the batch is `checking` meanwhile).
 
-    A CSV with errors still makes a batch (status `invalid`, the report says why) but no rows:
-    nothing can be launched from it.
+    A small CSV with errors makes no batch at all: `CsvRefused` carries the report. A large one
+    is checked later and can end `invalid`; uploading again with `replaces` set to that batch
+    deletes it, so that no batch with errors is left behind.
     """
     _require(membership, Action.LAUNCH)
     if project.requester_id != membership.requester_id:
         raise PermissionDenied("This project belongs to another account.")
+    if replaces is not None:
+        if replaces.project_id != project.pk or replaces.status != BatchStatus.INVALID:
+            raise ValidationError("Only a batch whose CSV has errors can be replaced.")
+        batch_delete_invalid(membership=membership, batch=replaces)
     limit = max_csv_bytes()
     if upload.size > limit:
         raise ValidationError(
@@ -110,14 +119,43 @@ def batch_create(
         status=BatchStatus.CHECKING,
         created_by=actor,
     )
+    if upload.size <= checking.inline_bytes():
+        return _batch_create_checked(batch, upload)
     batch.input_file.save(upload.name, upload, save=False)
     batch.save()
-    if upload.size <= checking.inline_bytes():
-        return checking.batch_check(batch.pk)
     from apps.batches.tasks import batch_check_task
 
     transaction.on_commit(lambda: batch_check_task.delay(batch.pk))
     return batch
+
+
+def _batch_create_checked(batch: Batch, upload: UploadedFile) -> Batch:
+    """Check a small CSV in the request; keep the batch only when it can be launched."""
+    batch.input_file.save(upload.name, upload, save=False)
+    try:
+        with transaction.atomic():
+            batch.save()
+            checked = checking.batch_check(batch.pk)
+            if checked.status == BatchStatus.INVALID:
+                raise CsvRefused(checked.report)
+    except BaseException:
+        batch.input_file.delete(save=False)
+        raise
+    return checked
+
+
+def batch_delete_invalid(*, membership: Membership, batch: Batch) -> None:
+    """Delete a batch whose CSV has errors (nothing of it ever reached MTurk), and its file."""
+    _require(membership, Action.LAUNCH)
+    if batch.requester_id != membership.requester_id:
+        raise PermissionDenied("This batch belongs to another account.")
+    with transaction.atomic():
+        deleted, _ = Batch.objects.filter(pk=batch.pk, status=BatchStatus.INVALID).delete()
+        if not deleted:
+            raise ValidationError("Only a batch whose CSV has errors can be deleted.")
+        if batch.input_file:
+            name, storage = batch.input_file.name, batch.input_file.storage
+            transaction.on_commit(lambda: storage.delete(name))
 
 
 def _launch_properties(project: Project) -> dict:
@@ -163,14 +201,20 @@ def _launch_start(batch_id: int) -> None:
 
 
 def batch_launch(
-    *, membership: Membership, actor, batch: Batch, confirm_name: str = ""
+    *,
+    membership: Membership,
+    actor,
+    batch: Batch,
+    confirm_name: str = "",
+    confirm_total: Decimal | None = None,
 ) -> costs.Estimate:
     """Start (or, after a stop, resume) the launch of a checked batch.
 
     Refused when the account's balance does not cover the rows still to launch, when the first
     launch's commitment (every row's rewards and fees, at most) does not fit what is left of the
-    account's daily limit, and on a production account unless the person typed the account's
-    name. A resumed launch commits nothing new: the first launch counted every row.
+    account's daily limit, on a production account unless the person typed the account's
+    name, and when `confirm_total` (the total the person confirmed) is not what it costs now.
+    A resumed launch commits nothing new: the first launch counted every row.
     """
     _require(membership, Action.LAUNCH)
     requester = membership.requester
@@ -185,6 +229,11 @@ def batch_launch(
             f"This is a production account: type its name, {requester.name}, to launch."
         )
     estimate = batch_estimate(batch, remaining_only=True)
+    if confirm_total is not None and Decimal(confirm_total) != estimate.total:
+        raise ValidationError(
+            f"The cost changed since it was confirmed ({money(confirm_total)}): it is now "
+            f"{money(estimate.total)}. Check the new total and launch again."
+        )
     try:
         balance = requester_balance(requester=requester, refresh=True)
     except (MTurkError, CredentialsMissing) as exc:
@@ -394,3 +443,80 @@ def batch_action_start(
 
         transaction.on_commit(lambda: batch_action_task.delay(action.pk))
     return action
+
+
+# --- excluding a batch's workers ----------------------------------------------------------
+
+
+def batch_exclusion_name(batch: Batch) -> str:
+    """The name of the exclusion group made for a batch (unique per account at MTurk)."""
+    return f"Worked on {batch.name} (batch {batch.pk})"
+
+
+def batch_exclusion_groups(batch: Batch) -> QuerySet[QualificationType]:
+    """The account's exclusion groups a batch's workers can be added to."""
+    return (
+        QualificationType.objects.filter(
+            requester_id=batch.requester_id, group="exclude", gone_at__isnull=True
+        )
+        .exclude(status="Disposing")
+        .order_by("name")
+    )
+
+
+def batch_workers_exclude(
+    *, membership: Membership, actor, batch: Batch, qtype: QualificationType | None = None
+) -> tuple[QualificationType, BulkResult]:
+    """Keep a batch's workers out of future studies in one step: every worker who submitted to
+    the batch gets a score on an exclusion group, and the group is attached to the batch so
+    that whoever submits later joins it too.
+
+    The group is `qtype` (one of the account's exclusion groups), else the one already attached
+    to this batch, else one made now, named after the batch. Returns the group and the grants'
+    result (how many were added, and MTurk's refusals worker by worker).
+    """
+    _require(membership, Action.QUALIFICATIONS)
+    if batch.requester_id != membership.requester_id:
+        raise PermissionDenied("This batch belongs to another account.")
+    if not batch.hit_type_mturk_id:
+        raise ValidationError("Nobody worked on this batch yet: it was never launched.")
+    groups = batch_exclusion_groups(batch)
+    if qtype is not None and not groups.filter(pk=qtype.pk).exists():
+        raise ValidationError("Choose one of this account's exclusion groups.")
+    if qtype is None:
+        qtype = (
+            groups.filter(attachments__batch=batch).first()
+            or groups.filter(name=batch_exclusion_name(batch)).first()
+        )
+    if qtype is None:
+        qtype = qualification_services.qualification_type_create(
+            membership=membership,
+            actor=actor,
+            data={
+                "name": batch_exclusion_name(batch),
+                "description": f"Workers who submitted work to the batch {batch.name} of the "
+                f"project {batch.project.name}: studies that must not see them again require "
+                "that this qualification does not exist.",
+                "status": "Active",
+            },
+            group="exclude",
+        )
+    GroupAttachment.objects.get_or_create(qualification_type=qtype, batch=batch)
+    workers = qualification_services.workers_of_batch(batch)
+    result = qualification_services.group_add_workers(
+        membership=membership, actor=actor, qtype=qtype, worker_ids=workers
+    )
+    audit_record(
+        actor=actor,
+        requester=batch.requester,
+        action="batch.exclude_workers",
+        target_type="batch",
+        target_id=batch.pk,
+        details={
+            "group": qtype.name,
+            "type": qtype.mturk_id,
+            "added": result.applied,
+            "refused": len(result.errors),
+        },
+    )
+    return qtype, result

@@ -29,6 +29,9 @@ PLACEHOLDER = re.compile(r"\$\{\s*([^{}|]+?)\s*(?:\|\s*(raw)\s*)?\}")
 _FORM_INPUT = re.compile(r"<\s*(input|textarea|select|crowd-form)\b", re.IGNORECASE)
 _CROWD_FORM = re.compile(r"<\s*crowd-form\b", re.IGNORECASE)
 _CROWD_SCRIPT = "assets.crowd.aws/crowd-html-elements.js"
+_EMPTY_PLACEHOLDER = re.compile(r"\$\{\s*(?:\|\s*raw\s*)?\}")
+# What the editor quotes of a `${` that starts no placeholder: up to a space, a tag or a quote.
+_PLACEHOLDER_START = re.compile(r"\$\{[^\s<>\"'$]{0,28}")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,35 @@ def loads_crowd_script(template: str) -> bool:
 
 def uses_crowd_form(template: str) -> bool:
     return bool(_CROWD_FORM.search(template))
+
+
+def _line_of(template: str, at: int) -> int:
+    return template.count("\n", 0, at) + 1
+
+
+def malformed_placeholders(template: str) -> list[str]:
+    """A warning for each `${` that starts no placeholder (`${text` unclosed, `${}` empty):
+    it reaches workers as typed, which is rarely what was meant. With the line number."""
+    problems = []
+    at = template.find("${")
+    while at >= 0:
+        if not PLACEHOLDER.match(template, at):
+            line = _line_of(template, at)
+            empty = _EMPTY_PLACEHOLDER.match(template, at)
+            if empty:
+                problems.append(
+                    f"Line {line}: {empty.group(0)} names no column: it reaches workers as typed. "
+                    "Write the column's name, like ${text}."
+                )
+            else:
+                shown = _PLACEHOLDER_START.match(template, at).group(0)
+                problems.append(
+                    f"Line {line}: {shown} is not a placeholder (no closing brace, or a character "
+                    "a column name cannot hold): it reaches workers as typed. Write ${column}, or "
+                    "${column|raw}."
+                )
+        at = template.find("${", at + 2)
+    return problems
 
 
 def raw_variables(template: str) -> list[str]:
@@ -158,6 +190,7 @@ def check(template: str, *, kind: str, frame_height: int) -> TemplateCheck:
             f"The question is {result.empty_size:,} bytes before any value is filled in; MTurk "
             f"accepts at most {MAX_QUESTION_BYTES:,}."
         )
+    result.warnings.extend(malformed_placeholders(template))
     if result.raw:
         result.warnings.append(
             "Inserted without escaping: "

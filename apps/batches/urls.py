@@ -7,8 +7,14 @@ urlpatterns = [
     path("batches/projects/", views.project_list, name="batches-projects"),
     path("batches/projects/new/", views.project_edit, name="batches-project-new"),
     path("batches/projects/check/", views.project_check, name="batches-project-check"),
+    path(
+        "batches/projects/preview/",
+        views.project_draft_preview,
+        name="batches-project-draft-preview",
+    ),
     path("batches/projects/<int:pk>/", views.project_detail, name="batches-project"),
     path("batches/projects/<int:pk>/edit/", views.project_edit, name="batches-project-edit"),
+    path("batches/projects/<int:pk>/copy/", views.project_copy, name="batches-project-copy"),
     path(
         "batches/projects/<int:pk>/preview/", views.project_preview, name="batches-project-preview"
     ),

@@ -3,20 +3,41 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db.models import Q
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.batches import exports, gold, previews, selectors, services, templating
+from apps.batches import (
+    copying,
+    crowdscript,
+    exports,
+    gold,
+    previews,
+    selectors,
+    services,
+    templating,
+)
 from apps.batches.forms import (
     ActionForm,
+    BatchExcludeForm,
+    BatchReplaceUploadForm,
     BatchUploadForm,
     CancelForm,
     LaunchForm,
+    ProjectCopyForm,
     ProjectForm,
     requirement_formset,
 )
@@ -28,18 +49,21 @@ from apps.batches.models import (
     Project,
     QuestionKind,
 )
+from apps.hits.models import HIT
 from apps.mturk.errors import MTurkError
 from apps.qualifications import requirements as qualification_requirements
-from apps.requesters.access import current_membership_for, membership_for
+from apps.requesters.access import SESSION_KEY, current_membership_for, membership_for
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.services import CredentialsMissing, SpendingRefused, requester_balance
 from apps.review.bonuses import selectors as bonus_selectors
 from apps.review.bonuses import sync as bonus_sync
 from mturkdash.exports import csv_response
+from mturkdash.templatetags import money
 
 # The preview frame: the worker's HTML in a sandboxed iframe of its own, with a policy of its
 # own: inline styles and https images as a worker would see them; scripts only from the crowd
-# elements' host, and only for crowd-form templates (the iframe has no allow-same-origin).
+# elements' host of the account's environment (crowdscript.py), and only for templates that
+# load them (the iframe has no allow-same-origin).
 # A preview shows the requester's own HTML: even opened in a tab of its own, it runs in a
 # sandbox of its own origin (no allow-same-origin), never on the dashboard's.
 _FRAME_POLICY = {
@@ -55,8 +79,11 @@ _FRAME_POLICY = {
     "frame-ancestors": ["'self'"],
     "sandbox": ["allow-forms", "allow-scripts"],
 }
-# Only a template that loads MTurk's crowd script may run it.
-_CROWD_FRAME_POLICY = {**_FRAME_POLICY, "script-src": ["https://assets.crowd.aws"]}
+
+
+def _crowd_frame_policy(requester) -> dict:
+    """Only a template that loads the crowd script may run it, from its one origin."""
+    return {**_FRAME_POLICY, "script-src": [crowdscript.crowd_script_origin(requester)]}
 
 
 def _project(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> HttpResponse:
@@ -118,7 +145,7 @@ def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, f"Project {project.name} saved.")
-            for warning in form.gold_warnings:
+            for warning in [*form.template_warnings, *form.gold_warnings]:
                 messages.warning(request, warning)
             return redirect("batches-project", pk=project.pk)
     template = form["template"].value() or ""
@@ -130,9 +157,16 @@ def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "form": form,
             "requirements": requirements,
             "project": project,
-            "check": templating.check(template, kind=kind, frame_height=0),
+            "check": _editor_check(template, kind=kind, frame_height=0),
         },
     )
+
+
+def _editor_check(template: str, *, kind: str, frame_height: int) -> templating.TemplateCheck:
+    # Nothing typed yet is nothing wrong yet: an empty editor shows no error.
+    if not template.strip():
+        return templating.TemplateCheck()
+    return templating.check(template, kind=kind, frame_height=frame_height)
 
 
 @require_POST
@@ -146,7 +180,7 @@ def project_check(request: HttpRequest) -> HttpResponse:
         height = int(request.POST.get("frame_height") or 0)
     except ValueError:
         height = 0
-    check = templating.check(template, kind=kind, frame_height=height)
+    check = _editor_check(template, kind=kind, frame_height=height)
     return render(request, "batches/project_form.html#check", {"check": check})
 
 
@@ -164,6 +198,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "requirements_text": qualification_requirements.requirements_describe(
                 project.qualification_requirements, requester=project.requester
             ),
+            "requirement_labels": qualification_requirements.requirements_labels(
+                project.qualification_requirements, requester=project.requester
+            ),
             "check": check,
             "batches": project.batches.order_by("-created_at"),
             "can_launch": role_allows(membership.role, Action.LAUNCH),
@@ -173,43 +210,117 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def project_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Copy a project into this account or another of the person's (its edit page opens)."""
+    source, _ = _project(request, pk, Action.LAUNCH)
+    form = ProjectCopyForm(
+        request.POST or None,
+        targets=copying.project_copy_targets(request.user),
+        initial={
+            "name": copying.project_copy_name(source, source.requester),
+            "requester": source.requester_id,
+        },
+    )
+    foreign: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        membership = membership_for(
+            user=request.user, requester_id=form.cleaned_data["requester"], action=Action.LAUNCH
+        )
+        try:
+            result = copying.project_copy(
+                source=source,
+                membership=membership,
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                drop_foreign=form.cleaned_data["drop_foreign"],
+            )
+        except copying.ForeignRequirements as exc:
+            foreign = exc.labels
+            form.add_error(None, exc)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            copy = result.project
+            # The copy opens in its own account: the switcher follows it there.
+            request.session[SESSION_KEY] = copy.requester_id
+            messages.success(
+                request, f"{source.name} copied to {copy.name} in {copy.requester.name}."
+            )
+            if result.dropped:
+                messages.warning(
+                    request,
+                    "Left out, as "
+                    + copy.requester.name
+                    + " cannot use another account's qualification types: "
+                    + "; ".join(result.dropped)
+                    + ".",
+                )
+            return redirect("batches-project-edit", pk=copy.pk)
+    return render(
+        request,
+        "batches/project_copy.html",
+        {"project": source, "form": form, "foreign": foreign},
+    )
+
+
 def _uses_scripts(kind: str, template: str) -> bool:
     """crowd-form needs the crowd elements' script: only then may the preview frame run one."""
     return kind == QuestionKind.HTML and templating.uses_crowd_form(template)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def batch_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """The upload of a batch's CSV. A file with errors makes no batch: the form comes back with
+    the errors, the name kept."""
     project, membership = _project(request, pk, Action.LAUNCH)
-    form = BatchUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
+    form = BatchReplaceUploadForm(request.POST or None, request.FILES or None, project=project)
+    report: dict = {}
+    if request.method == "POST" and not form.is_valid():
         problems = " ".join(e for errors in form.errors.values() for e in errors)
         messages.error(request, f"Give the batch a name and choose a CSV file. {problems}")
-        return redirect("batches-project", pk=project.pk)
-    try:
-        batch = services.batch_create(
-            membership=membership,
-            actor=request.user,
-            project=project,
-            name=form.cleaned_data["name"],
-            upload=form.cleaned_data["file"],
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("batches-project", pk=project.pk)
-    if batch.status == BatchStatus.INVALID:
-        messages.error(request, "The CSV has errors: nothing can be launched from it.")
-    return redirect("batches-detail", pk=batch.pk)
+    elif request.method == "POST":
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.batch_create(
+                membership=membership,
+                actor=request.user,
+                project=project,
+                name=form.cleaned_data["name"],
+                upload=upload,
+                replaces=form.cleaned_data["replaces"],
+            )
+        except services.CsvRefused as exc:
+            report = exc.report
+            messages.error(
+                request,
+                f"{upload.name} has errors: no batch was made. Fix the file and upload it again.",
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if batch.status == BatchStatus.CHECKING:
+                messages.info(request, f"{batch.input_name} is being checked.")
+            return redirect("batches-detail", pk=batch.pk)
+    check = templating.check(
+        project.template, kind=project.question_kind, frame_height=project.frame_height
+    )
+    return render(
+        request,
+        "batches/upload.html",
+        {"project": project, "form": form, "report": report, "variables": check.variables},
+    )
 
 
 # --- previews ------------------------------------------------------------------------------
 
 
-def _frame(kind: str, template: str, values: dict) -> HttpResponse:
+def _frame(requester, kind: str, template: str, values: dict) -> HttpResponse:
     body = previews.worker_view(kind, template, values)
-    response = HttpResponse(body, content_type="text/html; charset=utf-8")
     crowd = kind == QuestionKind.HTML and templating.loads_crowd_script(template)
-    response._csp_replace = _CROWD_FRAME_POLICY if crowd else _FRAME_POLICY
+    if crowd:
+        body = crowdscript.crowd_script_use(body, requester)
+    response = HttpResponse(body, content_type="text/html; charset=utf-8")
+    response._csp_replace = _crowd_frame_policy(requester) if crowd else _FRAME_POLICY
     return response
 
 
@@ -218,7 +329,27 @@ def _frame(kind: str, template: str, values: dict) -> HttpResponse:
 def project_preview(request: HttpRequest, pk: int) -> HttpResponse:
     project, _ = _project(request, pk)
     values = _sample(templating.variables(project.template))
-    return _frame(project.question_kind, project.template, values)
+    return _frame(project.requester, project.question_kind, project.template, values)
+
+
+@require_POST
+@xframe_options_sameorigin
+def project_draft_preview(request: HttpRequest) -> HttpResponse:
+    """The editor's live preview: the template being typed, with placeholder values, as the
+    workers of the project's account (or of the chosen account, for a new one) would see it."""
+    project_id = request.GET.get("project", "")
+    if project_id.isdigit():
+        _, membership = _project(request, int(project_id), Action.LAUNCH)
+    else:
+        membership = current_membership_for(request, Action.LAUNCH)
+        if membership is None:
+            raise Http404
+    template = request.POST.get("template", "")
+    kind = request.POST.get("question_kind") or QuestionKind.HTML
+    if kind not in QuestionKind.values:
+        kind = QuestionKind.HTML
+    values = _sample(templating.variables(template))
+    return _frame(membership.requester, kind, template, values)
 
 
 @require_GET
@@ -227,7 +358,7 @@ def row_preview(request: HttpRequest, pk: int, index: int) -> HttpResponse:
     batch, _ = _batch(request, pk)
     row = get_object_or_404(batch.rows, index=index)
     props = services.batch_properties(batch)
-    return _frame(props["question_kind"], props["template"], row.values)
+    return _frame(batch.requester, props["question_kind"], props["template"], row.values)
 
 
 # --- batches -------------------------------------------------------------------------------
@@ -257,39 +388,89 @@ def _review_context(batch: Batch) -> dict:
         "balance": balance,
         "balance_error": balance_error,
         "covered": balance is not None and balance >= estimate.total,
-        "launch_form": LaunchForm(),
+        "balance_after": balance - estimate.total if balance is not None else None,
+        "launch_form": LaunchForm(initial={"confirm_total": estimate.total}),
     }
+
+
+# While any of these can change without anyone on the page acting, the page polls its progress.
+_MOVING = (BatchStatus.LAUNCHING, BatchStatus.CANCELLING)
+
+
+def _batch_live(batch: Batch, counters, running_action: bool) -> bool:
+    """True while the progress can still change by itself: a launch or cancel under way, an
+    action running, or launched HITs that can still take work or wait for a decision."""
+    if running_action or batch.status in _MOVING:
+        return True
+    if batch.status != BatchStatus.LAUNCHED:
+        return False
+    if counters.submitted or counters.pending:
+        return True
+    now = timezone.now()
+    return (
+        HIT.objects.filter(batch_rows__batch=batch, gone_at__isnull=True, available__gt=0)
+        .filter(Q(expiration__isnull=True) | Q(expiration__gt=now))
+        .exists()
+    )
+
+
+def _progress_context(batch: Batch, membership) -> dict:
+    """What the polled progress fragment shows; only the queries it needs."""
+    actions = list(selectors.batch_actions(batch)[:10])
+    running_action = any(a.status in (ActionStatus.QUEUED, ActionStatus.RUNNING) for a in actions)
+    counters = selectors.batch_counters(batch)
+    live = _batch_live(batch, counters, running_action)
+    return {
+        "batch": batch,
+        "requester": batch.requester,
+        "can_launch": role_allows(membership.role, Action.LAUNCH),
+        "can_exclude": role_allows(membership.role, Action.QUALIFICATIONS),
+        "can_message": role_allows(membership.role, Action.WORKERS),
+        "progress": selectors.launch_progress(batch),
+        "counters": counters,
+        "chart": selectors.submissions_chart(batch),
+        "failed_rows": selectors.failed_rows(batch)[:200],
+        "actions": actions,
+        "running_action": running_action,
+        "live": live,
+        # Fast while HITs are being made or changed, slower while workers work.
+        "poll_seconds": 2 if running_action or batch.status in _MOVING else 5,
+    }
+
+
+def _preview_row(batch: Batch, asked: str) -> tuple[int, int]:
+    """The row to preview, asked for by its spreadsheet number (the header is row 1): its
+    index and its number; the first data row when the number is not one of the batch's."""
+    rows = batch.rows.order_by("index").values_list("index", "source_row")
+    found = rows.filter(source_row__gte=int(asked)).first() if asked.isdigit() else None
+    found = found or rows.first()
+    return found if found else (0, 2)
 
 
 def _batch_context(request: HttpRequest, batch: Batch, membership) -> dict:
     props = services.batch_properties(batch)
-    actions = list(selectors.batch_actions(batch)[:10])
-    preview_index = request.GET.get("row", "0")
-    preview_index = int(preview_index) if preview_index.isdigit() else 0
-    context = {
-        "batch": batch,
-        "props": props,
-        "requester": batch.requester,
-        "can_launch": role_allows(membership.role, Action.LAUNCH),
-        "can_exclude": role_allows(membership.role, Action.QUALIFICATIONS),
-        "progress": selectors.launch_progress(batch),
-        "counters": selectors.batch_counters(batch),
-        "chart": selectors.submissions_chart(batch),
-        "failed_rows": selectors.failed_rows(batch)[:200],
-        "actions": actions,
-        "running_action": any(
-            a.status in (ActionStatus.QUEUED, ActionStatus.RUNNING) for a in actions
-        ),
-        "cancel_form": CancelForm(),
-        "action_kinds": ActionKind.choices,
-        "preview_index": min(preview_index, max(batch.row_count - 1, 0)),
-        "preview_scripts": _uses_scripts(props["question_kind"], props["template"]),
-        "raw_variables": templating.raw_variables(props["template"]),
-        "gold_missing": gold.gold_columns_missing(batch),
-        "hits": Paginator(selectors.batch_hits(batch), 100).get_page(request.GET.get("page")),
-    }
+    preview_index, preview_row = _preview_row(batch, request.GET.get("row", ""))
+    context = _progress_context(batch, membership)
+    context.update(
+        {
+            "props": props,
+            "cancel_form": CancelForm(),
+            "action_kinds": ActionKind.choices,
+            "preview_index": preview_index,
+            "preview_row": preview_row,
+            "preview_scripts": _uses_scripts(props["question_kind"], props["template"]),
+            "raw_variables": templating.raw_variables(props["template"]),
+            "gold_missing": gold.gold_columns_missing(batch),
+            "hits": Paginator(selectors.batch_hits(batch), 100).get_page(request.GET.get("page")),
+        }
+    )
     if batch.status in (BatchStatus.VALIDATED, BatchStatus.FAILED):
         context.update(_review_context(batch))
+    if batch.status == BatchStatus.INVALID and context["can_launch"]:
+        context["upload_form"] = BatchUploadForm(initial={"name": batch.name})
+        context["variables"] = templating.variables(props["template"])
+    if context["can_exclude"] and batch.hit_type_mturk_id:
+        context["exclude_form"] = BatchExcludeForm(batch=batch)
     return context
 
 
@@ -314,35 +495,55 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment the batch page polls (status, counters, chart, actions); it
+    answers without its polling trigger once nothing can change, so the polling stops."""
     batch, membership = _batch(request, pk)
-    context = _batch_context(request, batch, membership)
-    if request.htmx:
-        return render(request, "batches/detail.html#progress", context)
-    return redirect("batches-detail", pk=pk)
+    if not request.htmx:
+        return redirect("batches-detail", pk=pk)
+    context = _progress_context(batch, membership)
+    fragment = render_to_string("batches/detail.html#progress", context, request=request)
+    # The heading's status badge and links (results, HITs) follow along, out of band.
+    head = render_to_string("batches/detail.html#head", {**context, "oob": True}, request=request)
+    return HttpResponse(fragment + head)
 
 
 def _after(batch: Batch):
     return redirect("batches-detail", pk=batch.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def batch_launch(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the one confirmation before spending (environment, rewards + fee = total, the
+    balance); POST from it: the launch, refused when the total is not the one confirmed."""
     batch, membership = _batch(request, pk, Action.LAUNCH)
-    form = LaunchForm(request.POST)
-    form.is_valid()
+    if not batch.can_launch:
+        messages.error(
+            request, f"A batch that is {batch.get_status_display().lower()} cannot launch."
+        )
+        return _after(batch)
+    form = LaunchForm(request.POST if request.method == "POST" else None)
+    if request.method == "GET" or not form.is_valid():
+        context = _review_context(batch)
+        if form.is_bound:
+            context["launch_form"] = form
+        context.update(batch=batch, requester=batch.requester)
+        return render(request, "batches/launch_confirm.html", context)
     try:
         estimate = services.batch_launch(
             membership=membership,
             actor=request.user,
             batch=batch,
             confirm_name=form.cleaned_data.get("confirm_name", ""),
+            confirm_total=form.cleaned_data["confirm_total"],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except SpendingRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Launching {estimate.hits:,} HITs (${estimate.total:.2f}).")
+        messages.success(
+            request, f"Launching {estimate.hits:,} HITs ({money(estimate.total)} with fees)."
+        )
     return _after(batch)
 
 

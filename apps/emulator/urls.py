@@ -5,6 +5,7 @@ from django.views.static import serve
 
 from .control import simulation, views
 from .operations import endpoint
+from .workers.site import assets
 
 urlpatterns = [
     path("", endpoint.api, name="emulator-api"),
@@ -44,6 +45,11 @@ urlpatterns = [
     path("_emulator/crowd/work", simulation.crowd_work, name="emulator-crowd-work"),
     path("_emulator/crowd/truth", simulation.crowd_truth, name="emulator-crowd-truth"),
     path("", include("apps.emulator.workers.site.urls")),
+    # The local copy of MTurk's crowd-html-elements.js at a stable address, for any page that
+    # shows a local HIT the way its workers see it (the dashboard's previews load it from here),
+    # and where the worker site's frames load it.
+    path("assets/crowd-html-elements.js", assets.crowd_script, name="emulator-crowd-script"),
+    path("static/emulator/crowd-html-elements.js", assets.crowd_script),
     # The worker site's scripts and styles (crowd elements, timer, forms); no collectstatic.
     re_path(
         r"^static/emulator/(?P<path>[A-Za-z0-9_.-]+)$",

@@ -114,6 +114,8 @@ class Assignment(MirrorModel):
     answer_xml = models.TextField(blank=True)
     answers = models.JSONField(default=dict, blank=True)
     file_answers = models.JSONField(default=dict, blank=True)
+    # A crowd-form's answer object whole (`answers` holds it flattened); None for other forms.
+    task_answers = models.JSONField(null=True, blank=True)
     # Why the answer could not be parsed (malformed or hostile XML); empty when it parsed.
     answer_error = models.CharField(max_length=255, blank=True)
     # Share of this assignment's categorical answers that match the HIT's majority (None when

@@ -198,6 +198,7 @@ def _assignment_fields(data: dict) -> dict:
         "answer_xml": data.get("Answer", "") or "",
         "answers": parsed.answers,
         "file_answers": parsed.files,
+        "task_answers": parsed.task_answers,
         "answer_error": parsed.error[:255],
     }
 

@@ -10,6 +10,7 @@ from apps.hits import selectors
 from apps.hits.forms import HITFilterForm
 from apps.hits.models import HIT
 from apps.notifications.selectors import hit_timeline
+from apps.qualifications.requirements import requirements_labels
 from apps.requesters.access import current_membership_for, membership_for
 
 
@@ -45,5 +46,9 @@ def hit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "hit": hit,
             "assignments": selectors.hit_assignments(hit),
             "timeline": hit_timeline(hit),
+            "requirement_labels": requirements_labels(
+                hit.hit_type.qualification_requirements if hit.hit_type else [],
+                requester=hit.requester,
+            ),
         },
     )

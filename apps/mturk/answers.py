@@ -7,7 +7,9 @@ an exception, so that one hostile answer never stops a sync.
 `answers` maps each QuestionIdentifier to its value, or to a list when the identifier repeats or
 holds several selections. Answers from Crowd HTML Elements arrive as one FreeText named
 `taskAnswers` holding JSON; its fields are flattened (`{"category": {"label": "Cat"}}` gives
-`category.label`).
+`category.label`, a bounding box `box.boundingBoxes.0.left`, ...), and the decoded object is kept
+whole in `task_answers` (numbers stay numbers, empty objects and lists stay), for exports that must
+carry it without loss. `task_answers_text` gives the JSON exactly as the worker's form sent it.
 
 Limits hold on everything a worker sends: at most `MAX_ANSWER_BYTES` of XML, JSON nested at most
 `MAX_JSON_DEPTH` levels and at most `MAX_FIELDS` fields. An answer past them is kept raw with
@@ -38,6 +40,8 @@ class ParsedAnswers:
     answers: dict[str, Any] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: str = ""
+    # The crowd-form's answer object, decoded but not flattened (None: no taskAnswers).
+    task_answers: Any = None
 
 
 def _local(tag: str) -> str:
@@ -100,7 +104,8 @@ def _json_depth_within(text: str, limit: int) -> bool:
     return True
 
 
-def _crowd_fields(text: str) -> dict[str, Any] | None:
+def _crowd_object(text: str) -> dict[str, Any] | None:
+    """The one object of a taskAnswers JSON text (`[{...}]`, or a bare `{...}`), or None."""
     brackets = text.count("[") + text.count("{")
     if brackets > MAX_JSON_DEPTH and not _json_depth_within(text, MAX_JSON_DEPTH):
         raise AnswerTooComplex(f"answer nested deeper than {MAX_JSON_DEPTH} levels")
@@ -110,11 +115,29 @@ def _crowd_fields(text: str) -> dict[str, Any] | None:
         return None
     if isinstance(data, list) and len(data) == 1:
         data = data[0]
-    if not isinstance(data, dict):
-        return None
-    out: dict[str, Any] = {}
-    _flatten("", data, out)
-    return out
+    return data if isinstance(data, dict) else None
+
+
+def _root(xml: str):
+    return fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+
+
+def task_answers_text(xml: str | None) -> str:
+    """The taskAnswers FreeText of an answer, exactly as sent ("" when there is none or the
+    answer does not parse): MTurk's results file shows it as `Answer.taskAnswers`."""
+    if not xml or len(xml.encode("utf-8", "replace")) > MAX_ANSWER_BYTES:
+        return ""
+    try:
+        root = _root(xml)
+    except (DefusedXmlException, ParseError, ValueError, RecursionError):
+        return ""
+    for answer in root:
+        children = {_local(child.tag): child for child in answer}
+        identifier = children.get("QuestionIdentifier")
+        if identifier is not None and (identifier.text or "").strip() == CROWD_FIELD:
+            text = children.get("FreeText")
+            return (text.text or "") if text is not None else ""
+    return ""
 
 
 def parse_answers(xml: str | None) -> ParsedAnswers:
@@ -135,7 +158,7 @@ def _parse(xml: str | None) -> ParsedAnswers:
         parsed.error = f"answer larger than {MAX_ANSWER_BYTES} bytes, kept raw"
         return parsed
     try:
-        root = fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = _root(xml)
     except DefusedXmlException as exc:
         parsed.error = f"refused hostile XML: {type(exc).__name__}"
         return parsed
@@ -165,13 +188,17 @@ def _parse(xml: str | None) -> ParsedAnswers:
         if "FreeText" in children:
             text = children["FreeText"].text or ""
             try:
-                crowd = _crowd_fields(text) if identifier == CROWD_FIELD else None
+                crowd = _crowd_object(text) if identifier == CROWD_FIELD else None
+                flat: dict[str, Any] = {}
+                if crowd is not None:
+                    _flatten("", crowd, flat)
             except AnswerTooComplex as exc:
                 # The other answers still count; this one is read from the raw XML.
                 parsed.error = f"{identifier}: {exc}, kept raw"
                 continue
             if crowd is not None:
-                for key, value in crowd.items():
+                parsed.task_answers = crowd
+                for key, value in flat.items():
                     _add(parsed.answers, key, value)
             else:
                 _add(parsed.answers, identifier, text)

@@ -6,16 +6,22 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.mturk.errors import MTurkError
 from apps.notifications import services
 from apps.requesters.access import membership_for
-from apps.requesters.roles import Action
+from apps.requesters.models import Membership
+from apps.requesters.roles import Action, role_allows
+
+
+def _status_context(membership: Membership) -> dict:
+    return {
+        "requester": membership.requester,
+        "status": services.notifications_status(membership.requester),
+        "can_test": role_allows(membership.role, Action.MANAGE_ACCOUNT),
+    }
 
 
 @require_GET
 def notification_status(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_for(user=request.user, requester_id=pk)
-    context = {
-        "requester": membership.requester,
-        "status": services.notifications_status(membership.requester),
-    }
+    context = _status_context(membership)
     if request.htmx:
         return render(request, "notifications/_status.html", context)
     return redirect("requesters-detail", pk=pk)
@@ -32,9 +38,5 @@ def notification_test(request: HttpRequest, pk: int) -> HttpResponse:
     except (MTurkError, ValueError) as exc:
         messages.error(request, f"MTurk refused the test notification: {exc}")
     if request.htmx:
-        context = {
-            "requester": membership.requester,
-            "status": services.notifications_status(membership.requester),
-        }
-        return render(request, "notifications/_status.html", context)
+        return render(request, "notifications/_status.html", _status_context(membership))
     return redirect("requesters-detail", pk=pk)

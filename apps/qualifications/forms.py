@@ -1,10 +1,14 @@
 from django import forms
 from django.urls import reverse_lazy
 
+from apps.batches.fields import DurationField, DurationWidget
 from apps.batches.models import Batch
 from apps.hits.models import HITType
 from apps.qualifications.testxml import qualification_test_check
 from mturkdash.validators import no_control_characters
+
+# MTurk names no upper bound for a test's time limit or retry delay; a year is past any use.
+LONGEST = 365 * 86_400
 
 
 def _rechecks_test(widget: forms.Widget) -> forms.Widget:
@@ -15,8 +19,8 @@ def _rechecks_test(widget: forms.Widget) -> forms.Widget:
             "hx-trigger": "change",
             "hx-target": "#test-check",
             "hx-swap": "outerHTML",
-            "hx-include": "#id_test, #id_answer_key, #id_test_duration, #id_auto_granted, "
-            "[name^='right-']",
+            "hx-include": "#id_test, #id_answer_key, #id_test_duration, #id_test_duration_unit, "
+            "#id_auto_granted, [name^='right-']",
         }
     )
     return widget
@@ -31,15 +35,22 @@ class QualificationTypeForm(forms.Form):
     )
     keywords = forms.CharField(max_length=1000, required=False, validators=[no_control_characters])
     status = forms.ChoiceField(choices=[("Active", "Active"), ("Inactive", "Inactive")])
-    retry_delay = forms.IntegerField(required=False, min_value=0, label="Retry delay (seconds)")
+    retry_delay = DurationField(
+        low=0,
+        high=LONGEST,
+        required=False,
+        label="Retry delay",
+        help_text="How long a worker waits to take the test again. Empty: only one try.",
+    )
     test = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 6}), label="Test (QuestionForm XML)"
     )
-    test_duration = forms.IntegerField(
+    test_duration = DurationField(
+        low=1,
+        high=LONGEST,
         required=False,
-        min_value=1,
-        label="Test time limit (seconds)",
-        widget=_rechecks_test(forms.NumberInput()),
+        label="Test time limit",
+        widget=_rechecks_test(DurationWidget()),
     )
     answer_key = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 6}), label="Answer key (AnswerKey XML)"

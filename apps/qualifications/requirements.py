@@ -264,3 +264,78 @@ def requirements_describe(requirements: list[dict], *, requester: Requester) -> 
             else:
                 parts.append(f"whose {name} is {symbol} {_joined(values)}")
     return "Workers " + ", ".join(parts) + "."
+
+
+# Requirements by name, one label each, as the pages list them ("Approval rate >= 95%",
+# "Masters", "Location is US", "Did study 1 does not exist"): never a raw type id for a type
+# the account knows.
+_LABEL_SYMBOLS = {
+    "LessThan": "<",
+    "LessThanOrEqualTo": "<=",
+    "GreaterThan": ">",
+    "GreaterThanOrEqualTo": ">=",
+    "EqualTo": "=",
+    "NotEqualTo": "!=",
+}
+_GUARD_LABELS = {
+    "Accept": "needed to accept",
+    "PreviewAndAccept": "needed to preview and accept",
+    "DiscoverPreviewAndAccept": "needed to find, preview and accept",
+}
+
+
+def _label_compare(name: str, comparator: str, values: list[str], unit: str = "") -> str:
+    if comparator == "Exists":
+        return f"{name} exists"
+    if comparator == "DoesNotExist":
+        return f"{name} does not exist"
+    if comparator in ("In", "NotIn"):
+        listed = ", ".join(f"{v}{unit}" for v in values)
+        return f"{name} {'is' if comparator == 'In' else 'is not'} one of {listed}"
+    return f"{name} {_LABEL_SYMBOLS.get(comparator, comparator)} {_joined(values)}{unit}"
+
+
+def requirement_label(requirement: dict, *, names: dict[str, str]) -> str:
+    """One requirement by name; `names` maps the account's own type ids to their names."""
+    type_id = requirement.get("QualificationTypeId", "")
+    comparator = requirement.get("Comparator", "")
+    values = _values(requirement)
+    if type_id == QUAL_LOCALE:
+        if comparator in ("In", "NotIn"):
+            verb = "is" if comparator == "In" else "is not"
+            label = f"Location {verb} one of {', '.join(values)}"
+        else:
+            verb = "is not" if comparator == "NotEqualTo" else "is"
+            label = f"Location {verb} {_joined(values)}"
+    elif type_id == QUAL_PERCENT_APPROVED:
+        label = _label_compare("Approval rate", comparator, values, "%")
+    elif type_id == QUAL_NUMBER_HITS_APPROVED:
+        label = _label_compare("HITs approved", comparator, values)
+    elif type_id in MASTERS_IDS:
+        label = "Not Masters" if comparator == "DoesNotExist" else "Masters"
+    elif type_id == QUAL_ADULT:
+        label = (
+            "Not agreed to adult content"
+            if comparator == "DoesNotExist"
+            else "Agreed to adult content"
+        )
+    else:
+        name = names.get(type_id) or f"Qualification {type_id} (not of this account)"
+        label = _label_compare(name, comparator, values)
+    guard = _GUARD_LABELS.get(requirement.get("ActionsGuarded", ""))
+    return f"{label} ({guard})" if guard else label
+
+
+def requirement_names(requester: Requester) -> dict[str, str]:
+    """The account's own qualification types, id to name, for `requirement_label`."""
+    return dict(
+        QualificationType.objects.filter(requester=requester).values_list("mturk_id", "name")
+    )
+
+
+def requirements_labels(requirements: list[dict], *, requester: Requester) -> list[str]:
+    """Every requirement by name, in order (one query for the account's type names)."""
+    if not requirements:
+        return []
+    names = requirement_names(requester)
+    return [requirement_label(r, names=names) for r in requirements]

@@ -34,4 +34,9 @@ urlpatterns = [
         name="qualifications-request",
     ),
     path("qualifications/<int:pk>/group/", views.group_add, name="qualifications-group-add"),
+    path(
+        "qualifications/batches/<int:pk>/exclude/",
+        views.batch_exclude,
+        name="qualifications-batch-exclude",
+    ),
 ]

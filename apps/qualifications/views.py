@@ -14,6 +14,9 @@ from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.batches import services as batch_services
+from apps.batches.forms import BatchExcludeForm
+from apps.batches.models import Batch
 from apps.batches.previews import questionform_html
 from apps.mturk.errors import MTurkError
 from apps.qualifications import services
@@ -180,6 +183,21 @@ def _int_or_none(value) -> int | None:
         return None
 
 
+def _test_duration(data) -> int | None:
+    """The test's time limit in seconds: posted as a number and a unit (or plain seconds), or
+    the form's own value."""
+    field = QualificationTypeForm.base_fields["test_duration"]
+    value = data.get("test_duration")
+    if hasattr(data, "getlist"):
+        value = field.widget.value_from_datadict(data, {}, "test_duration")
+    if not isinstance(value, list | tuple):
+        return _int_or_none(value)
+    try:
+        return field.clean(value)
+    except ValidationError:
+        return None
+
+
 def _test_check_context(
     request: HttpRequest, data, form: QualificationTypeForm | None = None
 ) -> dict:
@@ -193,7 +211,7 @@ def _test_check_context(
     check = qualification_test_check(
         test=test,
         answer_key=data.get("answer_key") or "",
-        test_duration=_int_or_none(data.get("test_duration")),
+        test_duration=_test_duration(data),
         auto_granted=auto_granted not in (None, False, "", "false", "off"),
     )
     preview_url = None
@@ -465,3 +483,38 @@ def group_add(request: HttpRequest, pk: int) -> HttpResponse:
     for error in result.errors[:50]:
         messages.error(request, f"{error['worker']}: {error['error']}")
     return redirect("qualifications-detail", pk=qtype.pk)
+
+
+@require_POST
+def batch_exclude(request: HttpRequest, pk: int) -> HttpResponse:
+    """A batch page's one click: every worker who submitted to the batch joins an exclusion
+    group (the batch's own, made the first time, or one chosen), and so does whoever submits
+    to it later."""
+    batch = get_object_or_404(Batch.objects.select_related("requester", "project"), pk=pk)
+    membership = membership_for(
+        user=request.user, requester_id=batch.requester_id, action=Action.QUALIFICATIONS
+    )
+    back = f"{reverse('batches-detail', args=[batch.pk])}#exclude"
+    form = BatchExcludeForm(request.POST, batch=batch)
+    if not form.is_valid():
+        messages.error(request, "Choose one of this account's exclusion groups.")
+        return redirect(back)
+    try:
+        qtype, result = batch_services.batch_workers_exclude(
+            membership=membership,
+            actor=request.user,
+            batch=batch,
+            qtype=form.cleaned_data["group"],
+        )
+    except (ValidationError, MTurkError) as exc:
+        messages.error(request, _errors(exc))
+        return redirect(back)
+    added = result.applied
+    messages.success(
+        request,
+        f"{added} worker{'s' if added != 1 else ''} added to {qtype.name}; whoever submits to "
+        f"{batch.name} from now on joins it too.",
+    )
+    for error in result.errors[:50]:
+        messages.error(request, f"{error['worker']}: {error['error']}")
+    return redirect(back)

@@ -14,7 +14,7 @@ SESSION_KEY = "current_requester_id"
 
 
 def memberships_for_user(user) -> QuerySet[Membership]:
-    if not user.is_authenticated:
+    if user is None or not user.is_authenticated:
         return Membership.objects.none()
     return (
         Membership.objects.filter(user=user).select_related("requester").order_by("requester__name")
@@ -29,8 +29,31 @@ def membership_for(*, user, requester_id, action: Action = Action.VIEW) -> Membe
     except (Membership.DoesNotExist, TypeError, ValueError):
         raise Http404("No such account.") from None
     if not role_allows(membership.role, action):
-        raise PermissionDenied(f"A {membership.role} of {membership.requester} cannot do this.")
+        raise PermissionDenied(refusal(membership, action))
     return membership
+
+
+# What each action lets a person do, in the words of the sentence that refuses it.
+ACTION_WORDS: dict[Action, str] = {
+    Action.VIEW: "see this account",
+    Action.SYNC: "start a sync",
+    Action.REVIEW: "approve or reject work",
+    Action.BONUS: "pay bonuses",
+    Action.LAUNCH: "launch batches or act on their HITs",
+    Action.SPEND: "spend beyond the reviewers' bonus cap",
+    Action.QUALIFICATIONS: "manage qualifications",
+    Action.WORKERS: "block or message workers",
+    Action.MANAGE_ACCOUNT: "change the account's settings",
+    Action.MANAGE_MEMBERS: "change who is a member of the account",
+}
+
+
+def refusal(membership: Membership, action: Action) -> str:
+    """Why the role refuses the action and whom to ask, as the 403 page says it."""
+    return (
+        f"Your role on {membership.requester}, {membership.role}, may not "
+        f"{ACTION_WORDS[action]}; ask an admin of the account."
+    )
 
 
 def current_membership_for(request, action: Action = Action.VIEW) -> Membership | None:
@@ -46,7 +69,9 @@ def current_membership(request) -> Membership | None:
     """The account chosen in the switcher (kept in the session), or the person's first one."""
     if hasattr(request, "_current_membership"):
         return request._current_membership
-    memberships = list(memberships_for_user(request.user))
+    # No user on a request refused before authentication (a 400 for a bad Host header): its
+    # error page still renders the layout, without an account.
+    memberships = list(memberships_for_user(getattr(request, "user", None)))
     chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     current = next((m for m in memberships if m.requester_id == chosen), None)
     if current is None and memberships:

@@ -56,7 +56,10 @@ class Requester(models.Model):
         decimal_places=2,
         default=Decimal("5.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="The largest single bonus a reviewer may pay.",
+        help_text=(
+            "The most a reviewer may pay in bonuses on one assignment, all together; past it"
+            " a manager pays, after a confirmation."
+        ),
     )
     daily_spend_limit = models.DecimalField(
         max_digits=12,

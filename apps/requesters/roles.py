@@ -36,7 +36,9 @@ class Action(StrEnum):
 
 REQUIRED_ROLE: dict[Action, Role] = {
     Action.VIEW: Role.VIEWER,
-    Action.SYNC: Role.VIEWER,
+    # Syncing asks MTurk for the account's objects and writes them here: work for someone who
+    # acts on them, so a viewer reads what was last synced and sees no sync button.
+    Action.SYNC: Role.REVIEWER,
     Action.REVIEW: Role.REVIEWER,
     Action.BONUS: Role.REVIEWER,
     Action.LAUNCH: Role.MANAGER,

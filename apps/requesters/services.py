@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_variables
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.mturk.gateway import AccountConfig, Gateway
+from apps.requesters.access import refusal
 from apps.requesters.credentials import credential_choice_problems, credential_name_problem
 from apps.requesters.health import requester_gateway_key
 from apps.requesters.models import CredentialSource, Membership, Requester
@@ -111,10 +112,11 @@ def requester_balance(*, requester: Requester, refresh: bool = False) -> Decimal
             return Decimal(cached)
     balance = requester_gateway(requester).account_balance()
     cache.set(key, str(balance), settings.MTURK_BALANCE_CACHE_SECONDS)
+    checked_at = timezone.now()
     Requester.objects.filter(pk=requester.pk).update(
-        last_balance=balance, balance_checked_at=timezone.now()
+        last_balance=balance, balance_checked_at=checked_at
     )
-    requester.last_balance = balance
+    requester.last_balance, requester.balance_checked_at = balance, checked_at
     return balance
 
 
@@ -196,9 +198,7 @@ def requester_update(
 def membership_require(membership: Membership, action: Action) -> None:
     """Refuse (PermissionDenied) an action the person's role on the account does not allow."""
     if not role_allows(membership.role, action):
-        raise PermissionDenied(
-            f"A {membership.role} of {membership.requester} cannot do this ({action})."
-        )
+        raise PermissionDenied(refusal(membership, action))
 
 
 def _admins_left(requester: Requester, excluding: Membership) -> int:

@@ -20,6 +20,7 @@ from apps.requesters.forms import SECRET_FIELDS, MemberAddForm, MemberRoleForm, 
 from apps.requesters.health import requester_mturk_health
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
+from mturkdash.templatetags import money
 
 
 @require_GET
@@ -30,6 +31,10 @@ def home(request: HttpRequest) -> HttpResponse:
     counts = review_counts([m.requester_id for m in memberships])
     for membership in memberships:
         membership.waiting, membership.soon = counts.get(membership.requester_id, (0, 0))
+        # A balance never read is fetched by the row itself, unless MTurk is known to be
+        # failing this account: the list then says so rather than waiting on every visit.
+        health = requester_mturk_health(membership.requester)
+        membership.balance_error = health.last_error if health else None
     return render(request, "requesters/home.html", {"account_memberships": memberships})
 
 
@@ -85,6 +90,8 @@ def mturk_health(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def balance(request: HttpRequest, pk: int) -> HttpResponse:
+    """The balance read from MTurk (cached briefly, and stored as the account's last known
+    one): the account page's card, or with `in=list` the accounts list's cell."""
     membership = membership_for(user=request.user, requester_id=pk)
     requester = membership.requester
     context = {"requester": requester, "balance": None, "error": None}
@@ -95,11 +102,13 @@ def balance(request: HttpRequest, pk: int) -> HttpResponse:
     except (MTurkError, services.CredentialsMissing) as exc:
         context["error"] = str(exc)
     if request.htmx:
+        if request.GET.get("in") == "list":
+            return render(request, "requesters/home.html#balance_cell", context)
         return render(request, "requesters/detail.html#balance", context)
     if context["error"]:
         messages.error(request, f"MTurk did not give the balance: {context['error']}")
     else:
-        messages.success(request, f"Available balance: ${context['balance']}")
+        messages.success(request, f"Available balance: {money(context['balance'])}")
     return redirect("requesters-detail", pk=pk)
 
 

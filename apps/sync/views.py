@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.hits import selectors as hit_selectors
 from apps.requesters.access import current_membership_for
 from apps.requesters.models import Requester
-from apps.requesters.roles import Action
+from apps.requesters.roles import Action, role_allows
 from apps.sync.services import requester_sync_start
 
 
@@ -35,6 +35,7 @@ def sync_status(request: HttpRequest) -> HttpResponse:
     if membership is None:
         return redirect("home")
     context = _status_context(membership.requester)
+    context["can_sync"] = role_allows(membership.role, Action.SYNC)
     if request.htmx:
         return render(request, "sync/status.html#status", context)
     return render(request, "sync/status.html", context)

@@ -24,6 +24,7 @@ from apps.workers.models import Worker, WorkerBlock, WorkerUpdate
 from mturkdash.csvupload import upload_text
 
 MAX_BYTES = 10 * 1024 * 1024
+LISTED = 20  # workers named per change on the check page; the rest are counted
 
 
 def _types(requester: Requester) -> list[QualificationType]:
@@ -76,8 +77,8 @@ def worker_csv_read(
 ) -> WorkerUpdate:
     membership_require(membership, Action.WORKERS)
     text = upload_text(upload, max_bytes=MAX_BYTES)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    columns = reader.fieldnames or []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    columns = next(reader, None) or []
     if "WorkerId" not in columns:
         raise ValidationError("The file has no WorkerId column.")
     by_name = {t.name: t for t in _types(membership.requester)}
@@ -88,7 +89,12 @@ def worker_csv_read(
             f"No qualification type named {', '.join(repr(n) for n in unknown)} in this account."
         )
     changes, problems = [], []
-    for number, row in enumerate(reader, start=2):
+    # Rows are numbered as in a spreadsheet (the header is row 1), like every CSV check of the
+    # project: each record counts, blank ones too, and a cell holding line breaks is one row.
+    for number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = dict(zip(columns, cells, strict=False))
         try:
             worker_id = worker_id_clean(row.get("WorkerId", ""))
         except ValidationError as exc:
@@ -113,7 +119,8 @@ def worker_csv_read(
                 problems.append(
                     {"row": number, "error": f"{column}: {cell!r} is not 0 to 100 or Revoke."}
                 )
-        block = (row.get("UPDATE-BlockStatus") or "").strip().lower()
+        block_cell = (row.get("UPDATE-BlockStatus") or "").strip()
+        block = block_cell.lower()
         if block in {"block", "unblock"}:
             if block == "block" and not block_reason.strip():
                 problems.append(
@@ -123,7 +130,10 @@ def worker_csv_read(
                 changes.append({"row": number, "worker_id": worker_id, "kind": block})
         elif block:
             problems.append(
-                {"row": number, "error": f"UPDATE-BlockStatus: {block!r} is not Block or Unblock."}
+                {
+                    "row": number,
+                    "error": f"UPDATE-BlockStatus: {block_cell!r} is not Block or Unblock.",
+                }
             )
     return WorkerUpdate.objects.create(
         requester=membership.requester,
@@ -132,6 +142,38 @@ def worker_csv_read(
         changes=changes,
         problems=problems,
     )
+
+
+def worker_update_groups(update: WorkerUpdate, *, listed: int = LISTED) -> list[dict]:
+    """The update's changes grouped as the check page names them ("Block", "Set Trusted",
+    "Revoke Trusted"), each with its count and the first `listed` workers it touches."""
+    groups: dict[tuple, dict] = {}
+    order = {"block": 0, "unblock": 1, "score": 2, "revoke": 3}
+    for change in update.changes:
+        kind = change["kind"]
+        name = change.get("name", "")
+        label = {
+            "block": "Block",
+            "unblock": "Unblock",
+            "score": f"Set {name}",
+            "revoke": f"Revoke {name}",
+        }[kind]
+        group = groups.setdefault(
+            (order[kind], name, kind), {"kind": kind, "label": label, "count": 0, "workers": []}
+        )
+        group["count"] += 1
+        if len(group["workers"]) < listed:
+            group["workers"].append(
+                {
+                    "worker_id": change["worker_id"],
+                    "value": change.get("value"),
+                    "row": change["row"],
+                }
+            )
+    result = [groups[key] for key in sorted(groups)]
+    for group in result:
+        group["more"] = group["count"] - len(group["workers"])
+    return result
 
 
 def worker_update_apply(*, membership: Membership, actor, update: WorkerUpdate) -> dict:

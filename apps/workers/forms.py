@@ -1,5 +1,9 @@
-from django import forms
+import re
 
+from django import forms
+from django.core.exceptions import ValidationError
+
+from apps.mturk.ids import worker_id_clean
 from apps.qualifications.models import QualificationType
 from apps.review.bonuses.services import bonus_amount_clean
 from mturkdash.validators import no_control_characters
@@ -31,10 +35,58 @@ class BlockForm(forms.Form):
 class MessageForm(forms.Form):
     subject = forms.CharField(max_length=200, validators=[no_control_characters])
     text = forms.CharField(
+        label="Message",
         max_length=4096,
         widget=forms.Textarea(attrs={"rows": 4}),
         validators=[no_control_characters],
     )
+
+
+# Pasted from a spreadsheet column, a CSV row or a list: lines, commas, semicolons or spaces.
+_WORKER_ID_SEPARATORS = re.compile(r"[\s,;]+")
+MESSAGE_MANY_MAX = 10_000  # one send is 100 NotifyWorkers calls at most
+BAD_IDS_LISTED = 10
+
+
+class MessageManyForm(MessageForm):
+    """One message to many workers: the ids pasted (or filled from a batch), counted before
+    sending. `expected` is the count the person was shown; a send whose list no longer has that
+    many workers is shown again instead of sent."""
+
+    worker_ids = forms.CharField(
+        label="Workers",
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        help_text="Worker ids, one per line (or separated by commas or spaces).",
+    )
+    expected = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    field_order = ["worker_ids", "subject", "text"]
+
+    def clean_worker_ids(self) -> list[str]:
+        tokens = [t for t in _WORKER_ID_SEPARATORS.split(self.cleaned_data["worker_ids"]) if t]
+        ids, bad = [], []
+        for token in tokens:
+            try:
+                ids.append(worker_id_clean(token))
+            except ValidationError:
+                bad.append(token)
+        if bad:
+            listed = ", ".join(repr(b[:70]) for b in bad[:BAD_IDS_LISTED])
+            more = f" and {len(bad) - BAD_IDS_LISTED} more" if len(bad) > BAD_IDS_LISTED else ""
+            raise ValidationError(
+                f"{len(bad)} of the entries "
+                f"{'is not a worker id' if len(bad) == 1 else 'are not worker ids'}"
+                f" (A followed by letters and digits): {listed}{more}. Nothing was sent:"
+                " correct or remove them."
+            )
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            raise ValidationError("Name at least one worker.")
+        if len(unique) > MESSAGE_MANY_MAX:
+            raise ValidationError(
+                f"{len(unique):,} workers: one message goes to at most {MESSAGE_MANY_MAX:,}."
+                " Split the list."
+            )
+        return unique
 
 
 class ScoreForm(forms.Form):

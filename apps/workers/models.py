@@ -38,6 +38,9 @@ class WorkerBlock(models.Model):
     )
     worker_id = models.CharField(max_length=64)
     reason = models.TextField(blank=True)
+    # When this account blocked the worker; for a block made elsewhere (MTurk's own site), when
+    # reconciliation first found it. ListWorkerBlocks tells no date.
+    blocked_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
 
@@ -70,6 +73,11 @@ class WorkerMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def sent_count(self) -> int:
+        """How many of the workers MTurk accepted the message for."""
+        return len(self.worker_ids) - len(self.failures)
 
 
 class WorkerUpdate(models.Model):

@@ -74,8 +74,29 @@ def worker_profile(requester: Requester, worker_id: str) -> dict:
         "scores": QualificationScore.objects.filter(
             requester=requester, worker_id=worker_id
         ).select_related("qualification_type"),
-        "block": WorkerBlock.objects.filter(requester=requester, worker_id=worker_id).first(),
+        # Not "block": inside {% block %} Django's own BlockNode answers to that name.
+        "worker_block": WorkerBlock.objects.filter(
+            requester=requester, worker_id=worker_id
+        ).first(),
     }
+
+
+def worker_is_blocked(requester: Requester, worker_id: str) -> bool:
+    """Whether the mirror holds a block of this worker (made here, or found by reconciliation)."""
+    return WorkerBlock.objects.filter(requester=requester, worker_id=worker_id).exists()
+
+
+def batch_worker_ids(requester: Requester, batch_key: str) -> list[str]:
+    """The workers who submitted work to one batch (its launch key on their assignments), by id.
+    Takes the key, not the batch: batches sit above this app."""
+    if not batch_key:
+        return []
+    return list(
+        Assignment.objects.filter(requester=requester, batch_key=batch_key)
+        .order_by("worker_id")
+        .values_list("worker_id", flat=True)
+        .distinct()
+    )
 
 
 def _json_contains_supported() -> bool:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.mturk.errors import MTurkError
 from apps.mturk.ids import worker_id_clean
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
@@ -28,13 +29,15 @@ def worker_block(*, membership: Membership, actor, worker_id: str, reason: str) 
     requester_gateway(membership.requester).call(
         "create_worker_block", WorkerId=worker_id, Reason=reason
     )
+    now = timezone.now()
     block, _ = WorkerBlock.objects.update_or_create(
         requester=membership.requester,
         worker_id=worker_id,
         defaults={
             "reason": reason,
             "raw": {"WorkerId": worker_id, "Reason": reason},
-            "synced_at": timezone.now(),
+            "synced_at": now,
+            "blocked_at": now,
         },
     )
     audit_record(
@@ -69,7 +72,10 @@ def worker_unblock(*, membership: Membership, actor, worker_id: str, reason: str
 def workers_message(
     *, membership: Membership, actor, worker_ids: list[str], subject: str, text: str
 ) -> WorkerMessage:
-    """NotifyWorkers in chunks of 100; per-worker failures are kept on the message."""
+    """NotifyWorkers in chunks of 100 (MTurk's limit per call); per-worker failures are kept on
+    the message. A chunk MTurk refuses outright (after the gateway's retries) counts its workers
+    as failed with MTurk's error, and the other chunks are still sent: a send that reached some
+    workers is always recorded, so it is never repeated to them by mistake."""
     membership_require(membership, Action.WORKERS)
     ids = sorted({worker_id_clean(w) for w in worker_ids if w.strip()})
     subject, text = (subject or "").strip(), (text or "").strip()
@@ -83,9 +89,15 @@ def workers_message(
     failures: dict[str, str] = {}
     for start in range(0, len(ids), NOTIFY_CHUNK):
         chunk = ids[start : start + NOTIFY_CHUNK]
-        response = gateway.call(
-            "notify_workers", Subject=subject, MessageText=text, WorkerIds=chunk
-        )
+        try:
+            response = gateway.call(
+                "notify_workers", Subject=subject, MessageText=text, WorkerIds=chunk
+            )
+        except MTurkError as exc:
+            failures.update(
+                dict.fromkeys(chunk, f"MTurk refused the call for this part of the list: {exc}")
+            )
+            continue
         for failure in response.get("NotifyWorkersFailureStatuses", []):
             failures[failure["WorkerId"]] = failure.get(
                 "NotifyWorkersFailureMessage", failure.get("NotifyWorkersFailureCode", "")
@@ -104,6 +116,11 @@ def workers_message(
         action="worker.message",
         target_type="message",
         target_id=message.pk,
-        details={"workers": len(ids), "failed": len(failures), "subject": subject},
+        details={
+            "workers": len(ids),
+            "sent": len(ids) - len(failures),
+            "failed": len(failures),
+            "subject": subject,
+        },
     )
     return message

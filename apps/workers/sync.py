@@ -68,6 +68,12 @@ def worker_blocks_sync(*, requester: Requester, gateway: Gateway, changes: Count
                 "raw": jsonable(data),
                 "synced_at": fetched_at,
             },
+            create_defaults={
+                "reason": data.get("Reason", ""),
+                "raw": jsonable(data),
+                "synced_at": fetched_at,
+                "blocked_at": fetched_at,
+            },
         )
         changes["blocks_added"] += int(created)
     deleted, _ = (

@@ -23,6 +23,9 @@ urlpatterns = [
     path("workers/export.csv", views.worker_export, name="workers-export"),
     path("workers/import/", views.worker_import, name="workers-import"),
     path("workers/updates/<int:pk>/", views.worker_update, name="workers-update"),
+    # Before the worker pages: "message" would otherwise read as a worker id.
+    path("workers/message/", views.workers_message_many, name="workers-message-many"),
+    path("workers/messages/<int:pk>/", views.workers_message_result, name="workers-message-result"),
     path("workers/<worker:worker_id>/", views.worker_detail, name="workers-detail"),
     path("workers/<worker:worker_id>/block/", views.worker_block, name="workers-block"),
     path("workers/<worker:worker_id>/unblock/", views.worker_unblock, name="workers-unblock"),

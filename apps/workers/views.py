@@ -6,25 +6,31 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.template.defaultfilters import pluralize
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.batches.models import Batch
 from apps.mturk.errors import MTurkError
 from apps.qualifications import services as qualification_services
 from apps.requesters.access import current_membership_for, membership_for
+from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
 from apps.review.bonuses import selectors as bonus_selectors
 from apps.review.bonuses.compensation import compensation_create
 from apps.review.quality import selectors as gold_selectors
 from apps.workers import csvround, selectors, services
 from apps.workers.forms import (
+    MESSAGE_MANY_MAX,
     BlockForm,
     CompensationForm,
     MessageForm,
+    MessageManyForm,
     ScoreForm,
     WorkerFilterForm,
 )
-from apps.workers.models import WorkerUpdate
+from apps.workers.models import WorkerMessage, WorkerUpdate
 from mturkdash.exports import csv_response
+from mturkdash.templatetags import money
 
 
 @require_GET
@@ -48,10 +54,35 @@ def worker_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "requester": membership.requester,
+        "empty_message": _empty_message(filters),
+        "can_act": role_allows(membership.role, Action.WORKERS),
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "workers/list.html#rows", context)
     return render(request, "workers/list.html", context)
+
+
+def _empty_message(filters: dict) -> str:
+    """What the list says when it finds nobody: what was searched, in words."""
+    described = _filters_described(filters)
+    if not described:
+        return "No worker has submitted work to this account yet."
+    if described == ["blocked"]:
+        return "No worker of this account is blocked."
+    return f"No worker of this account matches: {', '.join(described)}."
+
+
+def _filters_described(filters: dict) -> list[str]:
+    described = []
+    if (filters.get("q") or "").strip():
+        described.append(f"a worker id containing \u201c{filters['q'].strip()}\u201d")
+    if filters.get("blocked") == "yes":
+        described.append("blocked")
+    elif filters.get("blocked") == "no":
+        described.append("not blocked")
+    if filters.get("min_rejected"):
+        described.append(f"at least {filters['min_rejected']} rejected")
+    return described
 
 
 @require_GET
@@ -62,7 +93,7 @@ def worker_detail(request: HttpRequest, worker_id: str) -> HttpResponse:
     requester = membership.requester
     worker_id = worker_id.upper()
     profile = selectors.worker_profile(requester, worker_id)
-    if profile["worker"] is None and profile["block"] is None and not profile["scores"]:
+    if profile["worker"] is None and profile["worker_block"] is None and not profile["scores"]:
         raise Http404("This account has never seen that worker.")
     bonuses = bonus_selectors.worker_bonuses(requester, worker_id)
     return render(
@@ -112,6 +143,10 @@ def worker_block(request: HttpRequest, worker_id: str) -> HttpResponse:
 @require_POST
 def worker_unblock(request: HttpRequest, worker_id: str) -> HttpResponse:
     membership = current_membership_for(request, Action.WORKERS)
+    if not selectors.worker_is_blocked(membership.requester, worker_id.upper()):
+        # The page offers Unblock only for a block it shows; nothing to undo, nothing to audit.
+        messages.info(request, f"{worker_id} is not blocked by this account.")
+        return _done(request, worker_id)
     try:
         services.worker_unblock(
             membership=membership,
@@ -230,7 +265,109 @@ def worker_update(request: HttpRequest, pk: int) -> HttpResponse:
     counts = {}
     for change in update.changes:
         counts[change["kind"]] = counts.get(change["kind"], 0) + 1
-    return render(request, "workers/update.html", {"update": update, "counts": counts})
+    return render(
+        request,
+        "workers/update.html",
+        {
+            "update": update,
+            "counts": counts,
+            "groups": csvround.worker_update_groups(update),
+            "can_apply": role_allows(membership.role, Action.WORKERS),
+        },
+    )
+
+
+def _batch_membership(request: HttpRequest, batch_pk: str) -> tuple[Batch, Membership]:
+    """The batch named in the address and the person's membership in its account, allowed to
+    message workers: 404 for a batch of another account (or none), 403 for a lower role."""
+    if not batch_pk.isdigit():
+        raise Http404("No such batch.")
+    batch = get_object_or_404(Batch, pk=int(batch_pk))
+    membership = membership_for(
+        user=request.user, requester_id=batch.requester_id, action=Action.WORKERS
+    )
+    return batch, membership
+
+
+@require_http_methods(["GET", "POST"])
+def workers_message_many(request: HttpRequest) -> HttpResponse:
+    """One message to many workers: a batch's (``?batch=<pk>``) or pasted ids, counted first
+    ("Send to 137 workers"), then sent in chunks of 100 by the same service as one worker's."""
+    batch_pk = (request.POST if request.method == "POST" else request.GET).get("batch", "")
+    batch = None
+    if batch_pk:
+        batch, membership = _batch_membership(request, batch_pk)
+    else:
+        membership = current_membership_for(request, Action.WORKERS)
+        if membership is None:
+            return redirect("home")
+    count = None
+    if request.method == "POST":
+        form = MessageManyForm(request.POST)
+        if form.is_valid():
+            ids = form.cleaned_data["worker_ids"]
+            expected = form.cleaned_data["expected"]
+            if request.POST.get("send") and expected == len(ids):
+                try:
+                    sent = services.workers_message(
+                        membership=membership,
+                        actor=request.user,
+                        worker_ids=ids,
+                        subject=form.cleaned_data["subject"],
+                        text=form.cleaned_data["text"],
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    return redirect("workers-message-result", pk=sent.pk)
+            elif request.POST.get("send"):
+                messages.warning(
+                    request,
+                    f"The list now holds {len(ids)} worker{pluralize(len(ids))}, not the"
+                    f" {expected or 0} counted: check it, then send.",
+                )
+            count = len(ids)
+            if not form.errors:
+                # Shown again, deduplicated, with the count the button now carries.
+                form = MessageManyForm(
+                    {**request.POST.dict(), "worker_ids": "\n".join(ids), "expected": count}
+                )
+                form.is_valid()
+    else:
+        initial = {}
+        if batch is not None:
+            ids = selectors.batch_worker_ids(membership.requester, batch.launch_key)
+            count = len(ids)
+            initial = {"worker_ids": "\n".join(ids), "expected": count}
+        form = MessageManyForm(initial=initial)
+    return render(
+        request,
+        "workers/message_many.html",
+        {
+            "form": form,
+            "batch": batch,
+            "count": count,
+            "requester": membership.requester,
+            "max_workers": f"{MESSAGE_MANY_MAX:,}",
+        },
+    )
+
+
+@require_GET
+def workers_message_result(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(WorkerMessage, pk=pk)
+    membership = membership_for(user=request.user, requester_id=message.requester_id)
+    failures = sorted(message.failures.items())
+    return render(
+        request,
+        "workers/message_result.html",
+        {
+            "sent_message": message,
+            "failures": failures,
+            "requester": membership.requester,
+            "can_act": role_allows(membership.role, Action.WORKERS),
+        },
+    )
 
 
 @require_POST
@@ -251,7 +388,7 @@ def worker_compensate(request: HttpRequest, worker_id: str) -> HttpResponse:
         )
         messages.success(
             request,
-            f"Compensation HIT {compensation.hit_mturk_id} of ${compensation.amount:.2f} made:"
+            f"Compensation HIT {compensation.hit_mturk_id} of {money(compensation.amount)} made:"
             f" only {worker_id} can see it; MTurk pays on submission.",
         )
     except (ValidationError, MTurkError, PermissionDenied) as exc:

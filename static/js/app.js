@@ -11,6 +11,19 @@
     }
   });
 
+  // The project editor's preview follows the template: after each live check (which waits
+  // for a pause in typing) the preview button posts the form into the preview frame. Without
+  // JavaScript the button does the same by hand.
+  function refreshPreview() {
+    var button = document.getElementById("preview-button");
+    var template = document.getElementById("id_template");
+    if (button && template && template.value.trim()) button.click();
+  }
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.target && event.target.id === "id_template") refreshPreview();
+  });
+  document.addEventListener("DOMContentLoaded", refreshPreview);
+
   // Messages fade after a while so that they do not pile up during htmx work.
   document.addEventListener("htmx:afterSettle", function () {
     document.querySelectorAll(".message").forEach(function (el) {

@@ -52,3 +52,19 @@ def test_plain_numbers_stay_numbers(number):
 )
 def test_formulas_and_near_numbers_are_still_neutralised(formula):
     assert neutralise(formula) == "'" + formula
+
+
+def test_details_are_json_with_sorted_keys_not_a_python_repr(login, alice, account):
+    audit_record(
+        actor=alice,
+        requester=account,
+        action="bonus.send",
+        details={"worker": "A1WORKER", "amount": "0.50", "note": 'it\'s "quoted" ü', "ok": True},
+    )
+    header, row = _rows(login(alice))
+    details = dict(zip(header, row, strict=True))["details"]
+    assert details == (
+        '{"amount": "0.50", "note": "it\'s \\"quoted\\" ü", "ok": true, "worker": "A1WORKER"}'
+    )
+    assert json.loads(details)["ok"] is True
+    assert "'worker'" not in details and "True" not in details

@@ -123,12 +123,13 @@ def test_an_upload_makes_a_checked_batch_with_its_rows(project, carol, settings)
         assert f.read() == ROWS.encode()
 
 
-def test_a_csv_with_errors_makes_an_invalid_batch_without_rows(project, carol):
-    batch = make_batch(project, carol, "image_url\nhttps://x/1.png\n")
-    assert batch.status == BatchStatus.INVALID
-    assert batch.rows.count() == 0
-    assert "caption" in batch.report["errors"][0]
-    assert not batch.can_launch
+def test_a_csv_with_errors_makes_no_batch(project, carol):
+    from apps.batches.services import CsvRefused
+
+    with pytest.raises(CsvRefused) as refused:
+        make_batch(project, carol, "image_url\nhttps://x/1.png\n")
+    assert "caption" in refused.value.report["errors"][0]
+    assert not Batch.objects.filter(project=project).exists()
 
 
 def test_an_oversized_file_is_refused_with_a_clear_message(project, carol, settings):

@@ -105,3 +105,22 @@ def test_a_questionform_preview_is_drawn_as_html_with_values_as_text():
     assert "<p>How does &lt;script&gt;x()&lt;/script&gt; feel?</p>" in page
     assert '<input type="radio" name="mood" value="pos"> Good' in page
     assert '<textarea name="why"' in page
+
+
+def test_a_dollar_brace_that_starts_no_placeholder_is_warned_with_its_line():
+    template = "<input name=a>\n<p>${text</p>\n${}\n${ok} ${a|upper} costs $5 {not this}"
+
+    warnings = templating.check(template, kind=QuestionKind.HTML, frame_height=0).warnings
+
+    assert [w.split(":", 1)[0] + ": " + w.split(": ", 1)[1].split(" ", 1)[0] for w in warnings] == [
+        "Line 2: ${text",
+        "Line 3: ${}",
+        "Line 4: ${a|upper}",
+    ]
+    assert "reaches workers as typed" in warnings[0]
+
+
+def test_well_formed_placeholders_give_no_such_warning():
+    template = "<input name=a>${one} ${ two } ${three|raw} $ {four} $100"
+
+    assert templating.malformed_placeholders(template) == []

@@ -30,6 +30,13 @@ def eager():
     app.conf.task_always_eager = False
 
 
+def launch(client, batch):
+    """Launch as a person does: the confirmation page, then its button with the total shown."""
+    page = client.get(f"/batches/{batch.pk}/launch/").content.decode()
+    total = re.search(r'name="confirm_total" value="([0-9.]+)"', page).group(1)
+    return client.post(f"/batches/{batch.pk}/launch/", {"confirm_total": total})
+
+
 PROJECT_POST = {
     "name": "Sentiment",
     "question_kind": "html",
@@ -111,18 +118,24 @@ def test_roles_viewers_cannot_create_outsiders_cannot_see(login, victor, charlie
     assert login(charlie).get(f"/batches/projects/{project.pk}/").status_code == 404
 
 
-def test_upload_makes_a_batch_and_an_invalid_csv_shows_its_errors(login, carol, project):
+def test_upload_makes_a_batch_and_an_invalid_csv_makes_none(login, carol, project):
     client = login(carol)
     response = client.post(
         f"/batches/projects/{project.pk}/upload/",
-        {"name": "Bad", "file": csv_upload("image_url,notes\nx,y\nx,y\n")},
+        {"name": "Bad", "file": csv_upload("image_url,notes\nx,y\nx,y\n", "bad.csv")},
     )
-    batch = Batch.objects.get(name="Bad")
-    assert response.url == f"/batches/{batch.pk}/"
-    page = client.get(response.url).content.decode()
+    assert response.status_code == 200
+    page = response.content.decode()
     assert "Columns the template needs are missing: caption" in page
-    assert "Nothing can be launched from a CSV with errors" in page
-    assert "Cost before launch" not in page and f"/batches/{batch.pk}/launch/" not in page
+    assert "bad.csv has errors: no batch was made" in page
+    assert 'value="Bad"' in page  # the name is kept for the next try
+    assert not Batch.objects.exists()
+    response = client.post(
+        f"/batches/projects/{project.pk}/upload/",
+        {"name": "Good", "file": csv_upload(rows_csv(1))},
+    )
+    batch = Batch.objects.get(name="Good")
+    assert response.url == f"/batches/{batch.pk}/"
 
 
 def test_the_review_shows_the_cost_table_balance_and_the_ten_assignment_rule(
@@ -134,10 +147,10 @@ def test_the_review_shows_the_cost_table_balance_and_the_ten_assignment_rule(
     assert "100 HITs \u00d7 10 = 1,000" in page
     assert "$500.00" in page and "$200.00" in page and "$700.00" in page
     assert "MTurk fee (40%)" in page
-    assert "$10000.00" in page
+    assert "$10,000.00" in page
     assert "fee doubles, from 20% to 40%" in page
     assert "With 9 assignments per HIT this batch would cost $540.00" in page
-    assert "Launch 100 HITs" in page
+    assert "Launch 100 HITs for $700.00" in page
     assert "confirm_name" not in page
 
 
@@ -148,8 +161,14 @@ def test_production_asks_for_the_account_name_and_refuses_without_it(
     local_account.save()
     batch = make_batch(make_project(local_account, carol), carol, rows_csv(1))
     client = login(carol)
-    assert 'name="confirm_name"' in client.get(f"/batches/{batch.pk}/").content.decode()
-    response = client.post(f"/batches/{batch.pk}/launch/", {"confirm_name": "wrong"}, follow=True)
+    # asked once, on the confirmation, not on the batch page as well
+    assert 'name="confirm_name"' not in client.get(f"/batches/{batch.pk}/").content.decode()
+    assert 'name="confirm_name"' in client.get(f"/batches/{batch.pk}/launch/").content.decode()
+    response = client.post(
+        f"/batches/{batch.pk}/launch/",
+        {"confirm_name": "wrong", "confirm_total": "0.60"},
+        follow=True,
+    )
     assert "type its name" in response.content.decode()
     assert Batch.objects.get(pk=batch.pk).status == BatchStatus.VALIDATED
 
@@ -160,8 +179,8 @@ def test_launch_from_the_page_then_progress_counters_and_the_hits_filter(
     batch = make_batch(make_project(local_account, carol, max_assignments=2), carol, rows_csv(3))
     other = make_batch(make_project(local_account, carol, name="Other"), carol, rows_csv(1), "B2")
     client = login(carol)
-    client.post(f"/batches/{batch.pk}/launch/")
-    client.post(f"/batches/{other.pk}/launch/")
+    launch(client, batch)
+    launch(client, other)
     assert Batch.objects.get(pk=batch.pk).status == BatchStatus.LAUNCHED
     hit_id = batch.rows.get(index=0).hit_mturk_id
     emulator.complete(new_worker_id(), hit_id, {"label": "cat"})
@@ -169,7 +188,7 @@ def test_launch_from_the_page_then_progress_counters_and_the_hits_filter(
 
     fragment = client.get(f"/batches/{batch.pk}/progress/", HTTP_HX_REQUEST="true").content.decode()
     assert fragment.lstrip().startswith('<section id="progress"')
-    assert "hx-trigger" not in fragment  # launched: the polling stops
+    assert 'hx-trigger="every 5s"' in fragment  # launched, HITs still open: it keeps polling
     assert "<strong>3</strong> created" in fragment and "<strong>0</strong> remaining" in fragment
     assert '<td class="num">6</td><td class="num">1</td>' in fragment  # target, submitted
     listing = client.get("/hits/", {"batch": batch.pk}, HTTP_HX_REQUEST="true").content.decode()
@@ -220,7 +239,8 @@ def test_a_crowd_form_preview_may_run_only_the_crowd_script(login, carol, accoun
     page = login(carol).get(f"/batches/projects/{project.pk}/").content.decode()
     assert 'sandbox="allow-forms allow-scripts"' in page and "allow-same-origin" not in page
     frame = login(carol).get(f"/batches/projects/{project.pk}/preview/")
-    assert "script-src https://assets.crowd.aws" in frame["Content-Security-Policy"]
+    # a local account's preview runs the local MTurk's copy (tests/batches/test_project_preview.py)
+    assert "script-src http://127.0.0.1:9;" in frame["Content-Security-Policy"]
     assert "[caption]" in frame.content.decode()
 
 
@@ -243,7 +263,7 @@ def test_results_csv_in_mturks_format_with_inputs_answers_and_formulas_neutralis
     text = 'image_url,caption\nhttps://x/1.png,=HYPERLINK("evil")\nhttps://x/2.png,fine\n'
     batch = make_batch(make_project(local_account, carol, max_assignments=2), carol, text)
     client = login(carol)
-    client.post(f"/batches/{batch.pk}/launch/")
+    launch(client, batch)
     worker = new_worker_id()
     hit0 = batch.rows.get(index=0).hit_mturk_id
     a1 = emulator.complete(worker, hit0, {"label": "+cmd|' /C calc'!A0", "notes": "@SUM(1)"})
@@ -289,7 +309,7 @@ def test_adding_assignments_across_ten_is_refused_with_the_reason(
 ):
     batch = make_batch(make_project(local_account, carol, max_assignments=3), carol, rows_csv(2))
     client = login(carol)
-    client.post(f"/batches/{batch.pk}/launch/")
+    launch(client, batch)
     page = client.post(
         f"/batches/{batch.pk}/actions/",
         {"kind": "add_assignments", "assignments": "7"},
@@ -317,7 +337,7 @@ def test_expire_and_extend_all_hits_as_jobs_with_audit(
 ):
     batch = make_batch(make_project(local_account, carol), carol, rows_csv(3))
     client = login(carol)
-    client.post(f"/batches/{batch.pk}/launch/")
+    launch(client, batch)
     client.post(f"/batches/{batch.pk}/actions/", {"kind": "extend", "seconds": "7200"})
     extended = {}
     for row in batch.rows.all():
@@ -346,7 +366,7 @@ def test_delete_acts_only_on_finished_hits(
 ):
     batch = make_batch(make_project(local_account, carol), carol, rows_csv(2))
     client = login(carol)
-    client.post(f"/batches/{batch.pk}/launch/")
+    launch(client, batch)
     done = batch.rows.get(index=0)
     assignment = emulator.complete(new_worker_id(), done.hit_mturk_id, {"label": "x"})
     account_mturk.approve_assignment(AssignmentId=assignment)

@@ -205,6 +205,20 @@ def test_a_rejection_cannot_be_overridden_after_30_days(mturk, emulator, submitt
     assert balance(mturk) == Decimal("10000.00")
 
 
+def test_a_rejection_cannot_be_overridden_once_the_hit_is_deleted(mturk, submitted):
+    """ApproveAssignment: overriding "only works ... if the assignment's related HIT has not
+    been deleted"."""
+    hit, assignment_id, _ = submitted
+    mturk.reject_assignment(AssignmentId=assignment_id, RequesterFeedback="Oops")
+    mturk.update_expiration_for_hit(HITId=hit["HITId"], ExpireAt=0)
+    mturk.delete_hit(HITId=hit["HITId"])
+    with pytest.raises(ClientError) as excinfo:
+        mturk.approve_assignment(AssignmentId=assignment_id, OverrideRejection=True)
+    assert error_of(excinfo)[1] == "AWS.MechanicalTurk.InvalidAssignmentState"
+    assert "deleted" in error_of(excinfo)[2]
+    assert balance(mturk) == Decimal("10000.00")
+
+
 def test_approving_without_enough_money_changes_nothing(mturk, emulator, worker_id):
     hit = create_hit(mturk, Reward="4500.00", MaxAssignments=2)
     first = emulator.accept(worker_id, hit["HITId"])

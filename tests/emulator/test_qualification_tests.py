@@ -9,12 +9,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from .conftest import (
     EXTERNAL_QUESTION,
     QUESTION_FORM_NS,
     answer_xml_selecting,
     create_hit,
+    error_of,
     new_worker_id,
     question_form,
 )
@@ -121,6 +123,48 @@ def test_without_an_answer_key_the_test_waits_for_the_requester(mturk, emulator)
     )
     score = mturk.get_qualification_score(QualificationTypeId=qtype, WorkerId=worker)
     assert score["Qualification"]["IntegerValue"] == 7
+
+
+def test_updating_the_test_needs_its_duration(mturk):
+    """UpdateQualificationType: "If you are updating the test for a type, you must specify the
+    Test and TestDurationInSeconds parameters." """
+    qtype = type_with_test(mturk, answer_key(), TestDurationInSeconds=60)
+    with pytest.raises(ClientError) as excinfo:
+        mturk.update_qualification_type(
+            QualificationTypeId=qtype, Test=qualification_test_form("q1", "q2", "q3")
+        )
+    assert "TestDurationInSeconds" in error_of(excinfo)[2]
+    kept = mturk.get_qualification_type(QualificationTypeId=qtype)["QualificationType"]
+    assert kept["TestDurationInSeconds"] == 60
+    assert "<QuestionIdentifier>q3</QuestionIdentifier>" not in kept["Test"]
+
+
+def test_a_new_test_without_an_answer_key_has_none(mturk, emulator):
+    """UpdateQualificationType: "If you provide an updated Test but no AnswerKey, the new test
+    will not have an answer key. Requests for such Qualifications must be granted manually." """
+    qtype = type_with_test(mturk, answer_key(), TestDurationInSeconds=60)
+    mturk.update_qualification_type(
+        QualificationTypeId=qtype,
+        Test=qualification_test_form("q1", "q2"),
+        TestDurationInSeconds=90,
+    )
+    updated = mturk.get_qualification_type(QualificationTypeId=qtype)["QualificationType"]
+    assert "AnswerKey" not in updated
+    assert updated["TestDurationInSeconds"] == 90
+    emulator.request_qualification(new_worker_id(), qtype, answer_xml_selecting("q1", "a"))
+    pending = mturk.list_qualification_requests(QualificationTypeId=qtype)["QualificationRequests"]
+    assert len(pending) == 1  # waits for the requester: nothing grades it
+
+
+def test_the_duration_alone_cannot_change_without_the_test(mturk):
+    """ "If you want to update the test duration or answer key for an existing test without
+    changing the questions, you must specify a Test parameter with the original questions." """
+    qtype = type_with_test(mturk, answer_key(), TestDurationInSeconds=60)
+    with pytest.raises(ClientError):
+        mturk.update_qualification_type(QualificationTypeId=qtype, TestDurationInSeconds=600)
+    kept = mturk.get_qualification_type(QualificationTypeId=qtype)["QualificationType"]
+    assert kept["TestDurationInSeconds"] == 60
+    assert "AnswerKey" in kept
 
 
 def test_auto_granted_types_use_their_value(mturk, emulator):

@@ -28,6 +28,24 @@ def known_worker(emulator, **attributes) -> str:
     return worker
 
 
+def test_keywords_are_left_out_when_none_were_given(mturk):
+    """Unset members are omitted from a QualificationType (botocore's model marks none of them
+    required), as for Test or RetryDelayInSeconds; Keywords given come back as given."""
+    bare = mturk.create_qualification_type(
+        Name="No keywords", Description="x", QualificationTypeStatus="Active"
+    )["QualificationType"]
+    assert "Keywords" not in bare
+    got = mturk.get_qualification_type(QualificationTypeId=bare["QualificationTypeId"])
+    assert "Keywords" not in got["QualificationType"]
+    tagged = mturk.create_qualification_type(
+        Name="With keywords",
+        Description="x",
+        Keywords="cats, dogs",
+        QualificationTypeStatus="Active",
+    )["QualificationType"]
+    assert tagged["Keywords"] == "cats, dogs"
+
+
 def test_it_creates_and_gets_a_qualification_type(mturk):
     created = mturk.create_qualification_type(
         Name="Cat expert",

@@ -25,7 +25,7 @@ CROWD_FORM = """<script src="https://assets.crowd.aws/crowd-html-elements.js"></
     <classification-target>A small animal that meows.</classification-target>
   </crowd-classifier>
   <crowd-input name="note" label="Note"></crowd-input>
-  <crowd-bounding-box name="box"></crowd-bounding-box>
+  <crowd-hologram name="hologram"></crowd-hologram>
 </crowd-form>"""
 
 CONSTRAINED_FORM = (
@@ -136,7 +136,7 @@ def test_a_crowd_form_submits_task_answers_and_flags_unsupported_elements(worker
     accept_from_list(page, "Classify with crowd")
     frame = page.frame_locator("iframe.question")
     frame.locator(".crowd-unsupported").wait_for()
-    assert "crowd-bounding-box" in frame.locator(".crowd-unsupported").inner_text()
+    assert "crowd-hologram" in frame.locator(".crowd-unsupported").inner_text()
     frame.locator("crowd-button button").click()  # nothing chosen yet: refused
     frame.locator(".crowd-form-problem", has_text="Choose a category").wait_for()
     frame.locator("label", has_text="Dog").locator("input").check()

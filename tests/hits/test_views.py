@@ -58,10 +58,10 @@ def test_the_list_is_of_the_current_account_only(login, alice, charlie, synced, 
 
 
 def test_sync_now_runs_in_a_real_worker_and_the_status_page_shows_calls(
-    login, victor, local_account, account_mturk, celery_worker_process
+    login, bob, local_account, account_mturk, celery_worker_process
 ):
     create_hit(account_mturk, Title="Appears after sync")
-    client = login(victor)
+    client = login(bob)
     response = client.post("/sync/now/", {"full": "0"})
     assert response.status_code == 302
     wait_for(

@@ -48,7 +48,8 @@ def test_the_preview_follows_the_test_as_it_is_typed(page, carol, account):
     _type(page, "<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><QuestionForm>&e;")
     page.wait_for_selector("#test-check >> text=declares a DTD or entities")
 
-    page.fill("#id_test_duration", "60")
+    page.fill("#id_test_duration", "10")
+    page.select_option("#id_test_duration_unit", "minutes")
     _type(page, form(selection("colour")))
     page.wait_for_selector("iframe.test-preview")
     assert page.locator("#test-check >> text=A test needs a time limit").count() == 0

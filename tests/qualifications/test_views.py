@@ -357,3 +357,47 @@ def test_the_helper_starts_from_the_key_already_written(login, carol):
     assert '<details class="key-builder" open>' in part
     chosen = re.findall(r'name="right-(\w+)">.*?<option value="(\w)" selected>', part, re.S)
     assert chosen == [("q1", "c"), ("q2", "b")]
+
+
+@pytest.mark.django_db
+def test_a_tests_time_limit_and_retry_delay_are_entered_and_shown_in_minutes_hours_days(
+    login, carol, local_account, account_mturk
+):
+    client = login(carol)
+    timed = {"name": "Timed", "description": "d", "status": "Active", "test": TEST}
+    page = client.post(
+        "/qualifications/new/", {**timed, "test_duration": "400", "test_duration_unit": "days"}
+    ).content.decode()
+    assert "400 days is out of range" in page
+    assert not QualificationType.objects.filter(name="Timed").exists()
+
+    response = client.post(
+        "/qualifications/new/",
+        {
+            **timed,
+            "test_duration": "10",
+            "test_duration_unit": "minutes",
+            "retry_delay": "2",
+            "retry_delay_unit": "days",
+        },
+    )
+    assert response.status_code == 302
+    qtype = QualificationType.objects.get(name="Timed")
+    remote = account_mturk.get_qualification_type(QualificationTypeId=qtype.mturk_id)[
+        "QualificationType"
+    ]
+    assert remote["TestDurationInSeconds"] == 600 and remote["RetryDelayInSeconds"] == 172_800
+
+    detail = client.get(f"/qualifications/{qtype.pk}/").content.decode()
+    assert "10 minutes" in detail and "retry after 2 days" in detail
+    assert "600" not in detail and "172800" not in detail
+    edit = client.get(f"/qualifications/{qtype.pk}/edit/").content.decode()
+    assert re.search(r'name="test_duration" value="10"', edit)
+    assert re.search(r'<option value="minutes" selected>', edit)
+    assert re.search(r'name="retry_delay" value="2"', edit)
+    assert re.search(r'<option value="days" selected>', edit)
+
+    # The live check reads the number with its unit: a limit given, no error for want of one.
+    page = _check(client, test=TEST, test_duration="10", test_duration_unit="minutes")
+    assert "A test needs a time limit" not in page
+    assert "A test needs a time limit" in _check(client, test=TEST, test_duration_unit="minutes")

@@ -12,7 +12,7 @@ from apps.requesters.models import Membership
 from apps.requesters.roles import Action, Role, role_allows
 
 ALLOWED = {
-    Role.VIEWER: {Action.VIEW, Action.SYNC},
+    Role.VIEWER: {Action.VIEW},
     Role.REVIEWER: {Action.VIEW, Action.SYNC, Action.REVIEW, Action.BONUS},
     Role.MANAGER: {
         Action.VIEW,

@@ -12,12 +12,14 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 
 from apps.batches.models import Batch, BatchStatus
 from apps.hits.models import Assignment
@@ -222,6 +224,74 @@ def test_two_posts_of_one_form_at_once_pay_once(bob, mine, local_account, accoun
     assert len(listed) == 1
 
 
+def _pending_since(bob, account, assignment, hours: int) -> BonusPayment:
+    """A payment recorded `hours` ago whose call never reached MTurk (a crash, an outage)."""
+    payment = BonusPayment.objects.create(
+        requester=account,
+        worker_id=assignment.worker_id,
+        assignment_mturk_id=assignment.mturk_id,
+        amount=Decimal("0.80"),
+        reason="Late but owed",
+        unique_request_token="bonus-" + "7" * 32,
+    )
+    BonusPayment.objects.filter(pk=payment.pk).update(
+        created_at=timezone.now() - timedelta(hours=hours)
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+def test_past_mturks_token_window_retries_at_once_still_pay_once(
+    bob, mine, local_account, account_mturk, emulator
+):
+    """MTurk keeps a UniqueRequestToken 24 hours. Two retries of an old pending payment at the
+    same moment both find nothing paid yet (ListBonusPayments is slowed so that they meet):
+    they send the same token for the new window, so MTurk pays once."""
+    payment = _pending_since(bob, local_account, mine[0], hours=30)
+    emulator.faults(latency_ms=600, operations=["ListBonusPayments"])
+    outcomes = _at_once(lambda: services.bonus_deliver(payment=payment), times=2)
+    emulator.clear_faults()
+    assert {o.status for o in outcomes} == {"sent"}
+    listed = account_mturk.list_bonus_payments(AssignmentId=mine[0].mturk_id)["BonusPayments"]
+    assert [p["BonusAmount"] for p in listed] == ["0.80"]
+    # The stored token stays the payment's own: a retried form or batch row still finds it.
+    payment.refresh_from_db()
+    assert payment.unique_request_token == "bonus-" + "7" * 32
+
+
+def test_each_token_window_has_its_own_token_and_the_first_keeps_the_stored_one(
+    bob, mine, local_account
+):
+    payment = _pending_since(bob, local_account, mine[0], hours=0)
+    created = payment.created_at
+    tokens = [
+        services.bonus_call_token(payment, created + timedelta(hours=h))
+        for h in (1, 23, 25, 47, 49)
+    ]
+    assert tokens[0] == tokens[1] == payment.unique_request_token
+    assert tokens[2] == tokens[3] != tokens[1]
+    assert tokens[4] not in tokens[:4]
+    assert all(len(token) <= 64 for token in tokens)  # MTurk's limit for UniqueRequestToken
+
+
+def test_an_old_pending_payment_that_did_pay_is_marked_sent_without_paying_again(
+    bob, mine, local_account, account_mturk, emulator
+):
+    payment = _pending_since(bob, local_account, mine[0], hours=30)
+    account_mturk.send_bonus(
+        WorkerId=payment.worker_id,
+        BonusAmount="0.80",
+        AssignmentId=payment.assignment_mturk_id,
+        Reason="Late but owed",
+        UniqueRequestToken=payment.unique_request_token,
+    )
+    sent_before = _calls(emulator, local_account, "SendBonus")
+    assert services.bonus_deliver(payment=payment).status == "sent"
+    assert _calls(emulator, local_account, "SendBonus") == sent_before
+    listed = account_mturk.list_bonus_payments(AssignmentId=mine[0].mturk_id)["BonusPayments"]
+    assert len(listed) == 1
+
+
 def test_bonus_batch_tokens_cannot_be_guessed_or_reached_from_another_account(
     login, carol, mine, local_account
 ):
@@ -266,9 +336,12 @@ def test_a_reviewers_cap_holds_for_all_bonuses_on_an_assignment(
     assert "Bonus of $0.01 paid." in _card_post(
         client, mine[1], amount="0.01", reason="Thanks", token="t3"
     )
-    # A manager may pass a reviewer's cap.
+    # A manager may pass a reviewer's cap, once they have said yes to the amount past it.
+    body = _card_post(login(carol), mine[0], amount="0.01", reason="A little more", token="t4")
+    assert "Bonus of" not in body
+    assert _calls(emulator, local_account, "SendBonus") == 2
     assert "Bonus of $0.01 paid." in _card_post(
-        login(carol), mine[0], amount="0.01", reason="A little more", token="t4"
+        login(carol), mine[0], amount="0.01", reason="A little more", token="t4", confirm="1"
     )
     total = sum(p.amount for p in BonusPayment.objects.filter(assignment_mturk_id=mine[0].mturk_id))
     assert total == Decimal("5.01")

@@ -25,7 +25,11 @@ def test_an_htmx_post_carries_the_token_and_a_bare_post_is_refused(page, carol, 
     posts = []
     page.on(
         "request",
-        lambda request: request.method == "POST" and posts.append(request.headers),
+        lambda request: (
+            request.method == "POST"
+            and "/batches/projects/check/" in request.url
+            and posts.append(request.headers)
+        ),
     )
     with page.expect_response("**/batches/projects/check/") as answer:
         page.fill("#id_template", "<p>${hostile_column}</p>")

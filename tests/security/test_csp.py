@@ -143,21 +143,34 @@ def test_htmx_may_not_evaluate_script():
 
 @pytest.mark.django_db
 def test_a_preview_may_run_the_crowd_script_only_when_its_template_loads_it(local_account, carol):
+    """From exactly one origin: MTurk's for a sandbox or production account, the local MTurk's
+    for a local one (whose workers get its own copy of the script)."""
+    from apps.requesters.models import Membership
+    from tests.factories import RequesterFactory
+
     crowd = (
         '<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>'
         '<crowd-form><crowd-input name="label"></crowd-input></crowd-form>'
     )
-    plain = make_project(local_account, carol, template=TEMPLATE)
-    with_crowd = make_project(local_account, carol, name="Crowd", template=crowd)
+    sandbox = RequesterFactory(name="Sandbox lab", environment="sandbox")
+    Membership.objects.create(user=carol, requester=sandbox, role="manager")
+    projects = {
+        "plain": make_project(local_account, carol, template=TEMPLATE),
+        "local crowd": make_project(local_account, carol, name="Crowd", template=crowd),
+        "sandbox crowd": make_project(sandbox, carol, name="Crowd", template=crowd),
+    }
     client = Client()
     client.force_login(carol, backend="django.contrib.auth.backends.ModelBackend")
     policies = {
         name: _policy(
             client.get(f"/batches/projects/{project.pk}/preview/")["Content-Security-Policy"]
         )
-        for name, project in (("plain", plain), ("crowd", with_crowd))
+        for name, project in projects.items()
     }
+    local_origin = local_account.effective_endpoint.rstrip("/")
+    assert local_origin.startswith("http://127.0.0.1:")
     assert policies["plain"]["script-src"] == ["'none'"]
-    assert policies["crowd"]["script-src"] == ["https://assets.crowd.aws"]
+    assert policies["local crowd"]["script-src"] == [local_origin]
+    assert policies["sandbox crowd"]["script-src"] == ["https://assets.crowd.aws"]
     for policy in policies.values():
         assert policy["sandbox"] == ["allow-forms", "allow-scripts"]

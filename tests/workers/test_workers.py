@@ -6,25 +6,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from apps.audit.models import AuditEvent
 from apps.qualifications import services as qualification_services
 from apps.qualifications.models import QualificationScore, QualificationType
-from apps.requesters.models import Membership
 from apps.sync.services import requester_sync
 from apps.workers import services
 from apps.workers.models import WorkerBlock
-from tests.helpers import create_hit, new_worker_id, work
+from tests.helpers import new_worker_id
+from tests.workers.conftest import membership_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def workers(local_account, account_mturk, emulator):
-    hit = create_hit(account_mturk, MaxAssignments=3)
-    ids = [work(emulator, hit["HITId"])[1] for _ in range(3)]
-    requester_sync(requester=local_account)
-    return ids
-
-
-def _m(user):
-    return Membership.objects.select_related("requester").get(user=user)
+_m = membership_of
 
 
 def test_block_and_unblock_reach_mturk_and_the_mirror(carol, workers, account_mturk, local_account):
@@ -66,6 +57,29 @@ def test_messages_go_in_chunks_of_100_and_failures_are_kept(
     assert emulator.stats()["customers"][local_account.access_key_id]["NotifyWorkers"] == 2
     assert set(message.failures) == set(strangers)
     assert len(message.worker_ids) == 123
+
+
+def test_a_chunk_mturk_refuses_counts_its_workers_as_failed_and_the_rest_is_still_sent(
+    carol, local_account, emulator, settings
+):
+    settings.MTURK_MAX_ATTEMPTS = 1
+    strangers = [new_worker_id() for _ in range(150)]
+    emulator.faults(error_rate=1.0, operations=["NotifyWorkers"])
+    message = services.workers_message(
+        membership=_m(carol), actor=carol, worker_ids=strangers, subject="S", text="T"
+    )
+    emulator.clear_faults()
+    assert set(message.failures) == set(strangers)
+    assert all(
+        why.startswith("MTurk refused the call for this part of the list: notify_workers:")
+        for why in message.failures.values()
+    )
+    assert message.sent_count == 0
+    # Both chunks were tried, each once and retried once (botocore's max_attempts counts the
+    # retries).
+    assert emulator.stats()["customers"][local_account.access_key_id]["NotifyWorkers"] == 2 * 2
+    event = AuditEvent.objects.get(action="worker.message")
+    assert event.details["failed"] == 150 and event.details["sent"] == 0
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,9 @@ def crowd_work(request: HttpRequest) -> dict:
 def crowd_truth(request: HttpRequest) -> dict:
     data = json_body(request)
     answers = field(data, "Answers", dict)
-    if not all(isinstance(k, str) and isinstance(v, str | list) for k, v in answers.items()):
+    # An element that answers with an object (a bounding box, a slider...) takes its truth in
+    # its own output shape: any JSON value.
+    if not all(isinstance(k, str) and v is not None for k, v in answers.items()):
         raise ControlError("Answers must map field names to a value or a list of values")
     try:
         return crowd.truth_set(hit_id=field(data, "HITId"), answers=answers)

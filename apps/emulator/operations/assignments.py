@@ -49,6 +49,13 @@ def approve_assignment(ctx: Context, params: dict) -> dict:
     with transaction.atomic():
         assignment = assignment_get(ctx, params["AssignmentId"], for_update=True)
         if override and assignment.status == Assignment.Status.REJECTED:
+            if assignment.hit.deleted:
+                # "only if the assignment's related HIT has not been deleted" (ApproveAssignment)
+                raise errors.RequestError(
+                    errors.INVALID_ASSIGNMENT_STATE,
+                    f"The rejection of assignment {assignment.assignment_id} cannot be "
+                    f"overridden: its HIT {assignment.hit.hit_id} has been deleted.",
+                )
             window = timedelta(seconds=constraints.OVERRIDE_REJECTION_SECONDS)
             if assignment.submit_time + window < ctx.now:
                 raise errors.RequestError(

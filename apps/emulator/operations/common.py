@@ -364,11 +364,12 @@ def qualification_type_dict(qtype: QualificationType) -> dict[str, Any]:
         "CreationTime": qtype.created_at,
         "Name": qtype.name,
         "Description": qtype.description,
-        "Keywords": qtype.keywords,
         "QualificationTypeStatus": qtype.status,
         "IsRequestable": qtype.is_requestable,
         "AutoGranted": qtype.auto_granted,
     }
+    if qtype.keywords:  # unset members are left out, as everywhere else
+        data["Keywords"] = qtype.keywords
     if qtype.test:
         data["Test"] = qtype.test
         data["TestDurationInSeconds"] = qtype.test_duration

@@ -88,10 +88,26 @@ def update_qualification_type(ctx: Context, params: dict) -> dict:
     qtype = qualification_type_get(ctx, params["QualificationTypeId"], owned=True)
     for key in ("RetryDelayInSeconds", "TestDurationInSeconds"):
         _non_negative(params, key)
-    test = params.get("Test", qtype.test)
-    answer_key = params.get("AnswerKey", qtype.answer_key)
+    # "If you are updating the test for a type, you must specify the Test and
+    # TestDurationInSeconds parameters. ... If you provide an updated Test but no AnswerKey, the
+    # new test will not have an answer key." Without Test, the old test stays whole.
+    if "Test" in params:
+        test = params["Test"] or ""
+        if test and params.get("TestDurationInSeconds") is None:
+            raise errors.missing("TestDurationInSeconds", "It is required with Test.")
+        answer_key = params.get("AnswerKey") or ""
+        duration = params.get("TestDurationInSeconds")
+    else:
+        if params.get("AnswerKey") or "TestDurationInSeconds" in params:
+            raise errors.invalid(
+                "Test",
+                "is required to change the answer key or the test duration: send the test's "
+                "questions again with the new values",
+            )
+        test, answer_key, duration = qtype.test, qtype.answer_key, qtype.test_duration
+    if qtype.test and not test:
+        raise errors.invalid("Test", "cannot be removed from a type that has one")
     auto_granted = params.get("AutoGranted", qtype.auto_granted)
-    duration = params.get("TestDurationInSeconds", qtype.test_duration)
     if "Test" in params and "AutoGranted" not in params and test:
         auto_granted = False
     _check_test_settings(

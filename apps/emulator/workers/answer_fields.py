@@ -6,8 +6,11 @@ shapes, as on MTurk:
 - HTMLQuestion (also HITs made from a HIT layout, which are stored rendered): the HTML form's
   fields (`input` text/number/email/hidden/radio/checkbox, `textarea`, `select` with its
   options) and Crowd HTML Elements (`crowd-input`, `crowd-text-area`, `crowd-checkbox`,
-  `crowd-radio-group` with `crowd-radio-button`s, `crowd-classifier` with its `categories`).
-  A template using `<crowd-form>` answers with one `taskAnswers` field (JSON), like the real one.
+  `crowd-radio-group` with `crowd-radio-button`s, `crowd-classifier` with its `categories`, and
+  the elements whose answer is an object, kept with their attributes for `elements`: the
+  multi-select and image classifiers, slider, toggle button, shape tools, segmentation and
+  entity annotation). A template using `<crowd-form>` answers with one `taskAnswers` field
+  (JSON), like the real one.
 - QuestionForm: each Question's identifier, FreeTextAnswer (with Constraints: IsNumeric bounds,
   Length) or SelectionAnswer (its SelectionIdentifiers, min/max selection count, "other").
 - ExternalQuestion: nothing to read; fields are given by whoever answers.
@@ -25,6 +28,7 @@ from xml.sax.saxutils import escape
 from defusedxml import ElementTree as SafeET
 
 from ..engine.answers import ANSWERS_NS
+from .elements import ELEMENTS
 
 # Names an HTML template carries that MTurk consumes itself rather than storing as answers.
 RESERVED_NAMES = {"assignmentId", "hitId", "workerId", "turkSubmitTo"}
@@ -35,7 +39,8 @@ class AnswerField:
     """One thing to answer. `options` is empty for free text."""
 
     name: str
-    kind: str  # text | number | textarea | radio | checkbox | select | hidden | selection | file
+    # text | number | textarea | radio | checkbox | select | hidden | selection | file | element
+    kind: str
     options: list[str] = field(default_factory=list)
     multiple: bool = False
     value: str = ""  # hidden inputs: the value they submit
@@ -47,6 +52,7 @@ class AnswerField:
     min_selections: int = 1
     max_selections: int = 1
     other: bool = False  # SelectionAnswer with OtherSelection
+    attributes: dict[str, str] = field(default_factory=dict)  # an element's, as written
 
     @property
     def is_choice(self) -> bool:
@@ -136,6 +142,8 @@ class _FormReader(HTMLParser):
         elif tag == "crowd-radio-button" and name and self._radio_group:
             item = self._field(self._radio_group, "radio", crowd="crowd-radio-group")
             item.options.append(name)
+        elif tag in ELEMENTS and name:
+            self._field(name, "element", crowd=tag, attributes=attributes)
         elif tag == "crowd-classifier" and name:
             try:
                 categories = json.loads(attributes.get("categories", "[]").replace("'", '"'))
@@ -318,11 +326,15 @@ def question_form_answers_xml(
 
 def crowd_task_answers(fields: list[AnswerField], values: dict[str, list[str]]) -> str:
     """The `taskAnswers` JSON a crowd-form submits: `[{name: value, ...}]`, with crowd-checkbox
-    and radio buttons as `{"on": bool}` and the classifier as `{"label": ...}`."""
+    and radio buttons as `{"on": bool}`, the classifier as `{"label": ...}`, and the elements of
+    `elements` as the JSON object of their answer."""
     answer: dict = {}
     for item in fields:
         chosen = values.get(item.name, [])
-        if item.crowd == "crowd-checkbox":
+        if item.kind == "element":
+            if chosen:
+                answer[item.name] = json.loads(chosen[0])
+        elif item.crowd == "crowd-checkbox":
             answer[item.name] = {"on": bool(chosen) and chosen[0] in {"true", "on"}}
         elif item.crowd == "crowd-radio-group":
             for option in item.options:

@@ -9,6 +9,8 @@ assignment per worker per HIT, availability) applies.
 Answers come from the question itself (`answer_fields`): a profile's accuracy is the chance of
 giving the HIT's truth for each field. The truth is set with `POST /_emulator/crowd/truth`, or
 drawn from the question's options deterministically (a hash of the question and the field).
+Crowd HTML Elements whose answer is an object (shapes, segmentation, entities, sliders...) are
+answered by `elements`, in their documented output shapes, with the same accuracy.
 All random draws come from generators seeded with `(seed, HIT position in the plan, worker
 slot)`, so the same seed on HITs with the same questions gives the same workers the same answers
 and the same work times.
@@ -24,6 +26,7 @@ when the clock abandons it (AssignmentAbandoned).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import random
 import time
@@ -36,6 +39,7 @@ from ..engine import clock, lifecycle
 from ..models import HIT, Assignment, CrowdTruth
 from .actions import WorkerActionError, assignment_return, assignment_submit, hit_accept
 from .answer_fields import AnswerField, QuestionShape, answers_document, question_shape
+from .elements import element_answer, element_truth
 
 logger = logging.getLogger(__name__)
 
@@ -150,10 +154,21 @@ def truth_for(hit: HIT, shape: QuestionShape, external: dict[str, list[str]]) ->
     stored = CrowdTruth.objects.filter(hit=hit).values_list("answers", flat=True).first() or {}
     truth: dict[str, list[str]] = {}
     for item in _fields_of(shape, external):
-        if item.name in stored:
+        if item.name in stored and item.kind == "element":
+            value = element_truth(item.crowd, item.attributes, stored[item.name])
+            truth[item.name] = [value]
+        elif item.name in stored:
             value = stored[item.name]
-            truth[item.name] = value if isinstance(value, list) else [value]
+            truth[item.name] = [
+                v if isinstance(v, str) else json.dumps(v)
+                for v in (value if isinstance(value, list) else [value])
+            ]
         elif item.kind == "hidden":
+            continue
+        elif item.kind == "element":
+            truth[item.name] = [
+                element_truth(item.crowd, item.attributes, None, hit.question, item.name)
+            ]
             continue
         elif item.is_choice:
             truth[item.name] = [_stable_choice(item.options, hit.question, item.name)]
@@ -202,7 +217,17 @@ def answers_for(
         if item.kind in {"hidden", "file"}:
             continue
         right = truth.get(item.name, [])
-        if profile.random_answers:
+        if item.kind == "element":
+            answer = element_answer(
+                item.crowd,
+                item.attributes,
+                right[0] if right else None,
+                accuracy=profile.accuracy,
+                spam=profile.random_answers,
+                rng=rng,
+            )
+            values[item.name] = [json.dumps(answer, separators=(",", ":"))]
+        elif profile.random_answers:
             values[item.name] = (
                 [rng.choice(item.options)] if item.is_choice else [rng.choice(FILLER_WORDS)]
             )

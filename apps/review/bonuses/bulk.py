@@ -31,6 +31,10 @@ MAX_BYTES = 5 * 1024 * 1024
 COLUMNS = {"WorkerId", "AssignmentId", "Amount", "Reason"}
 
 
+class AboveCapConfirmationRequired(Exception):
+    """A manager's bonus batch has rows past the reviewers' cap: pay only once confirmed."""
+
+
 @dataclass
 class BonusPreview:
     count: int
@@ -38,7 +42,10 @@ class BonusPreview:
     fees: Decimal
     spent_today: Decimal
     daily_limit: Decimal
-    over_cap: int
+    over_cap: int  # rows a reviewer's payment would refuse (past the cap)
+    # Rows a manager pays past the reviewers' cap, and their amount: paid only once confirmed.
+    above_cap: int = 0
+    above_cap_amount: Decimal = Decimal("0.00")
 
     @property
     def total(self) -> Decimal:
@@ -134,16 +141,36 @@ def bonus_csv_read(*, membership: Membership, actor, upload) -> BonusBatch:
 
 def bonus_batch_preview(*, membership: Membership, batch: BonusBatch) -> BonusPreview:
     amounts = [Decimal(r["amount"]) for r in batch.rows]
+    may_pass_cap = role_allows(membership.role, Action.SPEND)
+    above_cap, above_cap_amount = (
+        _rows_above_cap(membership.requester, batch.rows) if may_pass_cap else (0, Decimal("0"))
+    )
     return BonusPreview(
         count=len(amounts),
         rewards=sum(amounts, Decimal("0")),
         fees=sum((fees.bonus_fee(a) for a in amounts), Decimal("0")),
         spent_today=requester_spent_today(membership.requester),
         daily_limit=membership.requester.daily_spend_limit,
-        over_cap=0
-        if role_allows(membership.role, Action.SPEND)
-        else _rows_over_cap(membership.requester, batch.rows),
+        over_cap=0 if may_pass_cap else _rows_over_cap(membership.requester, batch.rows),
+        above_cap=above_cap,
+        above_cap_amount=above_cap_amount,
     )
+
+
+def _rows_above_cap(requester: Requester, rows: list[dict]) -> tuple[int, Decimal]:
+    """The rows a manager's payment takes past the reviewers' cap (bonuses already paid on the
+    assignment, then the rows before them, all paid), and their amount together."""
+    cap = requester.bonus_cap
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    totals.update(bonus_totals_by_assignment(requester, {r["assignment_id"] for r in rows}))
+    count, amount = 0, Decimal("0.00")
+    for row in rows:
+        value = Decimal(row["amount"])
+        totals[row["assignment_id"]] += value
+        if totals[row["assignment_id"]] > cap:
+            count += 1
+            amount += value
+    return count, amount
 
 
 def _rows_over_cap(requester: Requester, rows: list[dict]) -> int:
@@ -162,12 +189,19 @@ def _rows_over_cap(requester: Requester, rows: list[dict]) -> int:
     return over
 
 
-def bonus_batch_pay_start(*, membership: Membership, actor, batch: BonusBatch) -> bool:
+def bonus_batch_pay_start(
+    *, membership: Membership, actor, batch: BonusBatch, confirmed: bool = False
+) -> bool:
     """Start paying a previewed batch as a job, once: False when it was already started.
-    Raises ValidationError when the batch would pass the account's daily spending limit."""
+    Raises ValidationError when the batch would pass the account's daily spending limit, and
+    AboveCapConfirmationRequired when a manager's rows pass the reviewers' cap and the person
+    has not `confirmed` them."""
     membership_require(membership, Action.BONUS)
-    if not bonus_batch_preview(membership=membership, batch=batch).fits_daily_limit:
+    preview = bonus_batch_preview(membership=membership, batch=batch)
+    if not preview.fits_daily_limit:
         raise ValidationError("These bonuses would pass the account's daily spending limit.")
+    if preview.above_cap and not confirmed:
+        raise AboveCapConfirmationRequired(preview)
     with transaction.atomic():
         started = BonusBatch.objects.filter(pk=batch.pk, status=BonusBatch.Status.PREVIEW).update(
             status=BonusBatch.Status.PAYING

@@ -10,6 +10,8 @@ class BonusForm(forms.Form):
     # The nonce the card handed out: a double submit of one form pays once. It is never a
     # token by itself (see `services.bonus_token`).
     token = forms.CharField(required=False, max_length=100)
+    # Said yes to a bonus past the reviewers' cap (a manager's): without it such a bonus only asks.
+    confirm = forms.BooleanField(required=False)
 
     def clean_amount(self):
         return bonus_amount_clean(self.cleaned_data["amount"])

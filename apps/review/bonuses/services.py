@@ -2,7 +2,8 @@
 
 A bonus carries a UniqueRequestToken committed with its row before SendBonus. A retry reuses it;
 MTurk's "duplicate request" answer means the first call paid. Past MTurk's 24-hour token window a
-retry first looks for the payment in ListBonusPayments. A payment that certainly did not happen
+retry first looks for the payment in ListBonusPayments, then sends a token derived for the new
+window (`bonus_call_token`), the same for every retry in it. A payment that certainly did not happen
 is followed by an opposite audit entry, so the day's sum stays true and the log append-only.
 
 Tokens are the server's: random, stored before the call (a bonus batch's rows), or an HMAC with
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -92,6 +94,34 @@ def bonus_total_on_assignment(*, requester: Requester, assignment_mturk_id: str)
 def bonus_room_left(*, cap: Decimal, paid: Decimal) -> Decimal:
     """What a reviewer may still add in bonuses on an assignment with `paid` on it."""
     return max(cap - paid, Decimal("0.00")).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class AboveCap:
+    """A bonus that takes its assignment's bonuses past the reviewers' cap: a reviewer is refused
+    it, a manager pays it once they have confirmed the amount (`bonus_above_cap`)."""
+
+    amount: Decimal
+    cap: Decimal
+    paid: Decimal  # what the account has paid or is paying on the assignment already
+    cost: fees.Cost  # the bonus and MTurk's fee on it
+
+    @property
+    def after(self) -> Decimal:
+        return self.paid + self.amount
+
+
+def bonus_above_cap(
+    *, requester: Requester, assignment_mturk_id: str, amount: Decimal
+) -> AboveCap | None:
+    """The bonus's figures when it would take the assignment's bonuses past the account's
+    per-assignment cap for reviewers, else None. Views ask a manager to confirm such a bonus
+    before `bonus_send` (a typo's guard: $50.00 for $5.00); a reviewer's is refused there."""
+    cap = requester.bonus_cap
+    paid = bonus_total_on_assignment(requester=requester, assignment_mturk_id=assignment_mturk_id)
+    if paid + amount <= cap:
+        return None
+    return AboveCap(amount=amount, cap=cap, paid=paid, cost=fees.bonus_cost(amount))
 
 
 def _bonus_cap_check(*, membership: Membership, assignment_mturk_id: str, amount: Decimal) -> None:
@@ -224,17 +254,32 @@ def bonus_send(
     return bonus_deliver(payment=payment, actor=actor)
 
 
+def bonus_call_token(payment: BonusPayment, now=None) -> str:
+    """The UniqueRequestToken a call for this payment carries now: its own for MTurk's first
+    24 hours, then one derived from it for each later 24-hour window. Every retry within a
+    window, however many run at once, sends the same token, so MTurk pays at most once per
+    window; a new window starts only after ListBonusPayments showed the payment is not there.
+    The stored token never changes: a form posted again, or a bonus batch's retried row, still
+    finds its payment by it."""
+    age = (now or timezone.now()) - payment.created_at
+    window = max(0, int(age / TOKEN_LIFETIME))
+    if window == 0:
+        return payment.unique_request_token
+    digest = salted_hmac(
+        "apps.review.bonuses.bonus_call_token",
+        f"{payment.unique_request_token}:{window}",
+        algorithm="sha256",
+    ).hexdigest()[:40]
+    return f"bonus-w{window}-{digest}"
+
+
 def bonus_deliver(*, payment: BonusPayment, actor=None, attempts: int = 3) -> BonusPayment:
-    """Send a pending payment to MTurk with its stored token (the retry path too)."""
+    """Send a pending payment to MTurk (the retry path too), with `bonus_call_token`."""
     gateway = requester_gateway(payment.requester)
     if timezone.now() - payment.created_at > TOKEN_LIFETIME and _bonus_found(gateway, payment):
+        # MTurk forgot the token: the payment list says whether an earlier call paid.
         return _bonus_mark_sent(payment)
-    if timezone.now() - payment.created_at > TOKEN_LIFETIME:
-        # MTurk forgot the token, and the payment is not there: a fresh token is safe now.
-        payment.unique_request_token = f"bonus-{uuid.uuid4().hex}"
-        BonusPayment.objects.filter(pk=payment.pk).update(
-            unique_request_token=payment.unique_request_token
-        )
+    call_token = bonus_call_token(payment)
     last_error: MTurkError | None = None
     for _ in range(attempts):
         try:
@@ -244,7 +289,7 @@ def bonus_deliver(*, payment: BonusPayment, actor=None, attempts: int = 3) -> Bo
                 BonusAmount=f"{payment.amount:.2f}",
                 AssignmentId=payment.assignment_mturk_id,
                 Reason=payment.reason,
-                UniqueRequestToken=payment.unique_request_token,
+                UniqueRequestToken=call_token,
             )
             return _bonus_mark_sent(payment)
         except MTurkDuplicateRequest:

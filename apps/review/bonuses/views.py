@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.batches.models import Batch
+from apps.hits.models import Assignment
 from apps.mturk.errors import MTurkError
 from apps.requesters.access import current_membership_for, membership_for
 from apps.requesters.models import Membership
@@ -20,6 +21,7 @@ from apps.review.bonuses.forms import BatchBonusForm, BonusForm
 from apps.review.decisions.services import refusal_text
 from apps.review.decisions.views import assignment_for, card_response
 from apps.review.models import BonusBatch, BonusPayment
+from mturkdash.templatetags import money
 
 
 @require_POST
@@ -28,6 +30,19 @@ def bonus(request: HttpRequest, pk: int) -> HttpResponse:
     form = BonusForm(request.POST)
     if not form.is_valid():
         return card_response(request, membership, assignment, error=_form_errors(form))
+    above_cap = services.bonus_above_cap(
+        requester=membership.requester,
+        assignment_mturk_id=assignment.mturk_id,
+        amount=form.cleaned_data["amount"],
+    )
+    if (
+        above_cap is not None
+        and role_allows(membership.role, Action.SPEND)
+        and not form.cleaned_data["confirm"]
+    ):
+        # A manager may pay past the reviewers' cap, once they have seen the amount: a form
+        # posted without `confirm` pays nothing and asks. (A reviewer is refused below.)
+        return _bonus_confirm(request, membership, assignment, form, above_cap)
     try:
         payment = services.bonus_send(
             membership=membership,
@@ -50,10 +65,41 @@ def bonus(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             membership,
             assignment,
-            error=f"MTurk refused this bonus of ${payment.amount:.2f}: {payment.error}",
+            error=f"MTurk refused this bonus of {money(payment.amount)}: {payment.error}",
         )
     return card_response(
-        request, membership, assignment, notice=f"Bonus of ${payment.amount:.2f} paid."
+        request, membership, assignment, notice=f"Bonus of {money(payment.amount)} paid."
+    )
+
+
+def _bonus_confirm(
+    request: HttpRequest,
+    membership: Membership,
+    assignment: Assignment,
+    form: BonusForm,
+    above_cap: services.AboveCap,
+) -> HttpResponse:
+    """The question before a bonus past the reviewers' cap: the card with the amount, the cap and
+    the cost, and a button that posts the same bonus again with `confirm` (HTMX); the confirm
+    page without JavaScript."""
+    posted = {
+        "amount": f"{form.cleaned_data['amount']:.2f}",
+        "reason": form.cleaned_data["reason"],
+        "token": form.cleaned_data["token"],
+    }
+    if request.htmx:
+        return card_response(
+            request, membership, assignment, bonus_confirm={"over": above_cap, "post": posted}
+        )
+    next_url = request.POST.get("next") or ""
+    return render(
+        request,
+        "review/confirm.html",
+        {
+            "above_cap": above_cap,
+            "post": [*posted.items(), *([("next", next_url)] if next_url else [])],
+            "confirm_name": "confirm",
+        },
     )
 
 
@@ -118,30 +164,51 @@ def _bonus_batch_for(
 @require_GET
 def bonus_batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership, batch = _bonus_batch_for(request, pk)
+    if request.htmx:
+        context = _bonus_batch_context(membership, batch, polling=True)
+        return render(request, "review/bonus_batch.html#status", context)
+    return render(request, "review/bonus_batch.html", _bonus_batch_context(membership, batch))
+
+
+def _bonus_batch_context(
+    membership: Membership, batch: BonusBatch, *, polling: bool = False, **extra
+) -> dict:
+    """The page of a bonus batch; the balance is asked of MTurk while it is in preview, unless
+    `polling` (the status part, every second while paying)."""
     balance = balance_error = None
-    if batch.status == BonusBatch.Status.PREVIEW and not request.htmx:
+    if batch.status == BonusBatch.Status.PREVIEW and not polling:
         try:
             balance = requester_balance(requester=membership.requester, refresh=True)
         except (MTurkError, CredentialsMissing) as exc:
             balance_error = str(exc)
-    context = {
+    return {
         "batch": batch,
         "balance": balance,
         "balance_error": balance_error,
         "preview": bulk.bonus_batch_preview(membership=membership, batch=batch),
         "progress": bulk.bonus_batch_progress(batch),
         "can_pay": role_allows(membership.role, Action.BONUS),
+        **extra,
     }
-    if request.htmx:
-        return render(request, "review/bonus_batch.html#status", context)
-    return render(request, "review/bonus_batch.html", context)
 
 
 @require_POST
 def bonus_batch_pay(request: HttpRequest, pk: int) -> HttpResponse:
     membership, batch = _bonus_batch_for(request, pk, Action.BONUS)
     try:
-        started = bulk.bonus_batch_pay_start(membership=membership, actor=request.user, batch=batch)
+        started = bulk.bonus_batch_pay_start(
+            membership=membership,
+            actor=request.user,
+            batch=batch,
+            confirmed=request.POST.get("confirm") == "1",
+        )
+    except bulk.AboveCapConfirmationRequired:
+        # Nothing paid: the page again, asking about the bonuses past the reviewers' cap.
+        return render(
+            request,
+            "review/bonus_batch.html",
+            _bonus_batch_context(membership, batch, confirm_above_cap=True),
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("review-bonus-batch", pk=batch.pk)

@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +22,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.hits.models import Assignment
+from apps.hits.models import Assignment, AssignmentStatus
+from apps.mturk import fees
 from apps.mturk.concurrency import Done, Watch
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action
@@ -30,7 +32,9 @@ from apps.review.decisions.services import (
     REFUSALS,
     Decision,
     DecisionOutcome,
+    assignment_cost,
     assignments_decide,
+    committed_hit_ids,
     feedback_clean,
     refusal_text,
 )
@@ -64,6 +68,62 @@ class Progress:
     @property
     def percent(self) -> int:
         return int(100 * self.finished / self.total) if self.total else 100
+
+
+_NO_COST = fees.Cost(rewards=Decimal("0.00"), fees=Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class ApprovalsCost:
+    """What approving a lot of assignments means for the money (see docs/security.md, "Money").
+
+    `committed`: submitted work of HITs whose cost was counted when they were made (a launch, a
+    compensation HIT): approving it pays the workers from money already committed, nothing new.
+    `new`: the rest (HITs made outside the dashboard, rejections overturned): approving it spends
+    `new_cost` now, checked against the day's limit. `already`: approved, nothing to do.
+    """
+
+    count: int
+    committed: int
+    committed_cost: fees.Cost
+    new: int
+    new_cost: fees.Cost
+    already: int
+
+
+def approvals_cost(requester, ids: list[int]) -> ApprovalsCost:
+    """The money of approving the account's assignments `ids`, before anything is sent."""
+    assignments = list(
+        Assignment.objects.filter(requester=requester, pk__in=ids).select_related(
+            "hit", "hit__hit_type"
+        )
+    )
+    committed_hits = committed_hit_ids(assignments)
+    counts = {"committed": 0, "new": 0, "already": 0}
+    costs = {"committed": _NO_COST, "new": _NO_COST}
+    for assignment in assignments:
+        if assignment.status == AssignmentStatus.APPROVED:
+            counts["already"] += 1
+            continue
+        kind = (
+            "committed"
+            if assignment.hit_id in committed_hits
+            and assignment.status == AssignmentStatus.SUBMITTED
+            else "new"
+        )
+        cost = assignment_cost(assignment)
+        counts[kind] += 1
+        costs[kind] = fees.Cost(
+            rewards=costs[kind].rewards + cost.rewards, fees=costs[kind].fees + cost.fees
+        )
+    return ApprovalsCost(
+        count=len(assignments),
+        committed=counts["committed"],
+        committed_cost=costs["committed"],
+        new=counts["new"],
+        new_cost=costs["new"],
+        already=counts["already"],
+    )
 
 
 def _reject_check(requester, items: list[dict]) -> None:

@@ -6,6 +6,7 @@ card they changed (`card_response`), or back to the page without JavaScript.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -40,6 +42,10 @@ PAGE_SIZE = 50
 
 
 _ID_PLACEHOLDER = 987654321987
+_WORKER_PLACEHOLDER = "AWORKERPLACEHOLDER987654321"
+# What the worker page's address takes (`workers.urls.WorkerIdConverter`); a worker id of any
+# other shape (only a broken or hostile MTurk sends one) is shown as text, not linked.
+_LINKABLE_WORKER = re.compile(r"[A-Za-z0-9]{1,64}")
 
 
 def _card_url_makers() -> dict[str, str]:
@@ -54,6 +60,8 @@ def _card_url_makers() -> dict[str, str]:
     ):
         head, tail = reverse(name, args=[_ID_PLACEHOLDER]).split(str(_ID_PLACEHOLDER))
         makers[key] = f"{head}{{}}{tail}"
+    head, tail = reverse("workers-detail", args=[_WORKER_PLACEHOLDER]).split(_WORKER_PLACEHOLDER)
+    makers["worker"] = f"{head}{{}}{tail}"
     return makers
 
 
@@ -72,9 +80,18 @@ def _answer_rows(assignment: Assignment) -> list[tuple[str, str, bool, dict | No
     rows = []
     files = assignment.file_answers or {}
     for name, value in assignment.answers.items():
-        text = str(value)
+        text = _answer_text(name, value)
         rows.append((name, text, len(text) > 300, files.get(name)))
     return rows
+
+
+def _answer_text(name: str, value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if name.endswith(".pngImageData") and isinstance(value, str):
+        # A segmentation's labels, painted on a PNG: tens of kilobytes of base64 say nothing.
+        return f"A PNG image of {filesizeformat(len(value) * 3 // 4)} (the painted labels)"
+    return str(value)
 
 
 @require_GET
@@ -126,6 +143,9 @@ def _card(
             "reject": urls["reject"].format(assignment.pk),
             "bonus": urls["bonus"].format(assignment.pk),
             "hit": urls["hit"].format(assignment.hit_id),
+            "worker": urls["worker"].format(assignment.worker_id)
+            if _LINKABLE_WORKER.fullmatch(assignment.worker_id or "")
+            else "",
         },
         "worker": worker,
         "now": now,
@@ -158,7 +178,13 @@ def _bonus_room(membership: Membership, bonused: Decimal) -> dict:
 
 
 def _card_context(
-    membership: Membership, assignment: Assignment, *, notice: str = "", error: str = ""
+    membership: Membership,
+    assignment: Assignment,
+    *,
+    notice: str = "",
+    error: str = "",
+    decided: bool = False,
+    bonus_confirm: dict | None = None,
 ) -> dict:
     workers = selectors.workers_by_id(membership.requester, {assignment.worker_id})
     reasons = _reason_options(selectors.feedback_reasons(membership.requester))
@@ -173,6 +199,8 @@ def _card_context(
         ),
         notice=notice,
         error=error,
+        decided=decided,
+        bonus_confirm=bonus_confirm,
     )
 
 
@@ -217,6 +245,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "batch": filters.get("batch"),
         "soon": selectors.auto_approving_soon(requester),
         "can_review": role_allows(membership.role, Action.REVIEW),
+        "can_bonus": role_allows(membership.role, Action.BONUS),
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "review/queue.html#cards", context)
@@ -242,16 +271,24 @@ def card_response(
     *,
     notice: str = "",
     error: str = "",
+    decided: bool = False,
+    bonus_confirm: dict | None = None,
 ) -> HttpResponse:
     """An action's answer: the card it changed (HTMX), or back where the person was, with the
-    notice or the error as a message."""
+    notice or the error as a message. A card `decided` by the action shrinks to one line (its
+    status, what was done), the rest folded under it; `bonus_confirm` (HTMX only) asks before a
+    bonus past the reviewers' cap: {"over": AboveCap, "post": the bonus form's fields}."""
     fresh = Assignment.objects.select_related("hit", "hit__hit_type").get(pk=assignment.pk)
     if request.htmx:
-        return render(
-            request,
-            "review/_card.html",
-            _card_context(membership, fresh, notice=notice, error=error),
+        context = _card_context(
+            membership,
+            fresh,
+            notice=notice,
+            error=error,
+            decided=decided,
+            bonus_confirm=bonus_confirm,
         )
+        return render(request, "review/_card.html", context)
     if error:
         messages.error(request, error)
     elif notice:
@@ -294,7 +331,9 @@ def _decide(
         return card_response(
             request, membership, assignment, error=f"MTurk did not {verb} it: {exc}"
         )
-    return card_response(request, membership, assignment, notice=outcome.message)
+    return card_response(
+        request, membership, assignment, notice=outcome.message, decided=outcome.done
+    )
 
 
 @require_POST
@@ -327,28 +366,35 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
         )
     else:
         ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    confirmed = request.POST.get("confirmed") == "1"
+    posted = [
+        (k, v)
+        for k in request.POST
+        for v in request.POST.getlist(k)
+        if k not in {"csrfmiddlewaretoken", "count"}
+    ]
+    if request.POST.get("scope") == "all" and action == "approve" and ids:
+        # "All matching" can be thousands: the person sees the number and the money first, and
+        # the yes approves that number; if work arrived meanwhile, they are asked again.
+        changed = confirmed and request.POST.get("count") != str(len(ids))
+        if not confirmed or changed:
+            return render(
+                request,
+                "review/confirm.html",
+                {
+                    "approvals": bulk.approvals_cost(membership.requester, ids),
+                    "changed": changed,
+                    "post": [*posted, ("count", str(len(ids)))],
+                    "confirm_label": f"Yes, approve {len(ids)}",
+                },
+            )
     items = [{"id": pk, "action": action, "feedback": feedback} for pk in ids]
     try:
         job = bulk.bulk_review_start(
-            membership=membership,
-            actor=request.user,
-            items=items,
-            confirmed=request.POST.get("confirmed") == "1",
+            membership=membership, actor=request.user, items=items, confirmed=confirmed
         )
     except bulk.ConfirmationRequired as exc:
-        return render(
-            request,
-            "review/confirm.html",
-            {
-                "message": str(exc),
-                "post": [
-                    (k, v)
-                    for k in request.POST
-                    for v in request.POST.getlist(k)
-                    if k != "csrfmiddlewaretoken"
-                ],
-            },
-        )
+        return render(request, "review/confirm.html", {"message": str(exc), "post": posted})
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("review-queue")
@@ -364,9 +410,10 @@ def _job_for(
 
 @require_GET
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _, job = _job_for(request, pk)
+    membership, job = _job_for(request, pk)
     context = {
         "job": job,
+        "can_review": role_allows(membership.role, Action.REVIEW),
         "progress": bulk.bulk_review_progress(job),
         "failures": job.outcomes.filter(result="failed")[:100],
         "counts": {a: sum(1 for i in job.items if i["action"] == a) for a in ("approve", "reject")},

@@ -51,7 +51,7 @@ def test_a_bonus_per_gold_answer_right_is_previewed_then_paid_once(
     page = client.get(response["Location"]).content.decode()
     # $0.50 of bonuses, 20% fee ($0.04 + 3 x $0.02), against the balance.
     assert "$0.50" in page and "$0.10" in page and "<strong>$0.60</strong>" in page
-    assert f"${before}" in page
+    assert f"${before:,.2f}" in page
     assert "By rule: $0.10 per gold answer right" in page
 
     client.post(f"/review/bonuses/{bonus_batch.pk}/pay/")

@@ -33,15 +33,18 @@ def test_keyboard_review_approve_reject_and_bonus(
     page.keyboard.press("a")
     page.wait_for_selector(f"#assignment-{first} .status-approved")
 
-    page.keyboard.press("j")
+    # Approving moved the selection on to the second card (once the swap has settled).
+    page.wait_for_selector(f"#assignment-{second}.selected")
     page.keyboard.press("r")
+    page.wait_for_selector(f"#assignment-{second} [data-reject-feedback]:focus")
     page.keyboard.type("Does not answer the question")
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#assignment-{second} .status-rejected")
 
     page.keyboard.press("Escape")
-    page.keyboard.press("j")
+    page.wait_for_selector(f"#assignment-{third}.selected")
     page.keyboard.press("b")
+    page.wait_for_selector(f"#assignment-{third} [data-bonus-amount]:focus")
     page.keyboard.type("0.75")
     page.keyboard.press("Tab")
     page.keyboard.type("Thorough")

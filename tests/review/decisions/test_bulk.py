@@ -48,9 +48,10 @@ def test_bulk_approve_in_a_real_worker_with_progress(
 ):
     assignments = _submitted(local_account, account_mturk, emulator, 60, per_hit=30)
     client = login(bob)
-    response = client.post(
-        "/review/bulk/", {"scope": "all", "action": "approve", "status": "Submitted"}
-    )
+    form = {"scope": "all", "action": "approve", "status": "Submitted"}
+    asked = client.post("/review/bulk/", form).content.decode()
+    assert "Approve 60 assignments?" in asked and not BulkReview.objects.exists()
+    response = client.post("/review/bulk/", {**form, "confirmed": "1", "count": "60"})
     job = BulkReview.objects.get()
     assert response["Location"] == f"/review/jobs/{job.pk}/"
     wait_for(
@@ -108,7 +109,7 @@ def test_rejecting_many_asks_for_confirmation_naming_the_numbers(
     page = client.post("/review/bulk/", form).content.decode()
     assert "This rejects 12 assignments, 100% of the 12 submitted" in page
     assert not BulkReview.objects.exists()
-    response = client.post("/review/bulk/", {**form, "confirmed": "1"})
+    response = client.post("/review/bulk/", {**form, "confirmed": "1", "count": "60"})
     assert response.status_code == 302
     assert BulkReview.objects.get().total == 12
 
