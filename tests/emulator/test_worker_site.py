@@ -74,7 +74,7 @@ def test_the_hit_list_shows_the_group_details(site, mturk):
     row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*Listed group(?:(?!</tr>).)*</tr>", page, re.S)
     assert row, page
     text = row.group(0)
-    assert "$0.75" in text and "600 s" in text and "Good eyes GreaterThan 3" in text
+    assert "$0.75" in text and "10 minutes" in text and "Good eyes GreaterThan 3" in text
     assert re.search(r"<td>3</td>", text)
 
 

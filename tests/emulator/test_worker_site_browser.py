@@ -224,3 +224,37 @@ def test_groups_a_worker_may_not_discover_are_hidden(worker_page, mturk):
     page.goto("/worker/hits")
     assert page.locator("tr", has_text="Open group").is_visible()
     assert page.locator("tr", has_text="Secret group").count() == 0
+
+
+def test_a_worker_finds_a_hit_by_search_works_it_and_sees_it_on_their_dashboard(worker_page, mturk):
+    word = "zq" + new_worker_id().lower()[1:9]
+    create_hit(
+        mturk, Title=f"Short caption {word}", Reward="0.10", Question=html_question(PLAIN_FORM)
+    )
+    hit = create_hit(
+        mturk, Title=f"Long caption {word}", Reward="0.90", Question=html_question(PLAIN_FORM)
+    )
+    page = worker_page
+    page.goto("/worker/hits")
+    page.get_by_label("Search").fill(word)
+    page.get_by_label("Sort by").select_option(label="Reward: highest first")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"sort=reward"))
+    titles = page.locator("table.groups tbody tr strong").all_inner_texts()
+    assert titles == [f"Long caption {word}", f"Short caption {word}"]
+
+    page.locator("tr", has_text="Long caption").get_by_role("link", name="Preview").click()
+    assert page.get_by_text("Preview: accept the HIT to work on it.").is_visible()
+    page.get_by_role("button", name="Accept").click()
+    page.wait_for_url(re.compile(r"/worker/assignments/"))
+    frame = page.frame_locator("iframe.question")
+    frame.locator("input[name=caption]").fill("a long caption")
+    frame.locator("#submitButton").click()
+    page.wait_for_url(re.compile(r"/worker/hits\?notice="))
+
+    page.get_by_test_id("worker-id").click()
+    waiting = page.locator("[data-count=submitted]")
+    assert waiting.inner_text().split() == ["1", "waiting", "for", "approval"]
+    assert page.locator("[data-earnings=pending] strong").inner_text() == "$0.90"
+    assert page.locator("tr[data-status=Submitted]", has_text=f"Long caption {word}").is_visible()
+    assert only_assignment(mturk, hit["HITId"])["WorkerId"] == page.worker_id

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, Sum
 
 from ...delivery.documents import customer_id_for
 from ...engine.accounts import worker_get_or_create
@@ -15,6 +16,7 @@ from ...engine.qualifications import unmet_requirements
 from ...models import (
     HIT,
     Assignment,
+    BonusPayment,
     Qualification,
     QualificationRequest,
     QualificationType,
@@ -38,6 +40,9 @@ class HITGroup:
     requester: str
     reward: Decimal
     seconds_allotted: int
+    keywords: str = ""
+    created: datetime | None = None
+    newest_pk: int = 0  # orders groups created in the same instant
     hits_available: int = 0
     requirements: list[str] = field(default_factory=list)
     next_hit_id: str = ""
@@ -62,7 +67,8 @@ def _describe(requirement: dict, names: dict[str, str]) -> str:
 
 
 def hit_groups_for(worker_id: str, now: datetime) -> list[HITGroup]:
-    """Assignable HITs grouped by HIT type, without the groups this worker may not discover."""
+    """Assignable HITs grouped by HIT type, without the groups this worker may not discover and
+    the ones they have already worked every HIT of, newest first."""
     worker = worker_get_or_create(worker_id)
     done = set(
         Assignment.objects.filter(worker_id=worker_id, status__in=DONE).values_list(
@@ -95,9 +101,12 @@ def hit_groups_for(worker_id: str, now: datetime) -> list[HITGroup]:
                 requester=customer_id_for(hit.customer.access_key_id),
                 reward=hit_type.reward,
                 seconds_allotted=hit_type.assignment_duration,
+                keywords=hit_type.keywords,
                 blocked=hit.customer_id in blocked,
             )
         group.hits_available += hit.number_available
+        if group.created is None or hit.created_at >= group.created:
+            group.created, group.newest_pk = hit.created_at, hit.pk
         if not group.next_hit_id and hit.pk not in done:
             group.next_hit_id = hit.hit_id
     ids = {
@@ -111,7 +120,61 @@ def hit_groups_for(worker_id: str, now: datetime) -> list[HITGroup]:
         group.requirements = [
             _describe(r, names) for r in by_type[group.hit_type_id].qualification_requirements
         ]
-    return [group for group in groups.values() if group.next_hit_id]
+    found = [group for group in groups.values() if group.next_hit_id]
+    found.sort(key=lambda group: (group.created, group.newest_pk), reverse=True)
+    return found
+
+
+# How the HIT list can be sorted: (label, key, highest first).
+SORTS = {
+    "newest": ("Newest first", lambda g: (g.created, g.newest_pk), True),
+    "reward": ("Reward: highest first", lambda g: g.reward, True),
+    "reward-low": ("Reward: lowest first", lambda g: g.reward, False),
+    "hits": ("Most HITs available", lambda g: g.hits_available, True),
+    "time": ("Shortest time allotted", lambda g: g.seconds_allotted, False),
+    "title": ("Title A-Z", lambda g: g.title.casefold(), False),
+}
+GROUPS_PER_PAGE = 20
+
+
+@dataclass
+class GroupSearch:
+    """What the worker asked the HIT list for: words, a lowest reward, an order, a page."""
+
+    words: str = ""
+    min_reward: Decimal | None = None
+    sort: str = "newest"
+    page: int = 1
+
+    def matches(self, group: HITGroup) -> bool:
+        if self.min_reward is not None and group.reward < self.min_reward:
+            return False
+        haystack = " ".join(
+            [group.title, group.description, group.keywords, group.requester]
+        ).casefold()
+        return all(word in haystack for word in self.words.casefold().split())
+
+
+def search_hit_groups(worker_id: str, now: datetime, search: GroupSearch) -> Page:
+    """One page of the groups the worker may take that match `search`, in its order (ties keep
+    the newest first)."""
+    groups = [g for g in hit_groups_for(worker_id, now) if search.matches(g)]
+    _, key, highest_first = SORTS.get(search.sort, SORTS["newest"])
+    groups.sort(key=key, reverse=highest_first)
+    return Paginator(groups, GROUPS_PER_PAGE).get_page(search.page)
+
+
+@dataclass
+class Earnings:
+    """A worker's money: rewards approved and waiting, and bonuses, in dollars."""
+
+    approved: Decimal = Decimal("0.00")
+    pending: Decimal = Decimal("0.00")
+    bonuses: Decimal = Decimal("0.00")
+
+    @property
+    def paid(self) -> Decimal:
+        return self.approved + self.bonuses
 
 
 @dataclass
@@ -119,11 +182,46 @@ class WorkerPage:
     worker: Worker
     qualifications: list[dict]
     blocks: list[dict]
-    history: list[Assignment]
+    history: Page
     pending_requests: list[QualificationRequest]
+    counts: dict[str, int]
+    earnings: Earnings
+    bonuses: list[BonusPayment]
+
+    @property
+    def approval_rate(self) -> int | None:
+        """Approved of all decided work, in percent (None before any decision)."""
+        decided = self.counts["Approved"] + self.counts["Rejected"]
+        return round(100 * self.counts["Approved"] / decided) if decided else None
 
 
-def worker_page(worker_id: str) -> WorkerPage:
+HISTORY_PER_PAGE = 25
+
+
+def _earnings(worker_id: str) -> Earnings:
+    rewards = dict(
+        Assignment.objects.filter(
+            worker_id=worker_id,
+            status__in=[Assignment.Status.APPROVED, Assignment.Status.SUBMITTED],
+        )
+        .values("status")
+        .annotate(total=Sum("hit__hit_type__reward"))
+        .values_list("status", "total")
+    )
+    bonuses = BonusPayment.objects.filter(worker_id=worker_id).aggregate(total=Sum("amount"))
+
+    def dollars(total) -> Decimal:
+        # Sums come back without their scale on some databases.
+        return Decimal(total or 0).quantize(Decimal("0.01"))
+
+    return Earnings(
+        approved=dollars(rewards.get(Assignment.Status.APPROVED)),
+        pending=dollars(rewards.get(Assignment.Status.SUBMITTED)),
+        bonuses=dollars(bonuses["total"]),
+    )
+
+
+def worker_page(worker_id: str, history_page: int | str = 1) -> WorkerPage:
     worker = worker_get_or_create(worker_id)
     qualifications = [
         {
@@ -141,17 +239,32 @@ def worker_page(worker_id: str) -> WorkerPage:
         {"requester": customer_id_for(b.customer.access_key_id), "reason": b.reason}
         for b in WorkerBlock.objects.filter(worker_id=worker_id).select_related("customer")
     ]
-    history = list(
+    history = Paginator(
         Assignment.objects.filter(worker_id=worker_id)
         .select_related("hit__hit_type")
-        .order_by("-accept_time")[:100]
-    )
+        .order_by("-accept_time", "-pk"),
+        HISTORY_PER_PAGE,
+    ).get_page(history_page)
     pending = list(
         QualificationRequest.objects.filter(
             worker_id=worker_id, status=QualificationRequest.Status.PENDING
         ).select_related("qualification_type")
     )
-    return WorkerPage(worker, qualifications, blocks, history, pending)
+    counts = dict.fromkeys(Assignment.Status.values, 0)
+    counts.update(
+        Assignment.objects.filter(worker_id=worker_id)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    bonuses = list(
+        BonusPayment.objects.filter(worker_id=worker_id)
+        .select_related("assignment__hit__hit_type")
+        .order_by("-grant_time", "-pk")[:50]
+    )
+    return WorkerPage(
+        worker, qualifications, blocks, history, pending, counts, _earnings(worker_id), bonuses
+    )
 
 
 @dataclass
@@ -159,7 +272,6 @@ class RequestableType:
     qtype: QualificationType
     value: int | None
     pending: bool
-    retry_at: datetime | None
     blocker: str = ""
 
 
@@ -198,7 +310,6 @@ def requestable_types(worker_id: str, now: datetime) -> list[RequestableType]:
                 qtype=qtype,
                 value=values.get(qtype.pk),
                 pending="waiting" in blocker,
-                retry_at=None,
                 blocker=blocker,
             )
         )

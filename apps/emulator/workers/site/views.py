@@ -9,6 +9,7 @@ HTML: questions render in a sandboxed iframe (see `frames.py`).
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -94,16 +95,47 @@ def identity_set(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _group_search(request: HttpRequest) -> tuple[selectors.GroupSearch, str]:
+    """The HIT list's search from its query string, and what was wrong with it ("" if nothing)."""
+    problem = ""
+    min_reward = None
+    raw = request.GET.get("min_reward", "").strip().lstrip("$")
+    if raw:
+        try:
+            min_reward = Decimal(raw)
+        except InvalidOperation:
+            problem = f"{raw!r} is not an amount of dollars; showing every reward."
+        else:
+            if not min_reward.is_finite():
+                min_reward, problem = None, "The lowest reward must be a number of dollars."
+    sort = request.GET.get("sort", "newest")
+    search = selectors.GroupSearch(
+        words=request.GET.get("q", "")[:200],
+        min_reward=min_reward,
+        sort=sort if sort in selectors.SORTS else "newest",
+        page=request.GET.get("page", 1),
+    )
+    return search, problem
+
+
 @require_GET
 @worker_required
 def hit_groups(request: HttpRequest, worker_id: str) -> HttpResponse:
+    search, problem = _group_search(request)
+    page = selectors.search_hit_groups(worker_id, clock.now(), search)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("notice", None)
     return render(
         request,
         "emulator/worker/hits.html",
         {
             "worker_id": worker_id,
-            "groups": selectors.hit_groups_for(worker_id, clock.now()),
-            "notice": request.GET.get("notice", ""),
+            "page": page,
+            "search": search,
+            "sorts": [(key, label) for key, (label, _, _) in selectors.SORTS.items()],
+            "query": query.urlencode(),
+            "notice": request.GET.get("notice", "") or problem,
         },
     )
 
@@ -114,7 +146,10 @@ def worker_me(request: HttpRequest, worker_id: str) -> HttpResponse:
     return render(
         request,
         "emulator/worker/me.html",
-        {"worker_id": worker_id, "page": selectors.worker_page(worker_id)},
+        {
+            "worker_id": worker_id,
+            "page": selectors.worker_page(worker_id, request.GET.get("page", 1)),
+        },
     )
 
 
