@@ -229,3 +229,31 @@ def test_the_same_seed_gives_the_same_drawings(mturk, emulator):
     first = crowd_answers(mturk, emulator, EVERY_ELEMENT, profile="average", count=2)
     second = crowd_answers(mturk, emulator, EVERY_ELEMENT, profile="average", count=2)
     assert first == second
+
+
+CHECKBOX_TASK = """<crowd-form>
+<crowd-checkbox name="flaws" value="blurry">Blurry</crowd-checkbox>
+<crowd-checkbox name="flaws" value="dim">Too dim</crowd-checkbox>
+<crowd-checkbox name="sure">Sure</crowd-checkbox>
+<crowd-radio-group>
+<crowd-radio-button name="keep" value="yes">Keep</crowd-radio-button>
+<crowd-radio-button name="drop" value="no">Drop</crowd-radio-button>
+</crowd-radio-group>
+</crowd-form>"""
+
+
+def test_check_boxes_and_radio_buttons_answer_under_their_values(mturk, emulator):
+    """The reference: "the `value` string is the property name for a Boolean value based on the
+    check box state", boxes sharing a name in one object; a radio button `{"<name>":
+    {"<value>": <true or false>}}`, "on" when no value is given."""
+    truth = {"flaws": ["dim"], "sure": "true", "radio-group-2": "drop"}
+    diligent = crowd_answers(
+        mturk, emulator, CHECKBOX_TASK, profile="diligent", count=6, truth=truth
+    )
+    for answer in diligent:
+        assert set(answer) == {"flaws", "sure", "keep", "drop"}
+        assert set(answer["flaws"]) == {"blurry", "dim"} and set(answer["sure"]) == {"on"}
+        assert set(answer["keep"]) == {"yes"} and set(answer["drop"]) == {"no"}
+    right = {"flaws": {"blurry": False, "dim": True}, "sure": {"on": True}}
+    assert sum({k: a[k] for k in right} == right for a in diligent) >= 4
+    assert sum(a["drop"] == {"no": True} and a["keep"] == {"yes": False} for a in diligent) >= 4

@@ -52,7 +52,8 @@ class AnswerField:
     min_selections: int = 1
     max_selections: int = 1
     other: bool = False  # SelectionAnswer with OtherSelection
-    attributes: dict[str, str] = field(default_factory=dict)  # an element's, as written
+    # An element's attributes, as written; a crowd-radio-group's: each button's value by name.
+    attributes: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_choice(self) -> bool:
@@ -133,7 +134,9 @@ class _FormReader(HTMLParser):
         elif tag in {"crowd-input", "crowd-text-area"} and name:
             self._field(name, "textarea" if tag == "crowd-text-area" else "text", crowd=tag)
         elif tag == "crowd-checkbox" and name:
-            self._field(name, "checkbox", options=["true"], crowd=tag)
+            # Boxes sharing a name are one question with a key per value.
+            item = self._field(name, "checkbox", crowd=tag, multiple=True)
+            item.options.append(attributes.get("value") or "on")
         elif tag == "crowd-radio-group":
             # The real element reports each button by its own name; the group is one question
             # for the crowd, named by the group's name or its position.
@@ -142,6 +145,7 @@ class _FormReader(HTMLParser):
         elif tag == "crowd-radio-button" and name and self._radio_group:
             item = self._field(self._radio_group, "radio", crowd="crowd-radio-group")
             item.options.append(name)
+            item.attributes[name] = attributes.get("value") or "on"
         elif tag in ELEMENTS and name:
             self._field(name, "element", crowd=tag, attributes=attributes)
         elif tag == "crowd-classifier" and name:
@@ -326,7 +330,7 @@ def question_form_answers_xml(
 
 def crowd_task_answers(fields: list[AnswerField], values: dict[str, list[str]]) -> str:
     """The `taskAnswers` JSON a crowd-form submits: `[{name: value, ...}]`, with crowd-checkbox
-    and radio buttons as `{"on": bool}`, the classifier as `{"label": ...}`, and the elements of
+    and radio buttons as `{"<value>": bool}` (boxes sharing a name in one object), the classifier as `{"label": ...}`, and the elements of
     `elements` as the JSON object of their answer."""
     answer: dict = {}
     for item in fields:
@@ -335,16 +339,19 @@ def crowd_task_answers(fields: list[AnswerField], values: dict[str, list[str]]) 
             if chosen:
                 answer[item.name] = json.loads(chosen[0])
         elif item.crowd == "crowd-checkbox":
-            answer[item.name] = {"on": bool(chosen) and chosen[0] in {"true", "on"}}
+            if len(item.options) == 1 and "true" in chosen:  # a lone box's truth may say "true"
+                chosen = item.options
+            answer[item.name] = {option: option in chosen for option in item.options}
         elif item.crowd == "crowd-radio-group":
             for option in item.options:
-                answer[option] = {"on": option in chosen}
+                answer[option] = {item.attributes.get(option, "on"): option in chosen}
         elif item.crowd == "crowd-classifier":
             answer[item.name] = {"label": chosen[0] if chosen else ""}
         elif item.kind == "hidden":
             answer[item.name] = item.value
         elif item.kind == "checkbox":
-            answer[item.name] = {"on": bool(chosen)}
+            if chosen:  # a native box, as the crowd script reads it: its value when ticked
+                answer[item.name] = chosen[-1]
         else:
             answer[item.name] = chosen[0] if chosen else ""
     return json.dumps([answer], separators=(",", ":"))

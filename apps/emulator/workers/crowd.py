@@ -193,6 +193,8 @@ def _fields_of(shape: QuestionShape, external: dict[str, list[str]]) -> list[Ans
 
 def _wrong(item: AnswerField, right: list[str], rng: random.Random) -> list[str]:
     others = [option for option in item.options if option not in right]
+    if item.kind == "checkbox" and not others:
+        return []  # the box left unticked
     if item.is_choice:
         return [rng.choice(others)] if others else list(right)
     if item.kind == "number":
@@ -227,6 +229,8 @@ def answers_for(
                 rng=rng,
             )
             values[item.name] = [json.dumps(answer, separators=(",", ":"))]
+        elif profile.random_answers and item.kind == "checkbox":
+            values[item.name] = [option for option in item.options if rng.random() < 0.5]
         elif profile.random_answers:
             values[item.name] = (
                 [rng.choice(item.options)] if item.is_choice else [rng.choice(FILLER_WORDS)]

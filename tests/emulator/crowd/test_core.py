@@ -12,21 +12,28 @@ def test_a_form_of_inputs_answers_with_one_task_answers_object(crowd_task):
     task = crowd_task(
         '<crowd-input name="note" label="Note" required></crowd-input>'
         '<crowd-checkbox name="sure">I am sure</crowd-checkbox>'
+        '<crowd-checkbox name="flaws" value="blurry">Blurry</crowd-checkbox>'
+        '<crowd-checkbox name="flaws" value="dim">Too dim</crowd-checkbox>'
+        '<crowd-checkbox name="flaws" value="exposed" checked>Too bright</crowd-checkbox>'
         '<crowd-radio-group><crowd-radio-button name="yes" value="yes">Yes</crowd-radio-button>'
         '<crowd-radio-button name="no" value="no">No</crowd-radio-button></crowd-radio-group>'
         '<label>Native <input name="native" value=""></label>'
     )
     task.refused("Note is required.")
     task.frame.locator("crowd-input input").fill("a <b>note</b>")
-    task.frame.locator("crowd-checkbox input").check()
+    task.frame.locator("crowd-checkbox[name=sure] input").check()
+    task.frame.locator("crowd-checkbox[value=blurry] input").check()
+    task.frame.locator("crowd-checkbox[value=exposed] input").uncheck()
     task.frame.locator("crowd-radio-button[name=no] input").check()
     task.frame.locator("input[name=native]").fill("typed")
     task.submit()
     assert task.answer() == {
         "note": "a <b>note</b>",
         "sure": {"on": True},
-        "yes": {"on": False},
-        "no": {"on": True},
+        # boxes sharing a name answer as one object, a key per value (the reference's example)
+        "flaws": {"blurry": True, "dim": False, "exposed": False},
+        "yes": {"yes": False},
+        "no": {"no": True},
         "native": "typed",
     }
     assert task.page.console_errors == []

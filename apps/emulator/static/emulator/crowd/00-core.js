@@ -9,7 +9,9 @@
 // - `define(name, class)` registers an element (once: a page may load the script twice);
 // - `CrowdField`, the base class of elements that answer: `crowdAnswer()` gives the element's
 //   entry of taskAnswers (undefined: none), `crowdProblem()` says why the form cannot be
-//   submitted yet ("" when it can), `value` is the answer, as on MTurk;
+//   submitted yet ("" when it can), `value` is the answer, as on MTurk; a field whose
+//   `crowdMerges` is true (check boxes, radio buttons) adds its keys to the entry of another
+//   field of the same name;
 // - `attr`, `whenParsed`, `uid`, `make`, `internal`, `labelled`, `listAttribute`, `nameOf`.
 //
 // crowd-form posts one `taskAnswers` field holding `[{name: answer, ...}]`, as MTurk's does,
@@ -102,6 +104,10 @@
     });
   }
 
+  function isPlainObject(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+  }
+
   function fields(root) {
     return Array.prototype.filter.call(root.querySelectorAll("*"), function (el) {
       return el instanceof CrowdField;
@@ -127,7 +133,10 @@
         var name = el.getAttribute("name");
         if (!name) return;
         var value = el.crowdAnswer();
-        if (value !== undefined) answer[name] = value;
+        if (value === undefined) return;
+        // Check boxes sharing a name answer as one object with a key per value.
+        if (el.crowdMerges && isPlainObject(answer[name])) Object.assign(answer[name], value);
+        else answer[name] = value;
       });
       nativeAnswers(this, answer);
       return [answer];

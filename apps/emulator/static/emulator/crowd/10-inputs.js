@@ -1,11 +1,21 @@
 // Form controls: crowd-button, crowd-input, crowd-text-area, crowd-checkbox,
 // crowd-radio-group and crowd-radio-button. Their entries in taskAnswers: an input or a text
-// area gives its text, a checkbox and each radio button `{"on": true|false}`.
+// area gives its text; a checkbox and each radio button `{"<value>": true|false}`, the key
+// being its `value` attribute ("on" without one). Check boxes (or radio buttons outside a
+// group) sharing one `name` answer together, one key per value:
+// `{"image_attributes": {"blurry": true, "dim": false}}`.
 (function () {
   "use strict";
   var C = window.CrowdElements;
   if (!C) return;
   var attr = C.attr;
+
+  // A check box's or radio button's entry: its state under its value's name.
+  function stateOf(el) {
+    var answer = {};
+    answer[attr(el, "value", "") || "on"] = el.checked;
+    return answer;
+  }
 
   class CrowdInput extends C.CrowdField {
     connectedCallback() {
@@ -75,7 +85,8 @@
     get checked() { return this._input ? this._input.checked : this.hasAttribute("checked"); }
     set checked(v) { if (this._input) this._input.checked = !!v; }
     get value() { return this.checked; }
-    crowdAnswer() { return { on: this.checked }; }
+    get crowdMerges() { return true; }
+    crowdAnswer() { return stateOf(this); }
     crowdProblem() { return this.hasAttribute("required") && !this.checked ? "Tick " + C.nameOf(this) + "." : ""; }
   }
 
@@ -109,7 +120,8 @@
     get checked() { return this._input ? this._input.checked : this.hasAttribute("checked"); }
     set checked(v) { if (this._input) this._input.checked = !!v; }
     get value() { return this.checked; }
-    crowdAnswer() { return { on: this.checked }; }
+    get crowdMerges() { return true; }
+    crowdAnswer() { return stateOf(this); }
   }
 
   class CrowdButton extends HTMLElement {
