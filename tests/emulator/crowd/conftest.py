@@ -4,7 +4,8 @@
 script loaded as MTurk's templates load it), accepts it on the worker site as a new worker and
 returns a `CrowdTask`: `frame` is the question's frame, `submit()` presses the form's Submit,
 and `answer()` reads the stored answer back through GetAssignment, as the one taskAnswers
-object. `png_data_url` draws test images without the internet.
+object. `png_data_url` draws test images without the internet; `Surface` addresses an
+element's image in its own pixels (clicks, drags, keys).
 """
 
 from __future__ import annotations
@@ -102,3 +103,53 @@ def crowd_task(browser, emulator_server, mturk) -> Iterator[Callable[..., CrowdT
     yield make
     for context in contexts:
         context.close()
+
+
+class Surface:
+    """The element's image, addressed in pixels of the image itself."""
+
+    def __init__(
+        self,
+        task,
+        element: str,
+        image: str = ".crowd-annotate-stage img",
+        ready: str = "svg[viewBox]",
+    ):
+        self.task = task
+        self.element = task.frame.locator(element)
+        self.image = self.element.locator(image)
+        self.element.locator(ready).wait_for(state="attached")
+        self.image.evaluate("img => img.complete || new Promise(done => img.onload = done)")
+        self.image.scroll_into_view_if_needed()
+
+    def at(self, x: int, y: int) -> tuple[float, float]:
+        """Page coordinates of the middle of image pixel (x, y)."""
+        self.image.scroll_into_view_if_needed()
+        # The frame's own bounding_box() leaves out the iframe's border: add it here.
+        frame = self.task.page.locator("iframe.question")
+        border = frame.evaluate("el => [el.clientLeft, el.clientTop]")
+        outer = frame.bounding_box()
+        rect = self.image.evaluate(
+            "img => { const r = img.getBoundingClientRect();"
+            " return [r.left, r.top, r.width / img.naturalWidth, r.height / img.naturalHeight]; }"
+        )
+        return (
+            outer["x"] + border[0] + rect[0] + (x + 0.5) * rect[2],
+            outer["y"] + border[1] + rect[1] + (y + 0.5) * rect[3],
+        )
+
+    def click(self, x: int, y: int) -> None:
+        self.task.page.mouse.click(*self.at(x, y))
+
+    def drag(self, start: tuple[int, int], end: tuple[int, int]) -> None:
+        mouse = self.task.page.mouse
+        mouse.move(*self.at(*start))
+        mouse.down()
+        mouse.move(*self.at(*end), steps=5)
+        mouse.up()
+
+    def choose_label(self, label: str) -> None:
+        self.element.locator(".crowd-annotate-labels").get_by_label(label, exact=True).check()
+
+    def press(self, key: str) -> None:
+        self.task.page.keyboard.press(key)

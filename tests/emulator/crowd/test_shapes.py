@@ -6,56 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.crowd.conftest import png_data_url
+from tests.emulator.crowd.conftest import Surface, png_data_url
 
 pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT = 320, 200
 IMAGE = png_data_url(WIDTH, HEIGHT, rectangles=((40, 40, 80, 60, (200, 60, 60)),))
 IMAGE_PROPERTIES = {"height": HEIGHT, "width": WIDTH}
-
-
-class Surface:
-    """The element's image, addressed in pixels of the image itself."""
-
-    def __init__(self, task, element: str):
-        self.task = task
-        self.element = task.frame.locator(element)
-        self.image = self.element.locator(".crowd-annotate-stage img")
-        self.element.locator("svg[viewBox]").wait_for(state="attached")
-        self.image.scroll_into_view_if_needed()
-
-    def at(self, x: int, y: int) -> tuple[float, float]:
-        """Page coordinates of the middle of image pixel (x, y)."""
-        self.image.scroll_into_view_if_needed()
-        # The frame's own bounding_box() leaves out the iframe's border: add it here.
-        frame = self.task.page.locator("iframe.question")
-        border = frame.evaluate("el => [el.clientLeft, el.clientTop]")
-        outer = frame.bounding_box()
-        rect = self.image.evaluate(
-            "img => { const r = img.getBoundingClientRect();"
-            " return [r.left, r.top, r.width / img.naturalWidth, r.height / img.naturalHeight]; }"
-        )
-        return (
-            outer["x"] + border[0] + rect[0] + (x + 0.5) * rect[2],
-            outer["y"] + border[1] + rect[1] + (y + 0.5) * rect[3],
-        )
-
-    def click(self, x: int, y: int) -> None:
-        self.task.page.mouse.click(*self.at(x, y))
-
-    def drag(self, start: tuple[int, int], end: tuple[int, int]) -> None:
-        mouse = self.task.page.mouse
-        mouse.move(*self.at(*start))
-        mouse.down()
-        mouse.move(*self.at(*end), steps=5)
-        mouse.up()
-
-    def choose_label(self, label: str) -> None:
-        self.element.locator(".crowd-annotate-labels").get_by_label(label, exact=True).check()
-
-    def press(self, key: str) -> None:
-        self.task.page.keyboard.press(key)
 
 
 def test_it_draws_bounding_boxes_with_the_labels_chosen(crowd_task):
