@@ -257,3 +257,18 @@ def test_check_boxes_and_radio_buttons_answer_under_their_values(mturk, emulator
     right = {"flaws": {"blurry": False, "dim": True}, "sure": {"on": True}}
     assert sum({k: a[k] for k in right} == right for a in diligent) >= 4
     assert sum(a["drop"] == {"no": True} and a["keep"] == {"yes": False} for a in diligent) >= 4
+
+
+def test_a_self_contained_entity_annotation_is_answered_with_task_answers(mturk, emulator):
+    """The reference: crowd-entity-annotation "contains its own form submission logic", so it
+    is written without a crowd-form, and still answers in taskAnswers."""
+    text = "Grace Hopper worked in Arlington."
+    html = (
+        "<crowd-entity-annotation name=\"ner\" labels=\"[{label: 'person'}, {label: 'place'}]\""
+        f' text="{text}"></crowd-entity-annotation>'
+    )
+    truth = {"ner": {"entities": [{"label": "person", "startOffset": 0, "endOffset": 12}]}}
+    answers = crowd_answers(mturk, emulator, html, profile="diligent", count=3, truth=truth)
+    assert sum(a == truth for a in answers) >= 2
+    for answer in answers:
+        assert set(answer) == {"ner"}

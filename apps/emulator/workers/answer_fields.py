@@ -108,6 +108,9 @@ class _FormReader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {key: value or "" for key, value in attrs}
         name = attributes.get("name", "")
+        if tag == "crowd-entity-annotation":
+            # Self-contained: it brings its own crowd-form (and is read below as an element).
+            self.crowd_form = True
         if tag == "crowd-form":
             self.crowd_form = True
         elif tag == "input" and name and name not in RESERVED_NAMES:

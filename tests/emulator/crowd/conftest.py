@@ -80,8 +80,13 @@ class CrowdTask:
 def crowd_task(browser, emulator_server, mturk) -> Iterator[Callable[..., CrowdTask]]:
     contexts = []
 
-    def make(body: str, *, title: str = "Crowd task", frame_height: int = 700) -> CrowdTask:
-        html = f"{CROWD_SCRIPT}\n<crowd-form>\n{body}\n</crowd-form>"
+    def make(
+        body: str, *, title: str = "Crowd task", frame_height: int = 700, form: bool = True
+    ) -> CrowdTask:
+        """`form=False`: the body as it is, for a self-contained element."""
+        html = (
+            f"{CROWD_SCRIPT}\n<crowd-form>\n{body}\n</crowd-form>" if form else CROWD_SCRIPT + body
+        )
         hit = create_hit(mturk, Title=title, Question=html_question(html, frame_height))
         context = browser.new_context(base_url=emulator_server.url)
         contexts.append(context)
@@ -97,7 +102,7 @@ def crowd_task(browser, emulator_server, mturk) -> Iterator[Callable[..., CrowdT
         page.get_by_role("button", name=re.compile("Accept")).first.click()
         page.wait_for_url(re.compile(r"/worker/assignments/"))
         task = CrowdTask(page=page, mturk=mturk, hit_id=hit["HITId"], worker_id=worker_id)
-        task.frame.locator("crowd-form").wait_for(state="attached")
+        task.frame.locator("crowd-form").first.wait_for(state="attached")
         return task
 
     yield make

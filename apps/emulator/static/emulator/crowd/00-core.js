@@ -15,7 +15,10 @@
 // - `attr`, `whenParsed`, `uid`, `make`, `internal`, `labelled`, `listAttribute`, `nameOf`.
 //
 // crowd-form posts one `taskAnswers` field holding `[{name: answer, ...}]`, as MTurk's does,
-// with the answers of every named crowd field inside it and of its named native inputs.
+// with the answers of every named crowd field inside it and of its named native inputs. Its
+// `form` is where a script may add questions. A self-contained element (crowd-entity-annotation
+// outside a crowd-form) makes its own crowd-form in its shadow root, with `crowdHost` set to
+// the element: that form answers for the element and for the fields written inside it.
 (function () {
   "use strict";
   if (window.customElements === undefined || window.CrowdElements) return;
@@ -109,9 +112,13 @@
   }
 
   function fields(root) {
-    return Array.prototype.filter.call(root.querySelectorAll("*"), function (el) {
+    var found = Array.prototype.filter.call(root.querySelectorAll("*"), function (el) {
       return el instanceof CrowdField;
     });
+    // A self-contained element's own form (in its shadow root) answers for the element and
+    // the fields written inside it as well.
+    var host = root.crowdHost;
+    return host ? [host].concat(fields(host), found) : found;
   }
 
   class CrowdForm extends HTMLElement {
@@ -119,12 +126,20 @@
     setup() {
       if (this._ready) return;
       this._ready = true;
+      // `form`: where a page's script may add more questions, as MTurk's crowd-form offers.
+      this._extra = make("div", { class: "crowd-form-extra" });
+      this.appendChild(this._extra);
       this._message = make("p", { class: "crowd-form-problem", role: "alert" });
       this._message.style.color = "#b42318";
       this.appendChild(this._message);
       if (!this.querySelector("crowd-button[form-action=submit]")) {
         this.appendChild(make("crowd-button", { "form-action": "submit" }, ["Submit"]));
       }
+    }
+
+    get form() {
+      this.setup();
+      return this._extra;
     }
 
     collect() {
@@ -138,6 +153,7 @@
         if (el.crowdMerges && isPlainObject(answer[name])) Object.assign(answer[name], value);
         else answer[name] = value;
       });
+      if (this.crowdHost) nativeAnswers(this.crowdHost, answer);
       nativeAnswers(this, answer);
       return [answer];
     }

@@ -1,5 +1,6 @@
 // Last module: any crowd-* element no module defined shows a visible notice, so a template
-// never silently loses part of its task.
+// never silently loses part of its task; then `all-crowd-elements-ready` is dispatched on the
+// document, for templates whose scripts wait for the elements.
 (function () {
   "use strict";
   if (window.customElements === undefined) return;
@@ -16,6 +17,11 @@
       el.parentNode.insertBefore(notice, el);
     });
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", flagUnsupported);
-  else flagUnsupported();
+  // Then tell the page, as MTurk's script does, that every element is ready.
+  function ready() {
+    flagUnsupported();
+    setTimeout(function () { document.dispatchEvent(new Event("all-crowd-elements-ready")); }, 0);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
 })();
