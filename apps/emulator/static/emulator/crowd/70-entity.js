@@ -117,6 +117,11 @@
       if (where.querySelector && where.querySelector("style[data-crowd-entity]")) return;
       var style = C.make("style", { "data-crowd-entity": "" }, [STYLE.replace(":host{display:block}", where === document.head ? "crowd-entity-annotation{display:block}" : ":host{display:block}")]);
       where.appendChild(style);
+      // In the shadow root, the other modules' styles too (the instructions panel's, the
+      // buttons').
+      if (where !== document.head) {
+        document.querySelectorAll("style[id^=crowd-]").forEach((other) => where.appendChild(other.cloneNode(true)));
+      }
     }
 
     initialEntities() {
