@@ -92,8 +92,6 @@ class ProjectForm(forms.ModelForm):
                 self.add_error("template", error)
             # Saved anyway (a `${` may be meant), but said before and after the save.
             self.template_warnings = check.warnings
-            # Saved anyway (a `${` may be meant), but said before and after the save.
-            self.template_warnings = check.warnings
         if isinstance(data.get("gold"), dict):
             data["gold_fields"] = data["gold"]
         return data

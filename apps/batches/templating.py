@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from defusedxml import ElementTree as SafeET
 
+from apps.batches.lint import lint_html
 from apps.batches.models import QuestionKind
 
 MAX_QUESTION_BYTES = 65535
@@ -198,6 +199,8 @@ def check(template: str, *, kind: str, frame_height: int) -> TemplateCheck:
             + ". A cell holding markup will run as markup in the HIT."
         )
     if kind == QuestionKind.HTML:
+        for finding in lint_html(template):
+            (result.errors if finding.error else result.warnings).append(str(finding))
         if not _FORM_INPUT.search(template):
             result.errors.append(
                 "The HTML has no form input (input, textarea, select) and no crowd-form: workers "
