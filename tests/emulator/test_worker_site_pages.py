@@ -137,6 +137,7 @@ def test_the_dashboard_counts_work_and_adds_up_earnings(site, mturk, emulator):
     )
     returned = emulator.accept(site.worker_id, hits[4]["HITId"])
     emulator.return_assignment(returned)
+    emulator.accept(site.worker_id, create_hit(mturk, Title="Dashboard, working")["HITId"])
 
     page = site.get(f"{site.url}/worker/me").text
 
@@ -144,7 +145,9 @@ def test_the_dashboard_counts_work_and_adds_up_earnings(site, mturk, emulator):
         match = re.search(rf'data-{attribute}="{key}"><strong>([^<]*)</strong>', page)
         return html.unescape(match.group(1))
 
-    assert [figure("count", k) for k in ("submitted", "approved", "rejected", "returned")] == [
+    keys = ("accepted", "submitted", "approved", "rejected", "returned")
+    assert [figure("count", k) for k in keys] == [
+        "1",
         "1",
         "2",
         "1",
