@@ -84,12 +84,23 @@ class BatchCounters:
     available: int
     spent: Decimal
     committed: Decimal
+    # Assignments MTurk counts as done on the batch's HITs (submitted or decided), which the
+    # mirror may not hold yet.
+    completed: int = 0
+
+    @property
+    def awaited(self) -> bool:
+        """Whether work MTurk has is still on its way into the mirror."""
+        return self.completed > self.submitted + self.approved + self.rejected
 
 
 def batch_counters(batch: Batch) -> BatchCounters:
     hits = HIT.objects.filter(batch_rows__batch=batch)
     sums = hits.aggregate(
-        pending=Sum("pending"), available=Sum("available"), target=Sum("max_assignments")
+        pending=Sum("pending"),
+        available=Sum("available"),
+        target=Sum("max_assignments"),
+        completed=Sum("completed"),
     )
     assignments = Assignment.objects.filter(hit__batch_rows__batch=batch)
     by_status = assignments.aggregate(
@@ -110,6 +121,7 @@ def batch_counters(batch: Batch) -> BatchCounters:
         available=sums["available"] or 0,
         spent=per * by_status["approved"],
         committed=per * (by_status["approved"] + by_status["submitted"]),
+        completed=sums["completed"] or 0,
     )
 
 

@@ -404,7 +404,9 @@ def _batch_live(batch: Batch, counters, running_action: bool) -> bool:
         return True
     if batch.status != BatchStatus.LAUNCHED:
         return False
-    if counters.submitted or counters.pending:
+    # A HIT's counts can reach the mirror before its assignments do: keep following until
+    # every assignment MTurk counts is here.
+    if counters.submitted or counters.pending or counters.awaited:
         return True
     now = timezone.now()
     return (

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from apps.batches.models import Batch, BatchStatus
-from apps.hits.models import Assignment
+from apps.hits.models import HIT, Assignment
 from apps.sync.services import requester_sync
 from tests.batches.conftest import make_batch, make_project, rows_csv
 from tests.factories import PASSWORD
@@ -88,6 +88,28 @@ def test_it_stops_once_the_open_hits_have_expired(
     # three assignments still "available" on an expired HIT can never be taken
     assert '<td class="num">3</td></tr>' in fragment
     assert "hx-trigger" not in _section(fragment)
+
+
+def test_it_keeps_polling_while_work_mturk_counts_is_not_in_the_mirror_yet(
+    login, carol, local_account, emulator, eager
+):
+    """The HIT's counts can be stored before its assignments (a notification re-reads the HIT
+    first): the page must not stop then, or it stays at "0 submitted" for good."""
+    batch = make_batch(make_project(local_account, carol, max_assignments=1), carol, rows_csv(1))
+    client = login(carol)
+    _launch(client, batch)
+    row = batch.rows.get()
+    emulator.complete(new_worker_id(), row.hit_mturk_id, {"label": "cat"})
+    # the HIT as GetHIT now gives it, stored ahead of its assignment
+    HIT.objects.filter(mturk_id=row.hit_mturk_id).update(available=0, pending=0, completed=1)
+    assert not Assignment.objects.filter(hit__mturk_id=row.hit_mturk_id).exists()
+
+    assert "hx-trigger" in _section(_fragment(client, batch))
+
+    requester_sync(requester=local_account)
+    fragment = _fragment(client, batch)
+    assert "hx-trigger" in _section(fragment)  # submitted: a decision is still to come
+    assert '<td class="num">1</td><td class="num">1</td><td class="num">0</td>' in fragment
 
 
 @pytest.mark.parametrize(
