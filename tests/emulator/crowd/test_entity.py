@@ -57,6 +57,17 @@ class Text:
         mouse.move(*self.page_point(start + len(phrase) - 1, "right"), steps=6)
         mouse.up()
 
+    def double_click(self, word: str, text: str = TEXT) -> None:
+        x, y = self.page_point(text.index(word) + len(word) // 2, "left")
+        self.task.page.mouse.dblclick(x, y)
+
+    @property
+    def view(self):
+        return self.element.locator(".crowd-entity-text")
+
+    def status(self) -> str:
+        return self.element.locator(".crowd-entity-status").inner_text()
+
     def label_button(self, name: str):
         return self.element.locator(".crowd-entity-labels button", has_text=name)
 
@@ -132,6 +143,7 @@ def test_initial_spans_are_shown_changed_and_removed(crowd_task):
     assert "overlaps a labelled span" in text.element.locator(".crowd-entity-status").inner_text()
     task.submit()
     assert task.answer() == {"ner": {"entities": [span("person", "Charles Babbage")]}}
+    assert task.page.console_errors == []
 
 
 def test_delete_removes_the_chosen_span_and_spaces_at_the_ends_are_left_out(crowd_task):
@@ -148,6 +160,7 @@ def test_delete_removes_the_chosen_span_and_spaces_at_the_ends_are_left_out(crow
     text.element.locator(".crowd-entity-text").press("Delete")
     task.submit()
     assert task.answer() == {"ner": {"entities": [span("person", "London")]}}
+    assert task.page.console_errors == []
 
 
 def test_inside_a_crowd_form_it_answers_beside_the_other_fields(crowd_task):
@@ -164,6 +177,7 @@ def test_inside_a_crowd_form_it_answers_beside_the_other_fields(crowd_task):
         "ner": {"entities": [span("person", "Charles Babbage")]},
         "note": "clear text",
     }
+    assert task.page.console_errors == []
 
 
 def test_a_scripts_questions_added_to_its_form_are_answered_too(crowd_task):
@@ -190,6 +204,7 @@ def test_a_scripts_questions_added_to_its_form_are_answered_too(crowd_task):
         "tech": {"tech": False},
         "history": {"history": True},
     }
+    assert task.page.console_errors == []
 
 
 def test_hostile_text_is_shown_as_text_and_offsets_count_unicode_characters(crowd_task):
@@ -213,4 +228,96 @@ def test_hostile_text_is_shown_as_text_and_offsets_count_unicode_characters(crow
     mouse.up()
     task.submit()
     assert task.answer() == {"ner": {"entities": [span("person", "Zoë", hostile)]}}
+    assert task.page.console_errors == []
+
+
+def test_initial_spans_left_alone_are_answered_as_they_were(crowd_task):
+    initial = (
+        "[{label: 'date', startOffset: 46, endOffset: 50},"
+        " {label: 'person', startOffset: 0, endOffset: 3},"
+        " {label: 'nobody', startOffset: 4, endOffset: 12},"
+        " {label: 'place', startOffset: 30, endOffset: 80}]"
+    )
+    task = crowd_task(
+        f'<crowd-entity-annotation name="ner" labels="{LABELS}" text="{TEXT}"'
+        f' initial-value="{initial}"></crowd-entity-annotation>',
+        form=False,
+    )
+    text = Text(task)
+    # Spans of a label not offered, or past the end of the text, are not shown.
+    assert text.marks() == [("Ada", "person"), ("1833", "date")]
+    assert text.element.locator("mark[data-label=person]").get_attribute("data-short") == "per"
+    task.submit()
+    assert task.answer() == {"ner": {"entities": [span("person", "Ada"), span("date", "1833")]}}
+    assert task.page.console_errors == []
+
+
+def test_a_double_clicked_word_takes_the_label_chosen_by_its_key(crowd_task):
+    task = crowd_task(
+        f'<crowd-entity-annotation name="ner" labels="{LABELS}" text="{TEXT}">'
+        "</crowd-entity-annotation>",
+        form=False,
+    )
+    text = Text(task)
+    text.view.press("2")  # Place
+    assert text.label_button("Place").get_attribute("aria-pressed") == "true"
+    text.double_click("London")
+    text.view.press("3")  # Date: the next highlight's label
+    text.double_click("1833")
+    assert text.marks() == [("London", "place"), ("1833", "date")]
+    task.submit()
+    assert task.answer() == {"ner": {"entities": [span("place", "London"), span("date", "1833")]}}
+    assert task.page.console_errors == []
+
+
+def test_the_keyboard_highlights_words_labels_and_removes_spans(crowd_task):
+    task = crowd_task(
+        f'<crowd-entity-annotation name="ner" labels="{LABELS}" text="{TEXT}">'
+        "</crowd-entity-annotation>",
+        form=False,
+    )
+    text = Text(task)
+    text.view.focus()
+    text.view.press("ArrowRight")  # Ada
+    text.view.press("Shift+ArrowRight")  # Ada Lovelace
+    text.view.press("Shift+ArrowRight")  # Ada Lovelace met
+    text.view.press("Shift+ArrowLeft")  # Ada Lovelace
+    text.view.press("1")
+    for _ in range(5):  # met, Charles, Babbage, in, London
+        text.view.press("ArrowRight")
+    text.view.press("2")
+    for _ in range(3):  # in, 1833, and the full stop
+        text.view.press("ArrowRight")
+    text.view.press("ArrowLeft")  # back to 1833
+    text.view.press("3")
+    text.view.press("ArrowRight")
+    text.view.press("Enter")  # the full stop, with the label chosen last
+    assert text.marks() == [
+        ("Ada Lovelace", "person"),
+        ("London", "place"),
+        ("1833", "date"),
+        (".", "date"),
+    ]
+    # 1833's span, in, London's span, in, Babbage, Charles, met, then onto Ada Lovelace's
+    # span: it is chosen
+    for _ in range(8):
+        text.view.press("ArrowLeft")
+    chosen = text.element.locator("mark[aria-selected=true]")
+    assert chosen.inner_text().strip() == "Ada Lovelace"
+    assert text.status().startswith("Person: Ada Lovelace")
+    text.view.press("Delete")
+    for _ in range(6):  # met, Charles, Babbage, in, London's span, in
+        text.view.press("ArrowRight")
+    text.view.press("ArrowLeft")  # London's span again
+    text.view.press("1")  # changes its label
+    task.submit()
+    assert task.answer() == {
+        "ner": {
+            "entities": [
+                span("person", "London"),
+                span("date", "1833"),
+                {"endOffset": len(TEXT), "label": "date", "startOffset": len(TEXT) - 1},
+            ]
+        }
+    }
     assert task.page.console_errors == []

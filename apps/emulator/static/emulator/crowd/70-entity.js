@@ -10,11 +10,20 @@
 // like any field.
 //
 // The worker chooses a label (its button, or keys 1-9 on the text), then highlights text with
-// the mouse: the highlight takes the label at once (or, with text highlighted, a label's button
-// or key puts it on). Spaces at the ends of a highlight are left out. A highlight may not cover
-// part of another; highlighting a whole labelled span again, or clicking it and choosing a
-// label, changes its label. A labelled span shows its short name; its x button, or Delete or
-// Backspace while it is chosen, removes it. The text is shown as text, never as HTML.
+// the mouse (a drag, or a double click for a word): the highlight takes the label at once (or,
+// with text highlighted, a label's button or key puts it on). Any run of characters may be
+// labelled, as the reference says (no snapping to words); spaces at the ends of a highlight are
+// left out. As the reference's instructions say, a highlight may take in all of a labelled span
+// but not a portion of it: highlighting a whole labelled span again, or clicking it and choosing
+// a label, changes its label, and one that overlaps a labelled span is refused. A labelled span
+// shows its short name; its x button, or Delete or Backspace while it is chosen, removes it.
+// The text is shown as text, never as HTML.
+//
+// Keys, on the text: Right and Left arrows highlight the next or previous word (a run of
+// letters and digits, or one mark of punctuation); onto a labelled span, they choose it instead.
+// Shift+Right takes in the next word too, Shift+Left lets go of the last one. 1-9 put that
+// label on the highlight (or on the chosen span), Enter puts the label chosen last; Delete or
+// Backspace removes the chosen span; Escape lets go of the highlight and the chosen span.
 //
 // Entry in taskAnswers: `{"entities": [{"endOffset", "label", "startOffset"}]}`, in the order
 // of the text, offsets counted in Unicode characters of `text`, endOffset the first character
@@ -46,6 +55,17 @@
   function toCodePoints(text, index) { return Array.from(text.slice(0, index)).length; }
   function toUnits(text, count) { return Array.from(text).slice(0, count).join("").length; }
 
+  // The words the arrow keys step through, as UTF-16 ranges of the text.
+  var WORD = /[\p{L}\p{N}\p{M}_]+(?:['\u2019-][\p{L}\p{N}\p{M}_]+)*|\S/gu;
+
+  function wordsOf(text) {
+    var found = [];
+    var match;
+    WORD.lastIndex = 0;
+    while ((match = WORD.exec(text))) found.push({ start: match.index, end: match.index + match[0].length });
+    return found;
+  }
+
   function readLabels(el) {
     var parsed = C.relaxedParse(attr(el, "labels", "[]"));
     if (!Array.isArray(parsed)) return [];
@@ -72,7 +92,10 @@
       this._labels = readLabels(this);
       this._active = this._labels.length ? this._labels[0].label : "";
       this._entities = this.initialEntities();
+      this._words = wordsOf(this._text);
       this._chosen = null;
+      // Where the keyboard is in the text: the word (or words) highlighted, or the span chosen.
+      this._cursor = null;
 
       var panel = C.instructionsPanel ? C.instructionsPanel(this) : null;
       var header = attr(this, "header", "");
@@ -181,9 +204,13 @@
       return range.toString().length;
     }
 
+    // The selection of the element's tree (in a shadow root, its own).
+    selectionObject() {
+      return this._root && this._root.getSelection ? this._root.getSelection() : document.getSelection();
+    }
+
     selection() {
-      var root = this._root && this._root.getSelection ? this._root : document;
-      var selected = root.getSelection ? root.getSelection() : document.getSelection();
+      var selected = this.selectionObject();
       if (!selected || selected.isCollapsed || !selected.rangeCount) return null;
       var range = selected.getRangeAt(0);
       if (!this._view.contains(range.startContainer) || !this._view.contains(range.endContainer)) return null;
@@ -195,8 +222,71 @@
     }
 
     clearSelection() {
-      var selected = document.getSelection();
+      var selected = this.selectionObject();
       if (selected) selected.removeAllRanges();
+    }
+
+    // The DOM range of the text's characters start..end (UTF-16 units).
+    domRange(start, end) {
+      var range = document.createRange();
+      var walker = document.createTreeWalker(this._view, NodeFilter.SHOW_TEXT);
+      var at = 0;
+      var started = false;
+      for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+        var length = node.data.length;
+        if (!started && start <= at + length) {
+          range.setStart(node, start - at);
+          started = true;
+        }
+        if (started && end <= at + length) {
+          range.setEnd(node, end - at);
+          break;
+        }
+        at += length;
+      }
+      return range;
+    }
+
+    highlightText(start, end) {
+      var selected = this.selectionObject();
+      selected.removeAllRanges();
+      selected.addRange(this.domRange(start, end));
+    }
+
+    // An arrow key: the next or previous word, or (`extend`) one word more or fewer.
+    step(forward, extend) {
+      var words = this._words;
+      var cursor = this._cursor;
+      if (!words.length) return;
+      if (extend && cursor) {
+        var next = forward
+          ? words.filter((w) => w.start >= cursor.end)[0]
+          : words.filter((w) => w.start >= cursor.start && w.end < cursor.end).pop();
+        if (next) this.moveTo({ start: cursor.start, end: next.end }, false);
+        return;
+      }
+      var word;
+      if (!cursor) word = forward ? words[0] : words[words.length - 1];
+      else if (forward) word = words.filter((w) => w.start >= cursor.end)[0];
+      else word = words.filter((w) => w.end <= cursor.start).pop();
+      if (word) this.moveTo(word, true);
+    }
+
+    // Highlights the characters of `range`; `choosing`: a labelled span there is chosen
+    // instead.
+    moveTo(range, choosing) {
+      var span = choosing ? this._entities.filter((other) => range.start < other.end && other.start < range.end)[0] : null;
+      this._chosen = span || null;
+      this._cursor = span ? { start: span.start, end: span.end } : { start: range.start, end: range.end };
+      if (span) this._active = span.label;
+      this.render();
+      if (span) {
+        this.clearSelection();
+        this.say(this.labelEntry(span.label).full + ": " + this._text.slice(span.start, span.end) + " (Delete removes it, 1-9 change its label)");
+      } else {
+        this.highlightText(this._cursor.start, this._cursor.end);
+        this.say("");
+      }
     }
 
     onHighlight() {
@@ -215,6 +305,7 @@
     label(span, label) {
       this.clearSelection();
       var same = this._entities.filter((other) => other.start === span.start && other.end === span.end)[0];
+      this._cursor = { start: span.start, end: span.end };
       if (same) {
         same.label = label;
         this.changed("Label changed to " + this.labelEntry(label).full + ".");
@@ -232,6 +323,7 @@
 
     choose(span) {
       this._chosen = span;
+      this._cursor = { start: span.start, end: span.end };
       this._active = span.label;
       this.render();
       this._view.focus({ preventScroll: true });
@@ -250,14 +342,23 @@
     }
 
     onKey(event) {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (/^[1-9]$/.test(event.key) && this._labels[Number(event.key) - 1]) {
         event.preventDefault();
         this.useLabel(this._labels[Number(event.key) - 1].label);
       } else if ((event.key === "Delete" || event.key === "Backspace") && this._chosen) {
         event.preventDefault();
         this.remove(this._chosen);
+      } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+        event.preventDefault();
+        this.step(event.key === "ArrowRight", event.shiftKey);
+      } else if (event.key === "Enter" && this._active && this.selection()) {
+        event.preventDefault();
+        this.label(this.selection(), this._active);
       } else if (event.key === "Escape") {
         this._chosen = null;
+        this._cursor = null;
+        this.clearSelection();
         this.render();
       }
     }
