@@ -189,6 +189,19 @@
     return false;
   }
 
+  // The pixel of the image's own size under the pointer, clamped to the image, however large
+  // the image is shown.
+  function imagePixel(image, event) {
+    var rect = image.getBoundingClientRect();
+    var width = image.naturalWidth;
+    var height = image.naturalHeight;
+    var clamp = (v, max) => Math.min(Math.max(v, 0), Math.max(max - 1, 0));
+    return {
+      x: clamp(Math.floor((event.clientX - rect.left) * width / rect.width), width),
+      y: clamp(Math.floor((event.clientY - rect.top) * height / rect.height), height),
+    };
+  }
+
   function integer(n) {
     return Math.round(Number(n) || 0);
   }
@@ -291,13 +304,7 @@
 
     // The image pixel under the pointer.
     toImage(event) {
-      var rect = this._image.getBoundingClientRect();
-      var size = this.imageSize();
-      var clamp = (v, max) => Math.min(Math.max(v, 0), Math.max(max - 1, 0));
-      return {
-        x: clamp(Math.floor((event.clientX - rect.left) * size.width / rect.width), size.width),
-        y: clamp(Math.floor((event.clientY - rect.top) * size.height / rect.height), size.height),
-      };
+      return imagePixel(this._image, event);
     }
 
     normalise(shape) {
@@ -630,4 +637,5 @@
   C.Annotator = Annotator;
   C.relaxedParse = relaxedParse;
   C.integerPoint = (p) => ({ x: integer(p.x), y: integer(p.y) });
+  C.imagePixel = imagePixel;
 })();

@@ -31,7 +31,7 @@
 (function () {
   "use strict";
   var C = window.CrowdElements;
-  if (!C || C.Painter) return;
+  if (!C || C.Painter || !C.imagePixel) return;
   var attr = C.attr;
   // The simulated crowd (workers/elements.py, PALETTE) paints with these ten too.
   var CATEGORY10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -298,13 +298,7 @@
 
     // The image pixel under the pointer, clamped to the image.
     toImage(event) {
-      var rect = this._image.getBoundingClientRect();
-      var size = this.size();
-      var clamp = (v, max) => Math.min(Math.max(v, 0), Math.max(max - 1, 0));
-      return {
-        x: clamp(Math.floor((event.clientX - rect.left) * size.width / rect.width), size.width),
-        y: clamp(Math.floor((event.clientY - rect.top) * size.height / rect.height), size.height),
-      };
+      return C.imagePixel(this._image, event);
     }
 
     showCursor(event) {

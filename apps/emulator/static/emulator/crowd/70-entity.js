@@ -48,7 +48,6 @@
     ".crowd-entity-remove{border:none;background:none;padding:0 .15rem;cursor:pointer;font:inherit;font-size:.75rem;vertical-align:super;color:#b42318}",
     ".crowd-entity-remove::after{content:'\\00d7'}",
     ".crowd-entity-status{min-height:1.2em;color:#475467;font-size:.9rem;margin:.3rem 0}",
-    ".crowd-annotate-instructions{border:1px solid #d0d5dd;border-radius:6px;padding:.5rem .75rem;margin:.5rem 0;background:#f9fafb;font-size:.9rem}",
   ].join("\n");
 
   // Unicode characters (code points) and the string's UTF-16 positions, both ways.
