@@ -72,6 +72,8 @@ class Project(models.Model):
     # Gold questions: {answer field: CSV column holding its right answer}. Rows with a value in
     # the column are scored against it (apps/review/quality/gold.py); the template must not show it.
     gold_fields = models.JSONField(default=dict, blank=True)
+    # The gallery's starter project it began as (apps/batches/starters), "" for a blank one.
+    starter = models.CharField(max_length=60, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

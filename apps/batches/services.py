@@ -68,6 +68,8 @@ def project_save(
     for name in PROJECT_FIELDS:
         if name in data:
             setattr(project, name, data[name])
+    if project.pk is None and data.get("starter"):
+        project.starter = data["starter"]
     project.full_clean()
     project.save()
     return project
