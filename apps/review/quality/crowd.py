@@ -90,7 +90,7 @@ def worker_quality(
         for name in fields
         if _label(answers.get(name, "")) is not None
     ]
-    truth, confidence = _aggregate(labels, method) if labels else ({}, {})
+    truth, confidence = labels_estimate(labels, method) if labels else ({}, {})
     report.workers = _workers_scored(rows, labels, truth)
     for task, label in truth.items():
         hit, name = task.split(_SEP, 1)
@@ -98,9 +98,10 @@ def worker_quality(
     return report
 
 
-def _aggregate(labels: list[dict], method: str) -> tuple[dict[str, str], dict[str, float]]:
+def labels_estimate(labels: list[dict], method: str) -> tuple[dict[str, str], dict[str, float]]:
     """crowd-kit's estimate of each task's true label, and its confidence when the method
-    gives one."""
+    gives one. `labels`: one {"task", "worker", "label"} per answer (also the label fields of
+    `aggregate.batch_aggregate`)."""
     import pandas as pd
     from crowdkit.aggregation import MACE, DawidSkene, MajorityVote
 
