@@ -127,7 +127,7 @@ def _estimate(
     return labels_estimate(labels, method)
 
 
-def _categorical(
+def categorical_consensus(
     tasks: dict[str, list[tuple[str, str]]], options: dict[str, list[str]], method: str
 ) -> dict[str, tuple[str, float, str, Counter]]:
     """Task -> (label, confidence, method, counts) for tasks with answers."""
@@ -165,7 +165,7 @@ def _label_items(name: str, kind: str, items: Items, method: str) -> tuple[str, 
         hit: (["true", "false"] if kind == taskspec.FLAG else element.options)
         for hit, (element, _) in items.items()
     }
-    decided = _categorical(tasks, options, method)
+    decided = categorical_consensus(tasks, options, method)
     results = {}
     for hit, (_, given) in items.items():
         if hit not in decided:
@@ -204,7 +204,7 @@ def _labels_items(name: str, kind: str, items: Items, method: str) -> tuple[str,
             for hit, (element, given) in items.items()
             if option in (element.options or all_options)
         }
-        per_option[option] = _categorical(tasks, {}, method)
+        per_option[option] = categorical_consensus(tasks, {}, method)
     results = {}
     for hit, (element, given) in items.items():
         n = len(given)

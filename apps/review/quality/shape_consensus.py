@@ -41,7 +41,7 @@ import numpy as np
 BOX_IOU = 0.5
 RADIUS_SHARE = 0.05  # of the image's diagonal
 MIN_RADIUS = 3.0  # pixels, for tiny or unknown images
-MAX_SHAPES = 200  # per worker and answer
+MAX_SHAPES = 100  # per worker and answer
 MAX_VERTICES = 1000  # per shape
 MAX_COORDINATE = 1e6
 
@@ -53,6 +53,27 @@ METHOD_LABELS = {
     "polylines": "Path-distance clustering (5% of the diagonal), medoid polyline",
     "polygons": "Bounding-box IoU clustering (0.5), medoid polygon",
 }
+
+
+class Similarity:
+    """A similarity of two shapes (0..1), called on pairs, and on every pair of two lists at
+    once (`matrix`, vectorised where the kind allows)."""
+
+    def __init__(
+        self,
+        pair: Callable[[Any, Any], float],
+        matrix: Callable[[list[Any], list[Any]], np.ndarray] | None = None,
+    ) -> None:
+        self.pair = pair
+        self._matrix = matrix
+
+    def __call__(self, a: Any, b: Any) -> float:
+        return self.pair(a, b)
+
+    def matrix(self, shapes: list[Any], centres: list[Any]) -> np.ndarray:
+        if self._matrix is not None:
+            return self._matrix(shapes, centres)
+        return np.array([[self.pair(s, c) for c in centres] for s in shapes], dtype=float)
 
 
 @dataclass
@@ -74,19 +95,17 @@ class Consensus:
 
 
 def _match(
-    shapes: list[Any], centres: list[Any], similarity: Callable[[Any, Any], float], threshold: float
+    shapes: list[Any], centres: list[Any], similarity: Similarity, threshold: float
 ) -> dict[int, int]:
     """Shape index -> centre index, greedily by descending similarity, one to one."""
-    pairs = []
-    for i, shape in enumerate(shapes):
-        for j, centre in enumerate(centres):
-            score = similarity(shape, centre)
-            if score >= threshold:
-                pairs.append((score, i, j))
-    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    if not shapes or not centres:
+        return {}
+    scores = similarity.matrix(shapes, centres)
+    rows, cols = np.nonzero(scores >= threshold)
+    order = np.lexsort((cols, rows, -scores[rows, cols]))
     matched: dict[int, int] = {}
     taken: set[int] = set()
-    for _, i, j in pairs:
+    for i, j in zip(rows[order].tolist(), cols[order].tolist(), strict=True):
         if i not in matched and j not in taken:
             matched[i] = j
             taken.add(j)
@@ -95,11 +114,13 @@ def _match(
 
 def cluster(
     shapes_by_worker: list[list[Any]],
-    similarity: Callable[[Any, Any], float],
+    similarity: Similarity | Callable[[Any, Any], float],
     consensus: Callable[[list[Any]], Any],
     threshold: float,
 ) -> list[Cluster]:
     """Clusters of shapes, at most one shape of each worker in a cluster (see the module)."""
+    if not isinstance(similarity, Similarity):
+        similarity = Similarity(similarity)
     clusters: list[Cluster] = []
     for worker, shapes in enumerate(shapes_by_worker):
         matched = _match(shapes, [c.centre for c in clusters], similarity, threshold)
@@ -138,6 +159,19 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> float:
     inter = width * height
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return float(inter / union) if union > 0 else 0.0
+
+
+def box_iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of every box of `a` (n, 4) with every box of `b` (m, 4)."""
+    a, b = np.asarray(a, dtype=float)[:, None, :], np.asarray(b, dtype=float)[None, :, :]
+    width = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    height = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = width * height
+    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    union = area_a + area_b - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, inter / union, 0.0)
 
 
 def _median_box(members: list[np.ndarray]) -> np.ndarray:
@@ -261,24 +295,32 @@ def _diagonal(size: tuple[int, int] | None, arrays: list[np.ndarray]) -> float:
     return float(math.hypot(*np.maximum(points.max(axis=0), 1)))
 
 
-def _similarity(kind: str, radius: float) -> tuple[Callable[[Any, Any], float], float]:
+def _similarity(kind: str, radius: float) -> tuple[Similarity, float]:
     """The similarity of two shapes of the kind, and the least one that matches."""
     if kind == "boxes":
-        return box_iou, BOX_IOU
+        return Similarity(box_iou, lambda a, b: box_iou_matrix(np.stack(a), np.stack(b))), BOX_IOU
     if kind == "polygons":
-        return (lambda a, b: box_iou(_bounds(a), _bounds(b))), BOX_IOU
+        return Similarity(
+            lambda a, b: box_iou(_bounds(a), _bounds(b)),
+            lambda a, b: box_iou_matrix(
+                np.stack([_bounds(x) for x in a]), np.stack([_bounds(x) for x in b])
+            ),
+        ), BOX_IOU
 
-    def by_distance(distance: Callable[[Any, Any], float]) -> Callable[[Any, Any], float]:
-        return lambda a, b: max(0.0, 1.0 - distance(a, b) / radius)
+    def near(distance: np.ndarray) -> np.ndarray:
+        return np.clip(1.0 - distance / radius, 0.0, None)
 
     if kind == "keypoints":
-        return by_distance(lambda a, b: float(np.hypot(*(a - b)))), 1e-9
+        return Similarity(
+            lambda a, b: float(near(np.hypot(*(a - b)))),
+            lambda a, b: near(np.linalg.norm(np.stack(a)[:, None] - np.stack(b)[None], axis=2)),
+        ), 1e-9
     if kind == "lines":
-        return by_distance(_line_distance), 1e-9
-    return by_distance(_path_distance), 1e-9
+        return Similarity(lambda a, b: float(near(_line_distance(a, b)))), 1e-9
+    return Similarity(lambda a, b: float(near(_path_distance(a, b)))), 1e-9
 
 
-def _consensus_of(kind: str, similarity: Callable[[Any, Any], float]):
+def _consensus_of(kind: str, similarity: Similarity) -> Callable[[list[Any]], Any]:
     return {
         "boxes": _median_box,
         "keypoints": _mean,
