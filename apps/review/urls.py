@@ -2,6 +2,7 @@ from django.urls import path
 
 from apps.review.bonuses import views as bonuses
 from apps.review.decisions import views as decisions
+from apps.review.quality import downloads as quality_downloads
 from apps.review.quality import views as quality
 
 urlpatterns = [
@@ -34,6 +35,16 @@ urlpatterns = [
         name="review-batch-bonus",
     ),
     path("review/batches/<int:pk>/quality/", quality.batch_quality, name="review-batch-quality"),
+    path(
+        "review/batches/<int:pk>/aggregate.csv",
+        quality_downloads.aggregate_csv,
+        name="review-batch-aggregate-csv",
+    ),
+    path(
+        "review/batches/<int:pk>/aggregate.jsonl",
+        quality_downloads.aggregate_jsonl,
+        name="review-batch-aggregate-jsonl",
+    ),
     path(
         "review/batches/<int:pk>/scores/",
         quality.score_update_create,

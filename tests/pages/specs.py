@@ -55,6 +55,8 @@ PAGES: dict[str, str] = {
     "review-batch": "test_review.py::test_quality_pages",
     "review-batch-quality": "test_review.py::test_quality_pages",
     "review-score-update": "test_review.py::test_quality_pages",
+    "review-batch-aggregate-csv": "test_review.py::test_batch_aggregate_downloads",
+    "review-batch-aggregate-jsonl": "test_review.py::test_batch_aggregate_downloads",
     # workers
     "workers-list": "test_workers.py::test_worker_list",
     "workers-detail": "test_workers.py::test_worker_detail",

@@ -305,3 +305,62 @@ def test_hostile_answers_are_shown_as_text(lab, project, checks):
         page = lab.get(role, reverse("workers-detail", args=["APAGESHOSTILE001"]), where=where)
         checks.that("<img src=x" not in page.html, where, "the answer is not markup")
     checks.done()
+
+
+def test_batch_aggregate_downloads(lab, decided, checks):
+    """aggregate.csv and aggregate.jsonl: one line per HIT for every role, a rejected answer
+    left out, another account's batch not found."""
+    import csv
+    import io
+    import json
+
+    batch, rejected = decided.batch, decided.assignments["rejected"].hit.mturk_id
+    for role in ROLES:
+        where = f"review-batch-aggregate-csv [decided] as {role}"
+        page = lab.get(role, reverse("review-batch-aggregate-csv", args=[batch.pk]), where=where)
+        checks.that(page.status == 200, where, f"answers {page.status}")
+        checks.that(page.content_type.startswith("text/csv"), where, page.content_type)
+        rows = list(csv.DictReader(io.StringIO(page.text.lstrip("\ufeff"))))
+        checks.that(len(rows) == 4, where, f"one line per HIT: {len(rows)}")
+        header = list(rows[0]) if rows else []
+        checks.that(
+            header[:3] == ["HITId", "Input.image_url", "Input.caption"]
+            and {"label", "label.confidence", "label.agreement", "label.answers"} <= set(header),
+            where,
+            f"the HIT, the inputs, then each field's four columns: {header}",
+        )
+        by_hit = {row["HITId"]: row for row in rows}
+        left_out = by_hit.get(rejected, {})
+        checks.that(
+            left_out.get("label") == "" and left_out.get("label.answers") == "0",
+            where,
+            f"the rejected answer does not count: {left_out}",
+        )
+        approved = by_hit.get(decided.assignments["approved"].hit.mturk_id, {})
+        checks.that(
+            approved.get("label") == f"cat {decided.workers['approved']}",
+            where,
+            f"an approved answer is its HIT's result: {approved}",
+        )
+
+        where = f"review-batch-aggregate-jsonl [decided] as {role}"
+        url = reverse("review-batch-aggregate-jsonl", args=[batch.pk])
+        page = lab.get(role, url, where=where, method="majority")
+        checks.that(page.status == 200, where, f"answers {page.status}")
+        checks.that("json" in page.content_type, where, page.content_type)
+        try:
+            records = [json.loads(line) for line in page.text.splitlines()]
+        except ValueError as exc:
+            checks.that(False, where, f"a line is not JSON: {exc}")
+        else:
+            checks.that(len(records) == 4, where, f"one object per HIT: {len(records)}")
+            checks.that(
+                all(r["Aggregate"]["label"]["kind"] == "text" for r in records),
+                where,
+                "each field in its kind's shape",
+            )
+    for name in ("review-batch-aggregate-csv", "review-batch-aggregate-jsonl"):
+        where = f"{name} as outsider"
+        page = lab.get("outsider", reverse(name, args=[batch.pk]), where=where)
+        checks.that(page.status == 404, where, f"answers {page.status}, not 404")
+    checks.done()
