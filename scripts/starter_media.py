@@ -89,7 +89,9 @@ def path(d: str, fill="none", **attrs) -> str:
 
 
 def text(x, y, words: str, size=14, fill="#222", family="Helvetica, Arial, sans-serif", **attrs):
-    return el("text", words, x=_n(x), y=_n(y), font_size=_n(size), fill=fill, font_family=family, **attrs)
+    return el(
+        "text", words, x=_n(x), y=_n(y), font_size=_n(size), fill=fill, font_family=family, **attrs
+    )
 
 
 def _n(value) -> str:
@@ -99,10 +101,7 @@ def _n(value) -> str:
 def drawing(*parts: str, title: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}">'
-        + el("title", title)
-        + "".join(parts)
-        + "</svg>\n"
+        f'viewBox="0 0 {WIDTH} {HEIGHT}">' + el("title", title) + "".join(parts) + "</svg>\n"
     )
 
 
@@ -163,7 +162,16 @@ def car_rear(cx, ground, width, color) -> str:
     return group(*parts, transform=f"translate({_n(cx)} {_n(ground)}) scale({_n(s)})")
 
 
-def person(x, ground, height=170, shirt="#2f6fb1", trousers="#333a45", skin="#e0ac82", hair="#3b2a1e", step=0.0):
+def person(
+    x,
+    ground,
+    height=170,
+    shirt="#2f6fb1",
+    trousers="#333a45",
+    skin="#e0ac82",
+    hair="#3b2a1e",
+    step=0.0,
+):
     """A person standing (or walking: `step` spreads the legs), feet on `ground`, centred on x."""
     h = height
     r = h * 0.085
@@ -175,9 +183,30 @@ def person(x, ground, height=170, shirt="#2f6fb1", trousers="#333a45", skin="#e0
     parts = [
         line(x - limb * 0.4, hip, x - spread, ground - limb * 0.3, trousers, limb),
         line(x + limb * 0.4, hip, x + spread, ground - limb * 0.3, trousers, limb),
-        rect(x - h * 0.12, shoulder - limb * 0.3, h * 0.24, hip - shoulder + limb * 0.5, shirt, rx=h * 0.05),
-        line(x - h * 0.11, shoulder + limb * 0.3, x - h * 0.17 - step * h * 0.05, hip + h * 0.02, shirt, limb * 0.85),
-        line(x + h * 0.11, shoulder + limb * 0.3, x + h * 0.17 + step * h * 0.05, hip + h * 0.02, shirt, limb * 0.85),
+        rect(
+            x - h * 0.12,
+            shoulder - limb * 0.3,
+            h * 0.24,
+            hip - shoulder + limb * 0.5,
+            shirt,
+            rx=h * 0.05,
+        ),
+        line(
+            x - h * 0.11,
+            shoulder + limb * 0.3,
+            x - h * 0.17 - step * h * 0.05,
+            hip + h * 0.02,
+            shirt,
+            limb * 0.85,
+        ),
+        line(
+            x + h * 0.11,
+            shoulder + limb * 0.3,
+            x + h * 0.17 + step * h * 0.05,
+            hip + h * 0.02,
+            shirt,
+            limb * 0.85,
+        ),
         circle(x - h * 0.17 - step * h * 0.05, hip + h * 0.03, limb * 0.45, skin),
         circle(x + h * 0.17 + step * h * 0.05, hip + h * 0.03, limb * 0.45, skin),
         circle(x, head_y, r, skin),
@@ -207,12 +236,23 @@ def bicycle(x, ground, size=1.0, color="#d92d20") -> str:
         line(crank[0], crank[1], bars[0] - 6 * size, bars[1] + 10 * size, color, w),
         line(seat[0], seat[1] + 4 * size, bars[0] - 6 * size, bars[1] + 10 * size, color, w),
         line(bars[0] - 6 * size, bars[1] + 10 * size, front, axle, color, w),
-        line(seat[0] - 12 * size, seat[1] - 4 * size, seat[0] + 10 * size, seat[1] - 4 * size, "#222", 6 * size),
-        line(bars[0] - 10 * size, bars[1], bars[0] + 8 * size, bars[1] - 4 * size, "#222", 5 * size),
+        line(
+            seat[0] - 12 * size,
+            seat[1] - 4 * size,
+            seat[0] + 10 * size,
+            seat[1] - 4 * size,
+            "#222",
+            6 * size,
+        ),
+        line(
+            bars[0] - 10 * size, bars[1], bars[0] + 8 * size, bars[1] - 4 * size, "#222", 5 * size
+        ),
     )
 
 
-def cyclist(x, ground, size=1.0, shirt="#f1c40f", trousers="#1f2d3d", skin="#f0c8a0", color="#d92d20"):
+def cyclist(
+    x, ground, size=1.0, shirt="#f1c40f", trousers="#1f2d3d", skin="#f0c8a0", color="#d92d20"
+):
     """A person riding a bicycle to the right, the bicycle's back wheel at x."""
     s = size
     axle = ground - 34 * s
@@ -252,8 +292,18 @@ def pine(x, ground, height=160, leaves="#2e6b3a") -> str:
     h = height
     return group(
         rect(x - h * 0.04, ground - h * 0.18, h * 0.08, h * 0.18, "#6b4526"),
-        polygon([(x, ground - h), (x - h * 0.22, ground - h * 0.5), (x + h * 0.22, ground - h * 0.5)], leaves),
-        polygon([(x, ground - h * 0.78), (x - h * 0.3, ground - h * 0.16), (x + h * 0.3, ground - h * 0.16)], leaves),
+        polygon(
+            [(x, ground - h), (x - h * 0.22, ground - h * 0.5), (x + h * 0.22, ground - h * 0.5)],
+            leaves,
+        ),
+        polygon(
+            [
+                (x, ground - h * 0.78),
+                (x - h * 0.3, ground - h * 0.16),
+                (x + h * 0.3, ground - h * 0.16),
+            ],
+            leaves,
+        ),
     )
 
 
@@ -297,7 +347,12 @@ def cat_picture() -> str:
         rect(604, 134, 112, 82, "#a9d4f5"),
     ]
     cat = [
-        path("M470,500 q90,-10 70,-120 q-10,-40 -40,-30", stroke="#d9823b", stroke_width="22", stroke_linecap="round"),
+        path(
+            "M470,500 q90,-10 70,-120 q-10,-40 -40,-30",
+            stroke="#d9823b",
+            stroke_width="22",
+            stroke_linecap="round",
+        ),
         ellipse(400, 430, 100, 110, "#e08e45"),
         ellipse(400, 460, 55, 70, "#f6d2a8"),
         polygon([(330, 250), (345, 175), (385, 230)], "#e08e45"),
@@ -339,7 +394,9 @@ def bird_picture() -> str:
         sky("#6fb6f2", "#cfe9ff"),
         cloud(130, 120, 1.2),
         cloud(650, 80),
-        path("M0,430 q300,-40 800,-10", stroke="#6b4526", stroke_width="26", stroke_linecap="round"),
+        path(
+            "M0,430 q300,-40 800,-10", stroke="#6b4526", stroke_width="26", stroke_linecap="round"
+        ),
         ellipse(620, 412, 40, 14, "#4f9a3c", transform="rotate(-20 620 412)"),
         ellipse(140, 432, 40, 14, "#4f9a3c", transform="rotate(25 140 432)"),
         line(385, 395, 378, 420, "#d18b2c", 5),
@@ -364,7 +421,10 @@ def fish_picture() -> str:
         path("M120,530 q-30,-80 10,-160 q20,-40 0,-90", stroke="#3f8f3a", stroke_width="14"),
         path("M160,530 q30,-70 0,-140", stroke="#57a84a", stroke_width="12"),
         path("M690,530 q-20,-60 20,-120 q20,-40 -10,-90", stroke="#3f8f3a", stroke_width="14"),
-        *[circle(520 + i * 9, 200 - i * 40, 6 + i * 2, "none", stroke="#e6f6ff", stroke_width="3") for i in range(4)],
+        *[
+            circle(520 + i * 9, 200 - i * 40, 6 + i * 2, "none", stroke="#e6f6ff", stroke_width="3")
+            for i in range(4)
+        ],
         polygon([(250, 300), (170, 230), (190, 300), (170, 370)], "#f28c28"),
         polygon([(360, 240), (420, 190), (450, 240)], "#f28c28"),
         polygon([(360, 360), (400, 400), (420, 358)], "#f28c28"),
@@ -453,7 +513,9 @@ def park_picture() -> str:
         person(250, 520, 170, shirt="#d35400", step=0.5),
         line(270, 448, 330, 482, "#222", 2),
         dog_side(300, 540, 0.75, coat="#3b3b3b"),
-        cyclist(540, 580, 1.0, shirt="#1abc9c", trousers="#34495e", skin="#c68642", color="#2a7bd6"),
+        cyclist(
+            540, 580, 1.0, shirt="#1abc9c", trousers="#34495e", skin="#c68642", color="#2a7bd6"
+        ),
         title="A park with a person walking a dog, a cyclist on the path, a bench and trees",
     )
 
@@ -463,7 +525,10 @@ def beach_picture() -> str:
         sky("#5fb4f0", "#d6f0ff"),
         circle(680, 90, 50, "#ffd54a"),
         rect(0, 260, WIDTH, 130, "#2b8cc4"),
-        *[path(f"M{x},{y} q15,-8 30,0", stroke="#e6f6ff", stroke_width="3") for x, y in ((80, 300), (300, 330), (520, 290), (640, 350))],
+        *[
+            path(f"M{x},{y} q15,-8 30,0", stroke="#e6f6ff", stroke_width="3")
+            for x, y in ((80, 300), (300, 330), (520, 290), (640, 350))
+        ],
         polygon([(150, 250), (250, 250), (235, 268), (165, 268)], "#8a5a33"),
         line(200, 250, 200, 170, "#5d3d22", 4),
         polygon([(204, 172), (204, 240), (260, 240)], "#ffffff"),
@@ -482,7 +547,9 @@ def mountain_lake_picture() -> str:
     return drawing(
         sky("#7cb8e8", "#e1f1fb"),
         polygon([(0, 340), (170, 120), (330, 340)], "#7d8ea3"),
-        polygon([(120, 186), (170, 120), (215, 180), (190, 170), (165, 190), (145, 176)], "#ffffff"),
+        polygon(
+            [(120, 186), (170, 120), (215, 180), (190, 170), (165, 190), (145, 176)], "#ffffff"
+        ),
         polygon([(220, 340), (450, 70), (680, 340)], "#6b7d93"),
         polygon([(390, 140), (450, 70), (505, 135), (470, 125), (450, 145), (420, 130)], "#ffffff"),
         polygon([(560, 340), (700, 160), (800, 300), (800, 340)], "#8698ad"),
@@ -507,12 +574,20 @@ def face(cx, cy, size, skin, hair, eyes="#4a3222", tilt=0, glasses=False, title=
         ellipse(-118, 10, 20, 32, skin),
         ellipse(118, 10, 20, 32, skin),
         ellipse(0, 0, 118, 150, skin),
-        path("M-120,-20 q-10,-150 120,-140 q130,-10 120,140 q-20,-80 -120,-86 q-100,4 -120,86 z", hair),
+        path(
+            "M-120,-20 q-10,-150 120,-140 q130,-10 120,140 q-20,-80 -120,-86 q-100,4 -120,86 z",
+            hair,
+        ),
         ellipse(-45, -10, 22, 13, "#ffffff"),
         ellipse(45, -10, 22, 13, "#ffffff"),
         circle(-45, -10, 9, eyes),
         circle(45, -10, 9, eyes),
-        path("M-70,-40 q25,-12 50,-2 M70,-40 q-25,-12 -50,-2", stroke=hair, stroke_width="7", stroke_linecap="round"),
+        path(
+            "M-70,-40 q25,-12 50,-2 M70,-40 q-25,-12 -50,-2",
+            stroke=hair,
+            stroke_width="7",
+            stroke_linecap="round",
+        ),
         path("M0,-4 q-6,40 -18,52 q18,8 36,0", stroke="#00000055", stroke_width="4"),
         path("M-44,78 q44,30 88,0", stroke="#9b3b3b", stroke_width="7", stroke_linecap="round"),
     ]
@@ -522,7 +597,9 @@ def face(cx, cy, size, skin, hair, eyes="#4a3222", tilt=0, glasses=False, title=
             circle(45, -10, 32, "none", stroke="#222", stroke_width="5"),
             line(-13, -12, 13, -12, "#222", 5),
         ]
-    body = group(*parts, transform=f"translate({_n(cx)} {_n(cy)}) rotate({tilt}) scale({_n(s * 1.0)})")
+    body = group(
+        *parts, transform=f"translate({_n(cx)} {_n(cy)}) rotate({tilt}) scale({_n(s * 1.0)})"
+    )
     shoulders = path(
         f"M{_n(cx - 190 * s)},600 q{_n(10 * s)},{_n(-150 * s)} {_n(190 * s)},{_n(-160 * s)} "
         f"q{_n(180 * s)},{_n(10 * s)} {_n(190 * s)},{_n(160 * s)} z",
@@ -543,7 +620,10 @@ def face_picture(number: int) -> str:
         ]
         title = "A person with glasses, head tilted, to the right of a picture frame"
     else:
-        scene = [rect(0, 0, WIDTH, HEIGHT, "#d9eadf"), face(300, 250, 160, "#f1cfb0", "#c98b3b", eyes="#2e6da4", tilt=8)]
+        scene = [
+            rect(0, 0, WIDTH, HEIGHT, "#d9eadf"),
+            face(300, 250, 160, "#f1cfb0", "#c98b3b", eyes="#2e6da4", tilt=8),
+        ]
         title = "A person with fair hair, small in the frame, head slightly tilted"
     return drawing(*scene, title=title)
 
@@ -556,12 +636,25 @@ def house_roof(points, roof="#b0573a") -> str:
 
 
 def pool(x, y, w, h, angle=0) -> str:
-    return rect(x, y, w, h, "#49b6e0", rx=10, stroke="#e8f6fb", stroke_width="6", transform=f"rotate({angle} {x + w / 2} {y + h / 2})")
+    return rect(
+        x,
+        y,
+        w,
+        h,
+        "#49b6e0",
+        rx=10,
+        stroke="#e8f6fb",
+        stroke_width="6",
+        transform=f"rotate({angle} {x + w / 2} {y + h / 2})",
+    )
 
 
 def aerial_picture(number: int) -> str:
     grass = rect(0, 0, WIDTH, HEIGHT, "#93bf6c")
-    trees = lambda spots: [circle(x, y, r, "#3f7f34", stroke="#2f6126", stroke_width="3") for x, y, r in spots]  # noqa: E731
+
+    def trees(spots):
+        return [circle(x, y, r, "#3f7f34", stroke="#2f6126", stroke_width="3") for x, y, r in spots]
+
     if number == 1:
         parts = [
             grass,
@@ -571,7 +664,9 @@ def aerial_picture(number: int) -> str:
             house_roof([(90, 60), (260, 60), (260, 190), (90, 190)]),
             pool(300, 90, 110, 60),
             rect(560, 340, 40, 70, "#b7b7b7"),
-            house_roof([(480, 410), (690, 410), (690, 560), (600, 560), (600, 500), (480, 500)], "#5f6f82"),
+            house_roof(
+                [(480, 410), (690, 410), (690, 560), (600, 560), (600, 500), (480, 500)], "#5f6f82"
+            ),
             pool(190, 420, 140, 70, -8),
             *trees([(470, 120, 34), (720, 120, 40), (60, 470, 44), (380, 540, 30)]),
         ]
@@ -584,7 +679,9 @@ def aerial_picture(number: int) -> str:
             house_roof([(60, 70), (250, 50), (265, 190), (75, 210)], "#8c4b3a"),
             house_roof([(80, 320), (290, 320), (290, 480), (80, 480)], "#6a7c5a"),
             rect(290, 380, 70, 40, "#b7b7b7"),
-            house_roof([(520, 60), (700, 60), (700, 160), (620, 160), (620, 260), (520, 260)], "#a8643e"),
+            house_roof(
+                [(520, 60), (700, 60), (700, 160), (620, 160), (620, 260), (520, 260)], "#a8643e"
+            ),
             house_roof([(500, 380), (730, 380), (730, 540), (500, 540)], "#4f5d6e"),
             pool(560, 290, 120, 50),
             *trees([(180, 260, 26), (730, 260, 34), (40, 560, 36), (300, 560, 30)]),
@@ -596,7 +693,9 @@ def aerial_picture(number: int) -> str:
             path("M0,470 q400,-160 800,-60 l0,80 q-400,-100 -800,60 z", "#7d7d7d"),
             house_roof([(120, 90), (330, 120), (310, 270), (100, 240)], "#b0573a"),
             pool(380, 140, 90, 150, 12),
-            house_roof([(520, 80), (720, 80), (720, 300), (640, 300), (640, 200), (520, 200)], "#66768a"),
+            house_roof(
+                [(520, 80), (720, 80), (720, 300), (640, 300), (640, 200), (520, 200)], "#66768a"
+            ),
             *trees([(80, 350, 40), (230, 340, 30), (560, 280, 26), (700, 540, 44), (200, 560, 34)]),
         ]
         title = "Two houses seen from above beside a curving road, with a swimming pool"
@@ -622,7 +721,11 @@ def lane_dashes(bottom_x, color="#f5f5f5") -> list[str]:
         end = min(1.0, t * 1.22)
         (x1, y1), (x2, y2) = _along(bottom_x, t), _along(bottom_x, end)
         w1, w2 = 14 * t, 14 * end
-        out.append(polygon([(x1 - w1 / 2, y1), (x1 + w1 / 2, y1), (x2 + w2 / 2, y2), (x2 - w2 / 2, y2)], color))
+        out.append(
+            polygon(
+                [(x1 - w1 / 2, y1), (x1 + w1 / 2, y1), (x2 + w2 / 2, y2), (x2 - w2 / 2, y2)], color
+            )
+        )
         t = end * 1.2
     return out
 
@@ -671,10 +774,18 @@ def road_picture(number: int) -> str:
         sky(height=260, top="#9ccdf5"),
         cloud(300, 90, 0.9),
         rect(0, 250, WIDTH, 350, "#84b763"),
-        path("M396,250 C380,330 180,420 0,560 L0,600 L800,600 L800,420 C700,400 430,330 404,250 Z", "#5a5d62"),
+        path(
+            "M396,250 C380,330 180,420 0,560 L0,600 L800,600 L800,420 C700,400 430,330 404,250 Z",
+            "#5a5d62",
+        ),
         path(edge_left, stroke="#f5f5f5", stroke_width="8"),
         path(edge_right, stroke="#f5f5f5", stroke_width="8"),
-        path("M400,250 C410,340 420,460 420,600", stroke="#f4c20d", stroke_width="7", stroke_dasharray="40 30"),
+        path(
+            "M400,250 C410,340 420,460 420,600",
+            stroke="#f4c20d",
+            stroke_width="7",
+            stroke_dasharray="40 30",
+        ),
         tree(120, 330, 170),
         pine(650, 300, 120),
         pine(700, 310, 140),
@@ -710,7 +821,19 @@ def handgun_picture() -> str:
     return drawing(
         rect(0, 0, WIDTH, HEIGHT, "#8b6a4e"),
         *[line(0, 60 + i * 90, WIDTH, 40 + i * 90, "#7a5b41", 4) for i in range(7)],
-        polygon([(200, 230), (560, 230), (560, 300), (360, 300), (330, 420), (250, 420), (270, 300), (200, 300)], "#2b2b2b"),
+        polygon(
+            [
+                (200, 230),
+                (560, 230),
+                (560, 300),
+                (360, 300),
+                (330, 420),
+                (250, 420),
+                (270, 300),
+                (200, 300),
+            ],
+            "#2b2b2b",
+        ),
         rect(200, 220, 370, 22, "#3a3a3a"),
         path("M362,300 C362,356 426,356 426,300", stroke="#2b2b2b", stroke_width="9"),
         line(384, 302, 378, 330, "#2b2b2b", 6),
@@ -724,7 +847,11 @@ def bar_picture() -> str:
     bottles = []
     for i, color in enumerate(("#5b3a1a", "#2e6b3a", "#5b3a1a")):
         x = 220 + i * 90
-        bottles += [rect(x, 240, 50, 160, color, rx=12), rect(x + 17, 180, 16, 70, color), rect(x + 8, 290, 34, 50, "#f2e3b3")]
+        bottles += [
+            rect(x, 240, 50, 160, color, rx=12),
+            rect(x + 17, 180, 16, 70, color),
+            rect(x + 8, 290, 34, 50, "#f2e3b3"),
+        ]
     return drawing(
         rect(0, 0, WIDTH, HEIGHT, "#3b2b24"),
         rect(0, 400, WIDTH, 200, "#7a4b2a"),
@@ -746,7 +873,11 @@ def kitchen_picture() -> str:
         rect(0, 330, WIDTH, 270, "#c9b08a"),
         rect(140, 360, 420, 200, "#d9a86c", rx=12),
         *[
-            group(ellipse(0, 0, 60, 14, "#f08a24"), polygon([(-60, -6), (-86, -20), (-84, 8)], "#4caf50"), transform=f"translate({x} {y}) rotate({a})")
+            group(
+                ellipse(0, 0, 60, 14, "#f08a24"),
+                polygon([(-60, -6), (-86, -20), (-84, 8)], "#4caf50"),
+                transform=f"translate({x} {y}) rotate({a})",
+            )
             for x, y, a in ((260, 420, -10), (300, 470, 5))
         ],
         *[ellipse(420 + i * 22, 500, 10, 6, "#f08a24") for i in range(4)],
@@ -783,7 +914,11 @@ def bars(x, y, widths, gap=16, color="#b8bec6") -> list[str]:
 
 
 def invoice_picture() -> str:
-    rows = [("Website hosting, March", "1", "45.00"), ("Domain renewal", "1", "18.00"), ("Support hours", "3", "180.00")]
+    rows = [
+        ("Website hosting, March", "1", "45.00"),
+        ("Domain renewal", "1", "18.00"),
+        ("Support hours", "3", "180.00"),
+    ]
     content = [
         text(30, 50, "INVOICE", 28, "#1f3a5f", font_weight="bold"),
         text(250, 40, "Northwind Web Ltd.", 12),
@@ -800,7 +935,12 @@ def invoice_picture() -> str:
     ]
     for i, (what, qty, amount) in enumerate(rows):
         y = 244 + i * 26
-        content += [text(38, y, what, 11), text(246, y, qty, 11), text(292, y, amount, 11), line(30, y + 8, 350, y + 8, "#ddd", 1)]
+        content += [
+            text(38, y, what, 11),
+            text(246, y, qty, 11),
+            text(292, y, amount, 11),
+            line(30, y + 8, 350, y + 8, "#ddd", 1),
+        ]
     content += [
         text(200, 350, "Total due:", 13, font_weight="bold"),
         text(286, 350, "£243.00", 13, font_weight="bold"),
@@ -835,9 +975,9 @@ def resume_picture() -> str:
         text(30, 78, "Data analyst · priya.raman@example.com · Austin, TX", 9, "#555"),
         line(30, 92, 350, 92, "#1f3a5f", 2),
         text(30, 120, "EXPERIENCE", 12, "#1f3a5f", font_weight="bold"),
-        text(30, 140, "Senior Analyst, Lakeside Health (2021–now)", 10),
+        text(30, 140, "Senior Analyst, Lakeside Health (2021-now)", 10),
         *bars(40, 150, [280, 250]),
-        text(30, 196, "Analyst, Brightline Retail (2018–2021)", 10),
+        text(30, 196, "Analyst, Brightline Retail (2018-2021)", 10),
         *bars(40, 206, [270, 230]),
         text(30, 262, "EDUCATION", 12, "#1f3a5f", font_weight="bold"),
         text(30, 282, "B.S. Statistics, University of Texas, 2018", 10),
@@ -856,7 +996,10 @@ def form_picture() -> str:
     ]
     for i, label in enumerate(fields):
         y = 100 + i * 52
-        content += [text(30, y, label, 10, "#333"), rect(30, y + 6, 320, 26, "none", stroke="#777", stroke_width="1.5")]
+        content += [
+            text(30, y, label, 10, "#333"),
+            rect(30, y + 6, 320, 26, "none", stroke="#777", stroke_width="1.5"),
+        ]
     content += [
         text(30, 380, "Forward my mail:", 10),
         rect(140, 370, 12, 12, "none", stroke="#333"),
@@ -882,7 +1025,10 @@ def receipt_picture(merchant, address, when, items, tax, card, angle, title) -> 
     ]
     y = 140
     for what, price in items:
-        lines += [text(20, y, what, 12, "#111", MONO), text(280, y, f"{price:.2f}", 12, "#111", MONO, text_anchor="end")]
+        lines += [
+            text(20, y, what, 12, "#111", MONO),
+            text(280, y, f"{price:.2f}", 12, "#111", MONO, text_anchor="end"),
+        ]
         y += 22
     lines += [
         line(20, y - 8, 280, y - 8, "#999", 1, stroke_dasharray="4 3"),
@@ -914,7 +1060,12 @@ def receipts() -> dict[str, str]:
             "GREEN LEAF MARKET",
             "214 Alder St, Portland OR",
             "03/14/2025  17:42",
-            [("Bananas 1.2 lb", 0.83), ("Oat milk", 4.49), ("Sourdough loaf", 5.99), ("Eggs, dozen", 3.79)],
+            [
+                ("Bananas 1.2 lb", 0.83),
+                ("Oat milk", 4.49),
+                ("Sourdough loaf", 5.99),
+                ("Eggs, dozen", 3.79),
+            ],
             0.0,
             "VISA ****4821",
             -2,
@@ -934,7 +1085,13 @@ def receipts() -> dict[str, str]:
             "HARBOR HARDWARE",
             "51 Pier Rd, Mystic CT",
             "11/30/2024  12:03",
-            [("Wood screws 100ct", 7.49), ("Paint roller", 8.99), ("Masking tape", 4.29), ("Sandpaper pack", 6.50), ("Work gloves", 12.99)],
+            [
+                ("Wood screws 100ct", 7.49),
+                ("Paint roller", 8.99),
+                ("Masking tape", 4.29),
+                ("Sandpaper pack", 6.50),
+                ("Work gloves", 12.99),
+            ],
             2.52,
             "CASH",
             -1,
@@ -1018,7 +1175,12 @@ def alarm() -> list[float]:
     samples: list[float] = []
     for _ in range(3):
         for _ in range(4):
-            samples += _fade([0.45 * math.copysign(1, math.sin(2 * math.pi * 1000 * i / RATE)) for i in range(int(RATE * 0.09))])
+            samples += _fade(
+                [
+                    0.45 * math.copysign(1, math.sin(2 * math.pi * 1000 * i / RATE))
+                    for i in range(int(RATE * 0.09))
+                ]
+            )
             samples += [0.0] * int(RATE * 0.06)
         samples += [0.0] * int(RATE * 0.4)
     return samples
@@ -1049,9 +1211,25 @@ SPEECH = {
 def speak(target: Path, sentence: str) -> None:
     with tempfile.TemporaryDirectory() as work:
         raw = Path(work) / "raw.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "165", "-w", str(raw), sentence], check=True)
         subprocess.run(
-            ["ffmpeg", "-loglevel", "error", "-y", "-i", str(raw), "-ac", "1", "-ar", str(RATE), "-sample_fmt", "s16", str(target)],
+            ["espeak-ng", "-v", "en-us", "-s", "165", "-w", str(raw), sentence], check=True
+        )
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-loglevel",
+                "error",
+                "-y",
+                "-i",
+                str(raw),
+                "-ac",
+                "1",
+                "-ar",
+                str(RATE),
+                "-sample_fmt",
+                "s16",
+                str(target),
+            ],
             check=True,
         )
 
@@ -1125,7 +1303,13 @@ def clip_frames(kind: str) -> list[bytes]:
         if kind in ("left-to-right", "both"):
             clip_car(frame, -70 + t * 460, 166, (40, 120, 215), "right")
         if kind in ("right-to-left", "both"):
-            clip_car(frame, 330 - t * (460 if kind == "right-to-left" else 420), 146, (215, 160, 40) if kind == "both" else (200, 50, 45), "left")
+            clip_car(
+                frame,
+                330 - t * (460 if kind == "right-to-left" else 420),
+                146,
+                (215, 160, 40) if kind == "both" else (200, 50, 45),
+                "left",
+            )
         if kind == "none":
             clip_walker(frame, 60 + t * 200, n)
         frames.append(bytes(frame.pixels))
@@ -1163,7 +1347,9 @@ def main(argv: list[str]) -> None:
         write_wav(MEDIA / "sound-alarm.wav", alarm())
         write_wav(MEDIA / "sound-rain.wav", rain())
         if not shutil.which("espeak-ng") or not shutil.which("ffmpeg"):
-            sys.exit("The spoken sentences need espeak-ng and ffmpeg: apt-get install espeak-ng ffmpeg")
+            sys.exit(
+                "The spoken sentences need espeak-ng and ffmpeg: apt-get install espeak-ng ffmpeg"
+            )
         for name, sentence in SPEECH.items():
             speak(MEDIA / name, sentence)
     if "video" in what:
