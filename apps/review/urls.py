@@ -2,6 +2,7 @@ from django.urls import path
 
 from apps.review.bonuses import views as bonuses
 from apps.review.decisions import views as decisions
+from apps.review.decisions.results import batch_results
 from apps.review.quality import downloads as quality_downloads
 from apps.review.quality import views as quality
 
@@ -35,6 +36,7 @@ urlpatterns = [
         name="review-batch-bonus",
     ),
     path("review/batches/<int:pk>/quality/", quality.batch_quality, name="review-batch-quality"),
+    path("review/batches/<int:pk>/results/", batch_results, name="review-batch-results"),
     path(
         "review/batches/<int:pk>/aggregate.csv",
         quality_downloads.aggregate_csv,

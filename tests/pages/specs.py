@@ -54,6 +54,7 @@ PAGES: dict[str, str] = {
     "review-quality": "test_review.py::test_quality_pages",
     "review-batch": "test_review.py::test_quality_pages",
     "review-batch-quality": "test_review.py::test_quality_pages",
+    "review-batch-results": "test_review.py::test_batch_results_page",
     "review-score-update": "test_review.py::test_quality_pages",
     "review-batch-aggregate-csv": "test_review.py::test_batch_aggregate_downloads",
     "review-batch-aggregate-jsonl": "test_review.py::test_batch_aggregate_downloads",

@@ -364,3 +364,33 @@ def test_batch_aggregate_downloads(lab, decided, checks):
         page = lab.get("outsider", reverse(name, args=[batch.pk]), where=where)
         checks.that(page.status == 404, where, f"answers {page.status}, not 404")
     checks.done()
+
+def test_batch_results_page(lab, decided, checks):
+    """A batch's results page, read by every role: each HIT's input and answer, the worker
+    linked to their page with the assignment's status; no action for anybody; 404 outside."""
+    url = reverse("review-batch-results", args=[decided.batch.pk])
+    statuses = {"submitted": "Submitted", "approved": "Approved", "rejected": "Rejected"}
+    statuses["overridden"] = "Approved"
+    for role in ROLES:
+        where = f"review-batch-results [decided batch] as {role}"
+        page = lab.get(role, url, where=where)
+        if not checks.that(page.status == 200, where, f"answers {page.status}"):
+            continue
+        checks.page(where, page, role)
+        checks.that(page.has_text(f"Results · {decided.batch.name}"), where, "names the batch")
+        checks.that(page.has_text("4 HITs"), where, "counts the batch's HITs")
+        for state, assignment in decided.assignments.items():
+            here = f"{where}, the {state} assignment"
+            worker = decided.workers[state]
+            checks.that(
+                any(worker in link.href for link in page.links_to("workers-detail")),
+                here,
+                f"the worker id {worker} links to the worker's page",
+            )
+            checks.that(assignment.hit.mturk_id in page.text, here, "its HIT is listed")
+            checks.that(f"cat {worker}" in page.text, here, "its answer is shown")
+        checks.that(all(statuses[s] in page.text for s in statuses), where, "each answer's status")
+        checks.that(not page.posts_to("review-approve"), where, "a page to read, not to decide")
+        checks.that(page.links_to("batches-detail"), where, "links back to the batch")
+    check_refusal(checks, "review-batch-results as outsider", lab.get("outsider", url), 404)
+    checks.done()

@@ -23,10 +23,11 @@ Submitted and approved assignments count; rejected ones do not. Per kind (see do
   template gives it, else the answers'. No confidence.
 - **boxes, keypoints, lines, polylines, polygons**: clusters of shapes (`shape_consensus`).
 - **semantic, instances**: masks aggregated with crowd-kit (`mask_consensus`).
-- **entities**: each character takes the label more workers gave it than gave it none or any
-  other label; spans are runs of characters of one label (spaces at their ends trimmed).
-  Agreement: the mean pairwise F1 of workers' spans (label, start and end all equal).
-  Confidence: over the result's characters, the mean share of workers who gave its label.
+- **entities**: each token (word or punctuation mark) takes the label more workers gave it than
+  gave it none or any other label; spans are runs of tokens of one label, split where most of
+  its workers began a span (`entities_consensus`). Agreement: the mean pairwise F1 of workers'
+  spans (label, start and end all equal). Confidence: over the result's tokens, the mean share
+  of workers who gave its label.
 
 Agreement is None for an item with fewer than two answers: nobody to agree with. A batch whose
 question is no HTML template (QuestionForm, ExternalQuestion) is read from its answers' names:
@@ -36,6 +37,8 @@ fields whose answers look like categories are labels, the others text.
 from __future__ import annotations
 
 import math
+import re
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,6 +59,9 @@ from apps.review.quality.gold import batch_assignments
 
 COUNTED = [AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED]
 MIN_MODEL_ANSWERS = 3  # fewer answers on an item: its majority, not the model's estimate
+# A model of each worker's errors needs each worker on several items: with the median worker
+# on fewer, every item takes its majority.
+MIN_WORKER_TASKS = 3
 MAX_LABEL_LENGTH = 200
 MAX_OPTIONS = 100
 MAX_TEXT_LENGTH = 20_000  # characters of one text answer read
@@ -63,6 +69,7 @@ MAX_ROVER_WORDS = 1000  # longer texts: the most central answer instead of ROVER
 MAX_ENTITY_TEXT = 100_000
 MAX_ENTITIES = 500  # per answer
 MAJORITY = "Majority vote"
+TOKEN = re.compile(r"\w+(?:['\u2019-]\w+)*|[^\w\s]")
 
 
 @dataclass
@@ -115,9 +122,14 @@ def _plurality(counts: Counter, options: list[str]) -> tuple[str, int]:
 def _estimate(
     tasks: dict[str, list[tuple[str, str]]], method: str
 ) -> tuple[dict[str, str], dict[str, float]]:
-    """The model's label and confidence per task, fitted on every answer; empty for `majority`
-    or when no task has enough answers to need a model."""
+    """The model's label and confidence per task, fitted on every answer; empty for `majority`,
+    when no task has enough answers to need a model, or when the workers answered too few tasks
+    each for a model to learn how each one errs (it would then follow the labels' overall
+    frequency against the item's own votes)."""
     if method == "majority" or not any(len(v) >= MIN_MODEL_ANSWERS for v in tasks.values()):
+        return {}, {}
+    per_worker = Counter(worker for given in tasks.values() for worker, _ in given)
+    if statistics.median(per_worker.values()) < MIN_WORKER_TASKS:
         return {}, {}
     labels = [
         {"task": task, "worker": worker, "label": label}
@@ -148,7 +160,12 @@ def categorical_consensus(
 def _method_label(method: str, small: bool) -> str:
     if method == "majority":
         return METHODS[method]
-    suffix = f", majority vote with fewer than {MIN_MODEL_ANSWERS} answers" if small else ""
+    suffix = (
+        f", majority vote for items with fewer than {MIN_MODEL_ANSWERS} answers or workers on "
+        f"fewer than {MIN_WORKER_TASKS} items"
+        if small
+        else ""
+    )
     return METHODS[method] + suffix
 
 
@@ -183,7 +200,7 @@ def _label_items(name: str, kind: str, items: Items, method: str) -> tuple[str, 
             n,
             method=used if used != METHODS[method] else "",
         )
-    small = any(0 < len(g) < MIN_MODEL_ANSWERS for _, g in items.values())
+    small = any(r.method == MAJORITY for r in results.values())
     return _method_label(method, small), results
 
 
@@ -412,10 +429,25 @@ def _span_f1(a: list[dict], b: list[dict]) -> float:
     return 2 * len(left & right) / (len(left) + len(right))
 
 
+def _tokens(text: str, limit: int) -> np.ndarray:
+    """(start, end) of each word or punctuation mark of the text; each character when the
+    text is unknown."""
+    if not text:
+        return np.stack([np.arange(limit), np.arange(1, limit + 1)], axis=1).reshape(-1, 2)
+    found = [(m.start(), m.end()) for m in TOKEN.finditer(text, 0, limit)]
+    return np.array(found, dtype=np.int64).reshape(-1, 2)
+
+
 def entities_consensus(
     answers: list[list[dict]], text: str = ""
 ) -> tuple[list[dict], float | None, float | None]:
-    """(spans, confidence, agreement) of one item's workers' entity spans over `text`."""
+    """(spans, confidence, agreement) of one item's workers' entity spans over `text`.
+
+    Each token (word or punctuation mark) takes the label more workers gave it than gave it
+    none or any other label; it begins a new span when the token before it has another label,
+    or when most of the workers who gave it its label began a span there (two neighbouring
+    entities of one label stay two). A span runs from its first token's start to its last
+    token's end."""
     limit = len(text) if text else max((e["end"] for a in answers for e in a), default=0)
     limit = min(limit, MAX_ENTITY_TEXT)
     answers = [
@@ -424,34 +456,39 @@ def entities_consensus(
     ]
     labels = sorted({e["label"] for a in answers for e in a})
     index = {label: n for n, label in enumerate(labels, start=1)}
-    votes = np.zeros((len(labels) + 1, limit), dtype=np.int32)
+    tokens = _tokens(text, limit)
+    count = len(tokens)
+    votes = np.zeros((len(labels) + 1, count), dtype=np.int32)
+    begins = np.zeros((len(labels) + 1, count), dtype=np.int32)
+    columns = np.arange(count)
     for answer in answers:
-        chars = np.zeros(limit, dtype=np.int32)
+        tagged = np.zeros(count, dtype=np.int32)
+        first = np.zeros(count, dtype=bool)
         for e in answer:
-            chars[e["start"] : min(e["end"], limit)] = index[e["label"]]
-        votes[chars, np.arange(limit)] += 1
-    winner = np.zeros(limit, dtype=np.int32)
-    if labels and limit:
+            lo = np.searchsorted(tokens[:, 0], e["start"], side="left")
+            hi = np.searchsorted(tokens[:, 0], e["end"], side="left")
+            if lo < hi:
+                tagged[lo:hi] = index[e["label"]]
+                first[lo:hi] = False
+                first[lo] = True
+        votes[tagged, columns] += 1
+        begins[tagged, columns] += first
+    winner = np.zeros(count, dtype=np.int64)
+    if labels and count:
         best = np.argmax(votes[1:], axis=0) + 1
-        top = votes[best, np.arange(limit)]
-        second = np.sort(votes[1:], axis=0)[-2] if len(labels) > 1 else np.zeros(limit)
+        top = votes[best, columns]
+        second = np.sort(votes[1:], axis=0)[-2] if len(labels) > 1 else np.zeros(count)
         winner = np.where((top > votes[0]) & (top > second), best, 0)
     spans, shares = [], []
-    start = 0
-    for position in range(1, limit + 1):
-        if position < limit and winner[position] == winner[start]:
+    for t in range(count):
+        label = int(winner[t])
+        if not label:
             continue
-        if winner[start]:
-            lo, hi = start, position
-            while lo < hi and text[lo : lo + 1].isspace():
-                lo += 1
-            while hi > lo and text[hi - 1 : hi].isspace():
-                hi -= 1
-            if lo < hi:
-                label = labels[winner[start] - 1]
-                spans.append({"label": label, "start": lo, "end": hi})
-                shares.extend(votes[winner[start], lo:hi] / len(answers))
-        start = position
+        starts_here = t == 0 or winner[t - 1] != label or begins[label, t] * 2 > votes[label, t]
+        if starts_here or not spans:
+            spans.append({"label": labels[label - 1], "start": int(tokens[t, 0]), "end": 0})
+        spans[-1]["end"] = int(tokens[t, 1])
+        shares.append(votes[label, t] / len(answers))
     pairs = [
         _span_f1(answers[i], answers[j])
         for i in range(len(answers))
@@ -471,7 +508,7 @@ def _entity_items(name: str, kind: str, items: Items, method: str) -> tuple[str,
         results[hit] = ItemResult(
             hit, name, kind, spans, _round(confidence), _round(agreement), len(given)
         )
-    return "Character majority vote", results
+    return "Token majority vote", results
 
 
 # --- shapes and masks -------------------------------------------------------------------------

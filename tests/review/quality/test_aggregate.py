@@ -133,11 +133,30 @@ def test_an_item_with_one_or_two_answers_takes_their_majority_and_says_so():
         "h1": [("A", "dog"), ("B", "cat")],
         "h2": [("A", "cat")],
         "h3": [("A", "cat"), ("B", "cat"), ("C", "dog")],
+        "h4": [("A", "dog"), ("B", "dog"), ("C", "dog")],
+        "h5": [("A", "cat"), ("B", "cat"), ("C", "cat")],
     }
     decided = categorical_consensus(tasks, {"h1": ["cat", "dog"]}, "dawid_skene")
     assert decided["h1"][:3] == ("cat", 0.5, "Majority vote")  # a tie: the first option
     assert decided["h2"][:3] == ("cat", 1.0, "Majority vote")
     assert decided["h3"][0] == "cat" and decided["h3"][2] == "Dawid-Skene"
+
+
+def test_workers_on_too_few_items_for_a_model_give_each_item_its_majority():
+    """Each worker answered one item: Dawid-Skene cannot learn how anyone errs, and would follow
+    the labels' overall frequency against an item's own votes."""
+    tasks = {
+        "agreed": [("A1", "cat"), ("A2", "cat"), ("A3", "cat")],
+        "split": [("B1", "cat"), ("B2", "dog"), ("B3", "dog"), ("B4", "dog"), ("B5", "dog")],
+        "other": [("C1", "cat"), ("C2", "cat"), ("C3", "dog")],
+    }
+    decided = categorical_consensus(tasks, {}, "dawid_skene")
+    assert decided["split"][:3] == ("dog", 0.8, "Majority vote")
+    assert decided["other"][:3] == (
+        "cat",
+        pytest.approx(2 / 3),
+        "Majority vote",
+    )
 
 
 def test_rejected_work_does_not_count(account, carol):
@@ -155,7 +174,8 @@ def test_rejected_work_does_not_count(account, carol):
     assert (result.value, result.answers, result.agreement) == ("cat", 2, 1.0)
     assert result.method == "Majority vote" and result.confidence == 1.0
     assert batch_aggregate(batch).fields[0][2] == (
-        "Dawid-Skene, majority vote with fewer than 3 answers"
+        "Dawid-Skene, majority vote for items with fewer than 3 answers or workers on fewer "
+        "than 3 items"
     )
 
 
@@ -338,3 +358,19 @@ def test_every_hit_has_an_entry_even_without_answers(account, carol):
     assert len(result.items) == 2
     assert all(fields["animal"].value is None for fields in result.items.values())
     assert all(fields["animal"].answers == 0 for fields in result.items.values())
+
+
+def test_entity_tokens_keep_a_name_whole_and_neighbours_apart():
+    text = "Grace Hopper Alan Turing"
+    whole = [
+        {"label": "person", "start": 0, "end": 12},
+        {"label": "person", "start": 13, "end": 24},
+    ]
+    split = [  # a careless worker: one span per word
+        {"label": "person", "start": 0, "end": 5},
+        {"label": "person", "start": 6, "end": 12},
+    ]
+    spans, _, _ = entities_consensus([whole, whole, split], text)
+    assert spans == whole  # two names side by side stay two, each whole
+    spans, _, _ = entities_consensus([whole, whole, split], "")  # the text unknown
+    assert spans == whole
