@@ -1,17 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from apps.batches.models import Batch, BatchRow
 from apps.hits.models import Assignment, AssignmentStatus
 from apps.requesters.models import Requester
 from apps.review.models import FeedbackReason
 from apps.workers.models import Worker
 
 SOON = timedelta(hours=24)
+_ANSWERED = [AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED, AssignmentStatus.REJECTED]
 
 
 def review_queue(requester: Requester, *, filters: dict) -> QuerySet[Assignment]:
@@ -50,20 +53,51 @@ def review_queue(requester: Requester, *, filters: dict) -> QuerySet[Assignment]
 
 
 def review_page(assignments: QuerySet[Assignment], number, *, per_page: int) -> Page:
-    """One page of the queue in four queries whatever the page: the count, the page's ids
-    (sorted and offset on narrow rows, not on the answers), then those rows with their HIT, and
-    the CSV rows of batch HITs (the input the cards show)."""
+    """One page of the queue in five queries whatever the page: the count, the page's ids
+    (sorted and offset on narrow rows, not on the answers), then those rows with their HIT, the
+    CSV rows of batch HITs (the input the cards show) and their batches (whose template the
+    cards draw the answers with, one instance per batch)."""
     page = Paginator(assignments.values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
     rows = (
         assignments.model.objects.select_related("hit", "hit__hit_type")
-        .prefetch_related("hit__batch_rows")
+        .prefetch_related("hit__batch_rows", "hit__batch_rows__batch")
         # The raw payloads are not shown: no need to read and decode them for fifty rows.
         .defer("raw", "answer_xml", "hit__raw", "hit__hit_type__raw")
         .in_bulk(ids)
     )
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page
+
+
+def hit_work(hit_ids: Iterable[int]) -> dict[int, list[Assignment]]:
+    """The submitted, approved and rejected assignments of these HITs (the answers a drawing
+    shows), by HIT, in the order they were submitted: one query for a whole page."""
+    work: dict[int, list[Assignment]] = {}
+    assignments = (
+        Assignment.objects.filter(hit_id__in=set(hit_ids), status__in=_ANSWERED)
+        .only(
+            "id",
+            "mturk_id",
+            "hit_id",
+            "worker_id",
+            "status",
+            "answers",
+            "task_answers",
+            "agreement",
+            "submit_time",
+        )
+        .order_by("submit_time", "id")
+    )
+    for assignment in assignments:
+        work.setdefault(assignment.hit_id, []).append(assignment)
+    return work
+
+
+def batch_result_rows(batch: Batch) -> QuerySet[BatchRow]:
+    """The batch's rows that made a HIT, in the order of the CSV, with their HIT (and their
+    batch known: each row's `batch` is this one, read no more)."""
+    return batch.rows.filter(hit__isnull=False).select_related("hit").order_by("index")
 
 
 def review_counts(requester_ids: list[int]) -> dict[int, tuple[int, int]]:

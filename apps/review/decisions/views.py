@@ -22,6 +22,7 @@ from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from apps.hits.models import Assignment
 from apps.mturk.errors import MTurkError
@@ -29,6 +30,7 @@ from apps.requesters.access import current_membership, current_membership_for, m
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.services import CredentialsMissing, SpendingRefused
+from apps.review import drawing
 from apps.review.bonuses.selectors import bonus_totals_by_assignment
 from apps.review.bonuses.services import bonus_room_left
 from apps.review.decisions import bulk, csvround, selectors, services
@@ -163,6 +165,32 @@ def _card(
     }
 
 
+def _drawings(assignments: list[Assignment]) -> dict[int, drawing.Drawing]:
+    """Each card's drawn answer, by assignment (a HIT of no batch has none): a row's task read
+    once, and the other workers' answers (layers of shapes and masks) in one query."""
+    specs = drawing.SpecCache()
+    layered = [
+        a.hit_id
+        for a in assignments
+        if (row := drawing.batch_row(a.hit)) is not None
+        and drawing.needs_layers(specs.for_row(row))
+    ]
+    work = selectors.hit_work(layered) if layered else {}
+    drawings = {}
+    for a in assignments:
+        drawn = drawing.assignment_drawing(a, others=work.get(a.hit_id, ()), specs=specs)
+        if drawn is not None:
+            drawings[a.pk] = drawn
+    return drawings
+
+
+def allow_media(response: HttpResponse, drawings: Iterable[drawing.Drawing | None]) -> None:
+    """Let the page load the images and sounds its drawings show, from their origins only."""
+    policy = drawing.media_policy(drawings)
+    if policy:
+        response._csp_update = policy
+
+
 def _bonus_room(membership: Membership, bonused: Decimal) -> dict:
     """The card's bonus figures, as text with two decimals: what is paid on the assignment and,
     for a reviewer (whose bonuses on one assignment all together stay within the account's
@@ -193,6 +221,7 @@ def _card_context(
         assignment,
         workers.get(assignment.worker_id),
         reasons,
+        drawing=_drawings([assignment]).get(assignment.pk),
         gold=gold_for_assignments([assignment]).get(assignment.pk),
         bonused=bonus_totals_by_assignment(membership.requester, [assignment.mturk_id]).get(
             assignment.mturk_id
@@ -223,6 +252,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     reasons = _reason_options(selectors.feedback_reasons(requester))
     urls = _card_url_makers()
     bonused = bonus_totals_by_assignment(requester, [a.mturk_id for a in page])
+    drawings = _drawings(list(page))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -237,6 +267,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 workers.get(a.worker_id),
                 reasons,
                 urls=urls,
+                drawing=drawings.get(a.pk),
                 gold=golds.get(a.pk),
                 bonused=bonused.get(a.mturk_id),
             )
@@ -248,8 +279,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         "can_bonus": role_allows(membership.role, Action.BONUS),
     }
     if request.htmx and not request.htmx.boosted:
+        if drawing.media_policy(drawings.values()):
+            # The page's policy was set when it loaded: images from other origins need the
+            # page loaded again, with a policy that names them.
+            return HttpResponseClientRedirect(request.get_full_path())
         return render(request, "review/queue.html#cards", context)
-    return render(request, "review/queue.html", context)
+    response = render(request, "review/queue.html", context)
+    allow_media(response, drawings.values())
+    return response
 
 
 def assignment_for(
