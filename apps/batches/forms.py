@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from apps.batches import gold, templating
+from apps.batches import gold, starters, templating
 from apps.batches.fields import DurationField
 from apps.batches.models import PROJECT_HIT_FIELDS, ActionKind, Batch, BatchStatus, Project
 from apps.batches.services import batch_exclusion_groups
@@ -36,6 +36,9 @@ class ProjectForm(forms.ModelForm):
         "must not be used in the template, or workers see the answers.",
     )
 
+    # The gallery's starter a new project begins as (kept on the project, for its example CSV).
+    starter = forms.CharField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Project
         fields = ["name", *PROJECT_HIT_FIELDS]
@@ -49,6 +52,10 @@ class ProjectForm(forms.ModelForm):
         self.template_warnings: list[str] = []
         if self.instance and self.instance.pk and not self.is_bound:
             self.initial["gold"] = gold.gold_fields_text(self.instance.gold_fields)
+
+    def clean_starter(self):
+        slug = self.cleaned_data.get("starter") or ""
+        return slug if starters.starter_get(slug) is not None else ""
 
     def clean_gold(self):
         return gold.gold_fields_parse(self.cleaned_data.get("gold", ""))

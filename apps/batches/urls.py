@@ -6,6 +6,18 @@ urlpatterns = [
     path("batches/", views.batch_list, name="batches-list"),
     path("batches/projects/", views.project_list, name="batches-projects"),
     path("batches/projects/new/", views.project_edit, name="batches-project-new"),
+    path("batches/projects/gallery/", views.gallery, name="batches-gallery"),
+    path("batches/projects/gallery/<slug:slug>/", views.starter_detail, name="batches-starter"),
+    path(
+        "batches/projects/gallery/<slug:slug>/preview/",
+        views.starter_preview,
+        name="batches-starter-preview",
+    ),
+    path(
+        "batches/projects/gallery/<slug:slug>/example.csv",
+        views.starter_example_csv,
+        name="batches-starter-csv",
+    ),
     path("batches/projects/check/", views.project_check, name="batches-project-check"),
     path(
         "batches/projects/preview/",

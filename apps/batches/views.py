@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import base64
+import csv
+import io
+import re
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +20,7 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -28,6 +35,8 @@ from apps.batches import (
     previews,
     selectors,
     services,
+    starters,
+    taskspec,
     templating,
 )
 from apps.batches.forms import (
@@ -123,14 +132,19 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    starter = None
     if pk is None:
         membership = current_membership_for(request, Action.LAUNCH)
         if membership is None:
             return redirect("home")
         project = None
+        starter = starters.starter_get(request.GET.get("starter", ""))
     else:
         project, membership = _project(request, pk, Action.LAUNCH)
-    form = ProjectForm(request.POST or None, instance=project)
+    initial = None
+    if starter is not None:
+        initial = _starter_initial(starter, _rate(request), membership.requester)
+    form = ProjectForm(request.POST or None, instance=project, initial=initial)
     requirements = requirement_formset(
         request.POST or None, requester=membership.requester, project=project
     )
@@ -157,6 +171,7 @@ def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "form": form,
             "requirements": requirements,
             "project": project,
+            "starter": starters.starter_get(form["starter"].value() or "") if not project else None,
             "check": _editor_check(template, kind=kind, frame_height=0),
         },
     )
@@ -206,6 +221,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_launch": role_allows(membership.role, Action.LAUNCH),
             "upload_form": BatchUploadForm(),
             "preview_scripts": _uses_scripts(project.question_kind, project.template),
+            "starter": starters.starter_get(project.starter) if project.starter else None,
         },
     )
 
@@ -314,13 +330,18 @@ def batch_upload(request: HttpRequest, pk: int) -> HttpResponse:
 # --- previews ------------------------------------------------------------------------------
 
 
-def _frame(requester, kind: str, template: str, values: dict) -> HttpResponse:
+def _frame(request, requester, kind: str, template: str, values: dict) -> HttpResponse:
     body = previews.worker_view(kind, template, values)
     crowd = kind == QuestionKind.HTML and templating.loads_crowd_script(template)
     if crowd:
         body = crowdscript.crowd_script_use(body, requester)
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
-    response._csp_replace = _crowd_frame_policy(requester) if crowd else _FRAME_POLICY
+    policy = dict(_crowd_frame_policy(requester) if crowd else _FRAME_POLICY)
+    # The dashboard's own images and sounds too: the starter projects' example media.
+    own = request.build_absolute_uri("/").rstrip("/")
+    policy["img-src"] = [*policy["img-src"], own]
+    policy["media-src"] = [*policy["media-src"], own]
+    response._csp_replace = policy
     return response
 
 
@@ -329,7 +350,7 @@ def _frame(requester, kind: str, template: str, values: dict) -> HttpResponse:
 def project_preview(request: HttpRequest, pk: int) -> HttpResponse:
     project, _ = _project(request, pk)
     values = _sample(templating.variables(project.template))
-    return _frame(project.requester, project.question_kind, project.template, values)
+    return _frame(request, project.requester, project.question_kind, project.template, values)
 
 
 @require_POST
@@ -349,7 +370,7 @@ def project_draft_preview(request: HttpRequest) -> HttpResponse:
     if kind not in QuestionKind.values:
         kind = QuestionKind.HTML
     values = _sample(templating.variables(template))
-    return _frame(membership.requester, kind, template, values)
+    return _frame(request, membership.requester, kind, template, values)
 
 
 @require_GET
@@ -358,7 +379,180 @@ def row_preview(request: HttpRequest, pk: int, index: int) -> HttpResponse:
     batch, _ = _batch(request, pk)
     row = get_object_or_404(batch.rows, index=index)
     props = services.batch_properties(batch)
-    return _frame(batch.requester, props["question_kind"], props["template"], row.values)
+    return _frame(request, batch.requester, props["question_kind"], props["template"], row.values)
+
+
+# --- the starter gallery -------------------------------------------------------------------
+
+# `{media}/cat.svg` in a starter's example CSV: a file of static/starters/media.
+_STARTER_MEDIA = re.compile(r"\{media\}/([A-Za-z0-9][A-Za-z0-9._-]*)")
+RATE_LOW, RATE_HIGH = Decimal("1.00"), Decimal("200.00")
+
+
+def _rate(request: HttpRequest) -> Decimal:
+    """The hourly rate rewards are suggested at: `?rate=` within reason, else the default."""
+    try:
+        rate = Decimal(request.GET.get("rate") or starters.DEFAULT_HOURLY_RATE)
+    except InvalidOperation:
+        return starters.DEFAULT_HOURLY_RATE
+    if not rate.is_finite() or not RATE_LOW <= rate <= RATE_HIGH:
+        return starters.DEFAULT_HOURLY_RATE
+    return rate.quantize(Decimal("0.01"))
+
+
+def _starter(request: HttpRequest, slug: str):
+    membership = current_membership_for(request, Action.LAUNCH)
+    if membership is None:
+        raise Http404
+    starter = starters.starter_get(slug)
+    if starter is None:
+        raise Http404("No such starter project.")
+    return starter, membership
+
+
+def _starter_csv(request: HttpRequest, starter) -> str:
+    """The example CSV with its media as absolute URLs of this dashboard, which the workers'
+    browsers (and the preview) load them from."""
+
+    def url(match: re.Match) -> str:
+        return request.build_absolute_uri(static(f"starters/media/{match.group(1)}"))
+
+    return _STARTER_MEDIA.sub(url, starter.example_csv)
+
+
+def _starter_rows(request: HttpRequest, starter) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(_starter_csv(request, starter))))
+
+
+def _thumbnail(starter) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(starter.thumbnail.encode()).decode()
+
+
+def _free_name(requester, base: str) -> str:
+    """`base`, or `base (2)`, ... : the first name no project of the account has."""
+    taken = set(
+        Project.objects.filter(requester=requester, name__startswith=base[:50]).values_list(
+            "name", flat=True
+        )
+    )
+    name, number = base, 2
+    while name in taken:
+        name, number = f"{base} ({number})", number + 1
+    return name
+
+
+def _starter_initial(starter, rate: Decimal, requester) -> dict:
+    return {
+        "name": _free_name(requester, starter.name),
+        "question_kind": QuestionKind.HTML,
+        "template": starter.template,
+        "frame_height": starter.frame_height,
+        "title": starter.title,
+        "description": starter.description,
+        "keywords": starter.keywords,
+        "reward": starter.reward(rate),
+        "max_assignments": starter.max_assignments,
+        "lifetime": starter.lifetime,
+        "assignment_duration": starter.assignment_duration,
+        "auto_approval_delay": starter.auto_approval_delay,
+        "gold": gold.gold_fields_text(starter.gold_fields),
+        "starter": starter.slug,
+    }
+
+
+@require_GET
+def gallery(request: HttpRequest) -> HttpResponse:
+    """New project: a starter of the gallery, or a blank one."""
+    membership = current_membership_for(request, Action.LAUNCH)
+    if membership is None:
+        messages.info(request, "Choose an account you may create projects in first.")
+        return redirect("home")
+    rate = _rate(request)
+    groups = [
+        (
+            group,
+            [
+                {"starter": s, "reward": s.reward(rate), "thumbnail": _thumbnail(s)}
+                for s in starters.STARTERS
+                if s.group == group
+            ],
+        )
+        for group in starters.GROUPS
+    ]
+    return render(
+        request,
+        "batches/gallery.html",
+        {
+            "requester": membership.requester,
+            "groups": groups,
+            "rate": rate,
+            "default_rate": rate == starters.DEFAULT_HOURLY_RATE,
+            "count": len(starters.STARTERS),
+        },
+    )
+
+
+@require_GET
+def starter_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A starter before it is chosen: its preview with each example row, what it will set, and
+    its example CSV."""
+    starter, membership = _starter(request, slug)
+    rate = _rate(request)
+    rows = _starter_rows(request, starter)
+    index = _index(request.GET.get("row"), len(rows))
+    columns = list(rows[0]) if rows else []
+    gold_columns = set(starter.gold_fields.values())
+    return render(
+        request,
+        "batches/starter.html",
+        {
+            "starter": starter,
+            "rate": rate,
+            "reward": starter.reward(rate),
+            "thumbnail": _thumbnail(starter),
+            "rows": rows,
+            "row_index": index,
+            "row_numbers": range(1, len(rows) + 1),
+            "columns": [(c, c in gold_columns) for c in columns],
+            "table": [[(row.get(c, ""), c in gold_columns) for c in columns] for row in rows],
+            "fields": _starter_fields(starter, rows[index] if rows else {}),
+            "use_url": reverse("batches-project-new") + f"?starter={slug}&rate={rate}",
+            "requester": membership.requester,
+        },
+    )
+
+
+def _index(asked: str | None, count: int) -> int:
+    """A 1-based row number from the query, as a 0-based index within the rows."""
+    try:
+        number = int(asked or 1)
+    except ValueError:
+        number = 1
+    return min(max(number, 1), max(count, 1)) - 1
+
+
+def _starter_fields(starter, row: dict) -> list[tuple[str, str, str]]:
+    """(answer field, what it is, the question) of each answering element."""
+    spec = taskspec.task_spec(starter.template, row)
+    return [(e.name, e.tag, e.header) for e in spec.elements]
+
+
+@require_GET
+@xframe_options_sameorigin
+def starter_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    starter, membership = _starter(request, slug)
+    rows = _starter_rows(request, starter)
+    index = _index(request.GET.get("row"), len(rows))
+    values = rows[index] if rows else {}
+    return _frame(request, membership.requester, QuestionKind.HTML, starter.template, values)
+
+
+@require_GET
+def starter_example_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    starter, _ = _starter(request, slug)
+    response = HttpResponse(_starter_csv(request, starter), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-example.csv"'
+    return response
 
 
 # --- batches -------------------------------------------------------------------------------

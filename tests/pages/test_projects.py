@@ -81,7 +81,7 @@ def test_project_list(lab, project, checks):
         checks.page(where, page, role)
         checks.that(project.name in page.text, where, "the project is listed")
         if role_allows(role, Action.LAUNCH):
-            checks.that(page.links_to("batches-project-new"), where, "a manager makes one")
+            checks.that(page.links_to("batches-gallery"), where, "a manager makes one")
     page = lab.get("outsider", reverse("batches-projects"), where="batches-projects as outsider")
     checks.that(project.name not in page.text, "batches-projects as outsider", "not listed")
     checks.done()
@@ -184,4 +184,54 @@ def test_failed_uploads_leave_nothing_behind(lab, project, checks):
             )
         else:
             checks.that("caption" in page.text, where, "names the missing column")
+    checks.done()
+
+
+def test_gallery(lab, checks):
+    """The starter gallery, each starter's page with its preview, and its example CSV: every
+    starter for a manager, one for each role."""
+    from apps.batches import starters
+
+    gallery = reverse("batches-gallery")
+    first = starters.STARTERS[0]
+    for role in ROLES:
+        where = f"batches-gallery as {role}"
+        page = lab.get(role, gallery, where=where)
+        if not role_allows(role, Action.LAUNCH):
+            check_refusal(checks, where, page, 403)
+            starter_page = lab.get(role, reverse("batches-starter", args=[first.slug]))
+            check_refusal(checks, f"batches-starter as {role}", starter_page, 403)
+            continue
+        if not checks.that(page.status == 200, where, f"answers {page.status}"):
+            continue
+        checks.page(where, page, role)
+        checks.that(page.links_to("batches-project-new"), where, "a blank project is one click")
+        for group in starters.GROUPS:
+            checks.that(page.has_text(group), where, f"the group {group} is shown")
+        checks.that(
+            len(page.links_to("batches-starter")) >= len(starters.STARTERS),
+            where,
+            "every starter opens",
+        )
+        checks.that(page.has_text("$12.00"), where, "the hourly rate is stated")
+    for starter in starters.STARTERS:
+        where = f"batches-starter [{starter.slug}] as manager"
+        url = reverse("batches-starter", args=[starter.slug])
+        page = lab.get("manager", url, where=where)
+        if not checks.that(page.status == 200, where, f"answers {page.status}"):
+            continue
+        checks.page(where, page, "manager", allow_text=("${",))
+        checks.that(starter.name in page.heading(), where, "the heading names it")
+        checks.that(page.has_text(f"{starter.reward():.2f}"), where, "says the reward")
+        checks.that(page.links_to("batches-starter-csv"), where, "its example CSV downloads")
+        checks.that(page.links_to("batches-project-new"), where, "it can be used")
+        frame = lab.get("manager", reverse("batches-starter-preview", args=[starter.slug]), row="1")
+        checks.that(frame.status == 200, f"{where}, preview", f"answers {frame.status}")
+        checks.that("crowd-form" in frame.html, f"{where}, preview", "the template is shown")
+        checks.that("${" not in frame.html, f"{where}, preview", "filled with the example row")
+        csv_page = lab.get("manager", reverse("batches-starter-csv", args=[starter.slug]))
+        checks.that(csv_page.status == 200, f"{where}, CSV", f"answers {csv_page.status}")
+        checks.that("{media}" not in csv_page.html, f"{where}, CSV", "media are URLs")
+    missing = lab.get("manager", reverse("batches-starter", args=["no-such-starter"]))
+    check_refusal(checks, "batches-starter [unknown]", missing, 404)
     checks.done()

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('batches', '0004_launch_and_action_stops'),
+        ("batches", "0004_launch_and_action_stops"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='project',
-            name='starter',
+            model_name="project",
+            name="starter",
             field=models.CharField(blank=True, max_length=60),
         ),
     ]
