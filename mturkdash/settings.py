@@ -317,6 +317,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.review.tasks.bonuses_retry_pending_task",
         "schedule": 300.0,
     },
+    "review-redundancy": {
+        "task": "apps.review.tasks.redundancy_rules_task",
+        "schedule": 300.0,
+    },
     "review-auto-rules": {
         "task": "apps.review.tasks.auto_review_rules_task",
         "schedule": 600.0,

@@ -13,7 +13,13 @@ from django.utils import timezone
 from apps.batches.models import Batch, Project
 from apps.hits.models import HIT, Assignment, HITType
 from apps.qualifications.models import QualificationRequest, QualificationType
-from apps.review.models import AutoReviewRule, BonusBatch, BulkReview, ScoreUpdate
+from apps.review.models import (
+    AutoReviewRule,
+    BonusBatch,
+    BulkReview,
+    RedundancyRule,
+    ScoreUpdate,
+)
 from apps.workers.models import Worker, WorkerUpdate
 from tests.factories import MembershipFactory, UserFactory
 
@@ -74,6 +80,9 @@ def objects(account, settings):
     update = WorkerUpdate.objects.create(requester=account)
     rule = AutoReviewRule.objects.create(
         requester=account, batch=batch, kind="approve_after_days", days=3
+    )
+    RedundancyRule.objects.create(
+        requester=account, batch=batch, threshold=0.7, extra=2, max_per_hit=7, cost_cap=1
     )
     score_update = ScoreUpdate.objects.create(
         requester=account,
@@ -148,6 +157,24 @@ def _actions(o):
         (
             "review rule delete",
             f"/review/batches/{o['batch'].pk}/rules/{o['rule'].pk}/delete/",
+            {},
+            "manager",
+        ),
+        (
+            "redundancy apply",
+            f"/review/batches/{o['batch'].pk}/redundancy/apply/",
+            {"threshold": "70", "extra": "2", "max_per_hit": "7", "expected_total": "0.00"},
+            "manager",
+        ),
+        (
+            "redundancy rule",
+            f"/review/batches/{o['batch'].pk}/redundancy/rule/",
+            {"threshold": "70", "extra": "2", "max_per_hit": "7", "cost_cap": "1.00"},
+            "manager",
+        ),
+        (
+            "redundancy rule toggle",
+            f"/review/batches/{o['batch'].pk}/redundancy/rule/toggle/",
             {},
             "manager",
         ),
@@ -264,6 +291,9 @@ ACTION_NAMES = [
     "review rule add",
     "review rule toggle",
     "review rule delete",
+    "redundancy apply",
+    "redundancy rule",
+    "redundancy rule toggle",
     "batch bonus by rule",
     "scores from quality",
     "scores from quality apply",

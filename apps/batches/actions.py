@@ -37,6 +37,12 @@ def action_token(action: BatchAction, hit: HIT) -> str:
     return f"mturkdash-add-{action.key}-{hit.pk}"
 
 
+def action_assignments(action: BatchAction, hit: HIT) -> int:
+    """How many assignments the job adds to this HIT: its own count, or the job's."""
+    per_hit = action.params.get("per_hit") or {}
+    return int(per_hit.get(str(hit.pk), action.params.get("assignments", 0)))
+
+
 def _refresh(gateway: Gateway, hit: HIT) -> HIT:
     data = gateway.call("get_hit", HITId=hit.mturk_id)["HIT"]
     fresh, _ = hit_upsert_from_api(requester=hit.requester, data=data, fetched_at=timezone.now())
@@ -63,7 +69,7 @@ def _apply(action: BatchAction, gateway: Gateway, hit: HIT) -> None:
             gateway.call(
                 "create_additional_assignments_for_hit",
                 HITId=hit.mturk_id,
-                NumberOfAdditionalAssignments=int(action.params["assignments"]),
+                NumberOfAdditionalAssignments=action_assignments(action, hit),
                 UniqueRequestToken=action_token(action, hit),
             )
     elif action.kind == ActionKind.DELETE:

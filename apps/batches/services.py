@@ -366,8 +366,14 @@ def batch_action_start(
     hit_ids: list[int] | None = None,
     seconds: int | None = None,
     assignments: int | None = None,
+    per_hit: dict[int, int] | None = None,
+    commitment: str = "",
 ) -> BatchAction:
-    """Queue a bulk action on the batch's HITs (all, or the selected `hit_ids`)."""
+    """Queue a bulk action on the batch's HITs (all, or the selected `hit_ids`).
+
+    Adding assignments takes one count for every HIT (`assignments`) or a count per HIT
+    (`per_hit`, {HIT pk: n}: adaptive redundancy's plan); `commitment` names it in the
+    spending check's messages."""
     _require(membership, Action.LAUNCH)
     if batch.requester_id != membership.requester_id:
         raise PermissionDenied("This batch belongs to another account.")
@@ -383,12 +389,23 @@ def batch_action_start(
             raise ValidationError("Extend by at least 60 seconds.")
         params["seconds"] = seconds
     elif kind == ActionKind.ADD_ASSIGNMENTS:
-        if not assignments or assignments < 1:
+        if per_hit:
+            hits = hits.filter(pk__in=list(per_hit))
+            if min(per_hit.values()) < 1:
+                raise ValidationError("Add at least one assignment.")
+        elif not assignments or assignments < 1:
             raise ValidationError("Add at least one assignment.")
         limit = fees.LARGE_BATCH_ASSIGNMENTS
-        crossing = hits.filter(
-            max_assignments__lt=limit, max_assignments__gte=limit - assignments
-        ).count()
+        if per_hit:
+            crossing = sum(
+                1
+                for pk, current in hits.values_list("pk", "max_assignments")
+                if current < limit <= current + per_hit[pk]
+            )
+        else:
+            crossing = hits.filter(
+                max_assignments__lt=limit, max_assignments__gte=limit - assignments
+            ).count()
         if crossing:
             raise ValidationError(
                 f"{crossing} of these HITs have fewer than {limit} assignments and would reach "
@@ -396,7 +413,10 @@ def batch_action_start(
                 f"assignments, so a HIT created under {limit} cannot cross it). Add at most "
                 f"{limit - 1} in total per HIT, or launch a new batch with {limit}+ assignments."
             )
-        params["assignments"] = assignments
+        if per_hit:
+            params["per_hit"] = {str(pk): int(n) for pk, n in per_hit.items()}
+        else:
+            params["assignments"] = assignments
     elif kind != ActionKind.EXPIRE:
         raise ValidationError(f"Unknown action {kind!r}.")
     ids = sorted(set(hits.values_list("pk", flat=True)))
@@ -419,14 +439,17 @@ def batch_action_start(
         }
     if kind == ActionKind.ADD_ASSIGNMENTS:
         amount = fee = Decimal("0")
-        for reward, current in HIT.objects.filter(pk__in=ids).values_list(
-            "reward", "max_assignments"
+        for pk, reward, current in HIT.objects.filter(pk__in=ids).values_list(
+            "pk", "reward", "max_assignments"
         ):
-            amount += reward * assignments
-            fee += fees.assignment_fee(reward, max_assignments=current + assignments) * assignments
+            added = per_hit[pk] if per_hit else assignments
+            amount += reward * added
+            fee += fees.assignment_fee(reward, max_assignments=current + added) * added
     with transaction.atomic():
         if amount is not None:
-            label = "This extension" if kind == ActionKind.EXTEND else "These assignments"
+            label = commitment or (
+                "This extension" if kind == ActionKind.EXTEND else "These assignments"
+            )
             spend_authorize(membership=membership, amount=amount, fee=fee, commitment=label)
         action = BatchAction.objects.create(
             batch=batch, kind=kind, params=params, hit_ids=ids, total=len(ids), created_by=actor

@@ -306,3 +306,42 @@ class ScoreUpdateOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id}: {'set' if self.ok else 'failed'}"
+
+
+class RedundancyRule(models.Model):
+    """Adaptive redundancy on one batch: HITs whose answers agree less than `threshold` get
+    `extra` more assignments, up to `max_per_hit` in all and `cost_cap` dollars for the batch
+    (rewards and fees), as the person who made the rule. Run every few minutes by the
+    `review-redundancy` beat task; see `apps.review.quality.redundancy`."""
+
+    requester = models.ForeignKey(
+        "requesters.Requester", on_delete=models.CASCADE, related_name="+"
+    )
+    batch = models.OneToOneField(
+        "batches.Batch", on_delete=models.CASCADE, related_name="redundancy_rule"
+    )
+    # Per-item agreement (0..1) under which a HIT is asked again.
+    threshold = models.FloatField()
+    extra = models.PositiveSmallIntegerField()
+    max_per_hit = models.PositiveSmallIntegerField()
+    cost_cap = models.DecimalField(max_digits=12, decimal_places=2)
+    spent = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    enabled = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    hits_extended = models.PositiveIntegerField(default=0)
+    assignments_added = models.PositiveIntegerField(default=0)
+    last_note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self) -> str:
+        return (
+            f"Below {round(self.threshold * 100)}% agreement: {self.extra} more assignment"
+            f"{'s' if self.extra != 1 else ''}, up to {self.max_per_hit} per HIT, "
+            f"${self.cost_cap:.2f} in all"
+        )

@@ -11,7 +11,7 @@ from apps.review.bonuses import bulk as bonus_bulk
 from apps.review.bonuses import services as bonus_services
 from apps.review.decisions import bulk
 from apps.review.models import BonusBatch
-from apps.review.quality import gold, rules, scores
+from apps.review.quality import gold, redundancy, rules, scores
 
 
 @shared_task
@@ -58,3 +58,9 @@ def auto_review_rules_task() -> None:
 @shared_task(soft_time_limit=3000, time_limit=3300)
 def score_update_run_task(update_id: int) -> None:
     scores.score_update_run(update_id=update_id)
+
+
+@shared_task(soft_time_limit=3000, time_limit=3300)
+def redundancy_rules_task() -> None:
+    """Every enabled adaptive-redundancy rule, once (beat: `review-redundancy`)."""
+    redundancy.rules_run_all()

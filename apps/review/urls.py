@@ -36,7 +36,6 @@ urlpatterns = [
         name="review-batch-bonus",
     ),
     path("review/batches/<int:pk>/quality/", quality.batch_quality, name="review-batch-quality"),
-    path("review/batches/<int:pk>/results/", batch_results, name="review-batch-results"),
     path(
         "review/batches/<int:pk>/aggregate.csv",
         quality_downloads.aggregate_csv,
@@ -46,6 +45,27 @@ urlpatterns = [
         "review/batches/<int:pk>/aggregate.jsonl",
         quality_downloads.aggregate_jsonl,
         name="review-batch-aggregate-jsonl",
+    ),
+    path("review/batches/<int:pk>/results/", batch_results, name="review-batch-results"),
+    path(
+        "review/batches/<int:pk>/redundancy/",
+        quality.batch_redundancy,
+        name="review-batch-redundancy",
+    ),
+    path(
+        "review/batches/<int:pk>/redundancy/apply/",
+        quality.redundancy_apply,
+        name="review-redundancy-apply",
+    ),
+    path(
+        "review/batches/<int:pk>/redundancy/rule/",
+        quality.redundancy_rule_save,
+        name="review-redundancy-rule",
+    ),
+    path(
+        "review/batches/<int:pk>/redundancy/rule/toggle/",
+        quality.redundancy_rule_toggle,
+        name="review-redundancy-rule-toggle",
     ),
     path(
         "review/batches/<int:pk>/scores/",

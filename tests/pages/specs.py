@@ -34,6 +34,10 @@ PAGES: dict[str, str] = {
     "batches-project": "test_projects.py::test_project_detail",
     "batches-project-preview": "test_projects.py::test_project_detail",
     "batches-upload": "test_projects.py::test_project_forms",
+    "batches-gallery": "test_projects.py::test_gallery",
+    "batches-starter": "test_projects.py::test_gallery",
+    "batches-starter-preview": "test_projects.py::test_gallery",
+    "batches-starter-csv": "test_projects.py::test_gallery",
     # batches
     "batches-list": "test_batches.py::test_batch_list",
     "batches-detail": "test_batches.py::test_batch_detail",
@@ -58,6 +62,7 @@ PAGES: dict[str, str] = {
     "review-score-update": "test_review.py::test_quality_pages",
     "review-batch-aggregate-csv": "test_review.py::test_batch_aggregate_downloads",
     "review-batch-aggregate-jsonl": "test_review.py::test_batch_aggregate_downloads",
+    "review-batch-redundancy": "test_review.py::test_redundancy_page",
     # workers
     "workers-list": "test_workers.py::test_worker_list",
     "workers-detail": "test_workers.py::test_worker_detail",
@@ -95,6 +100,9 @@ NOT_A_PAGE: dict[str, str] = {
     "review-job-apply": f"{_MATRIX} 'review job apply'",
     "review-job-cancel": f"{_MATRIX} 'review job cancel'",
     "review-rule-create": f"{_MATRIX} 'review rule add'",
+    "review-redundancy-apply": f"{_MATRIX} 'redundancy apply'",
+    "review-redundancy-rule": f"{_MATRIX} 'redundancy rule'",
+    "review-redundancy-rule-toggle": f"{_MATRIX} 'redundancy rule toggle'",
     "review-rule-toggle": f"{_MATRIX} 'review rule toggle'",
     "review-rule-delete": f"{_MATRIX} 'review rule delete'",
     "review-batch-bonus": f"{_MATRIX} 'batch bonus by rule'",

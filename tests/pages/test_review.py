@@ -307,6 +307,90 @@ def test_hostile_answers_are_shown_as_text(lab, project, checks):
     checks.done()
 
 
+def test_redundancy_page(lab, checks):
+    """Adaptive redundancy: its settings alone, a plan with a contested HIT, the batch's rule on
+    and off; managers get the buttons, the others read the plan."""
+    from decimal import Decimal
+
+    from apps.review.models import RedundancyRule
+    from apps.review.quality import redundancy
+    from tests.batches.conftest import make_project
+    from tests.pages.conftest import TEMPLATE, batch_launch, batch_upload
+
+    project = make_project(
+        lab.account,
+        lab.user("manager"),
+        name="Three answers each",
+        template=TEMPLATE,
+        reward=Decimal("0.50"),
+        max_assignments=3,
+        lifetime=3 * 86400,
+    )
+    batch = batch_launch(lab, batch_upload(lab, project, "Contested", 2))
+    agreed, contested = [row.hit_mturk_id for row in batch.rows.order_by("index")]
+    for number, label in enumerate(["cat", "cat", "cat"]):
+        lab.emulator.complete(f"APAGESAGREE0{number}", agreed, {"label": label})
+    for number, label in enumerate(["cat", "dog", "bird"]):
+        lab.emulator.complete(f"APAGESSPLIT0{number}", contested, {"label": label})
+    lab.sync()
+    url = reverse("review-batch-redundancy", args=[batch.pk])
+    plan = {"threshold": "80", "extra": "2", "max_per_hit": "7", "cost_cap": "5"}
+
+    def read(state: str, query: dict) -> None:
+        for role in ROLES:
+            where = f"review-batch-redundancy [{state}] as {role}"
+            page = lab.get(role, url, where=where, **query)
+            if not checks.that(page.status == 200, where, f"answers {page.status}"):
+                continue
+            checks.page(where, page, role)
+            manager = role_allows(role, Action.LAUNCH)
+            if query:
+                checks.that(
+                    page.has_text("2 more assignments on 1 HIT: $1.20"),
+                    where,
+                    "says what the plan adds and costs ($0.50 x 2 with 20% fees)",
+                )
+                checks.that(page.has_text("1 HIT agree enough"), where, "says why one is left")
+                checks.that(contested in page.text, where, "lists the contested HIT")
+                checks.that(agreed not in page.text, where, "does not list the agreed HIT")
+                checks.that(
+                    bool(page.posts_to("review-redundancy-apply")) == manager,
+                    where,
+                    "the add button is a manager's",
+                )
+                if not manager:
+                    checks.that(page.has_text("Managers add assignments."), where, "says who")
+            if state.startswith("rule"):
+                checks.that(page.has_text("Rule: Below 80% agreement"), where, "shows the rule")
+                checks.that(
+                    bool(page.posts_to("review-redundancy-rule-toggle")) == manager,
+                    where,
+                    "a manager turns it on or off",
+                )
+        check_refusal(
+            checks,
+            f"review-batch-redundancy [{state}] as outsider",
+            lab.get("outsider", url, **query),
+            404,
+        )
+
+    read("settings only", {})
+    read("a contested HIT", plan)
+    rule = redundancy.rule_save(
+        membership=lab.membership("manager"),
+        actor=lab.user("manager"),
+        batch=batch,
+        threshold=0.8,
+        extra=2,
+        max_per_hit=7,
+        cost_cap=Decimal("5"),
+    )
+    read("rule on", {})
+    RedundancyRule.objects.filter(pk=rule.pk).update(enabled=False)
+    read("rule off", {})
+    checks.done()
+
+
 def test_batch_aggregate_downloads(lab, decided, checks):
     """aggregate.csv and aggregate.jsonl: one line per HIT for every role, a rejected answer
     left out, another account's batch not found."""
@@ -364,6 +448,7 @@ def test_batch_aggregate_downloads(lab, decided, checks):
         page = lab.get("outsider", reverse(name, args=[batch.pk]), where=where)
         checks.that(page.status == 404, where, f"answers {page.status}, not 404")
     checks.done()
+
 
 def test_batch_results_page(lab, decided, checks):
     """A batch's results page, read by every role: each HIT's input and answer, the worker

@@ -20,10 +20,10 @@ from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
 from apps.review.bonuses.by_rule import MODES as BONUS_MODES
 from apps.review.decisions.bulk import ConfirmationRequired
-from apps.review.models import AutoReviewRule, ScoreUpdate
-from apps.review.quality import crowd, rules, scores
+from apps.review.models import AutoReviewRule, RedundancyRule, ScoreUpdate
+from apps.review.quality import crowd, redundancy, rules, scores
 from apps.review.quality import gold as gold_service
-from apps.review.quality.forms import RuleForm, ScoreSourceForm
+from apps.review.quality.forms import RedundancyForm, RuleForm, ScoreSourceForm
 from mturkdash.exports import csv_response
 
 
@@ -283,3 +283,110 @@ def score_update_apply(request: HttpRequest, pk: int) -> HttpResponse:
         if started:
             messages.success(request, f"Setting {len(update.changes)} scores.")
     return redirect("review-score-update", pk=update.pk)
+
+
+# --- adaptive redundancy -------------------------------------------------------------------
+
+PLAN_SHOWN = 50
+
+
+def _redundancy_page(
+    request: HttpRequest, batch: Batch, membership: Membership, form: RedundancyForm
+) -> HttpResponse:
+    plan = None
+    if form.is_bound and form.is_valid():
+        plan = redundancy.redundancy_plan(batch, **form.settings())
+    rule = RedundancyRule.objects.filter(batch=batch).first()
+    return render(
+        request,
+        "review/redundancy.html",
+        {
+            "batch": batch,
+            "form": form,
+            "plan": plan,
+            "shown": plan.candidates[:PLAN_SHOWN] if plan else [],
+            "rule": rule,
+            "can_manage": role_allows(membership.role, Action.LAUNCH),
+        },
+    )
+
+
+@require_GET
+def batch_redundancy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Which HITs disagree, what asking them again adds and costs; the batch's rule."""
+    batch, membership = _batch(request, pk)
+    rule = RedundancyRule.objects.filter(batch=batch).first()
+    if request.GET.get("threshold"):
+        form = RedundancyForm(request.GET)
+    else:
+        initial = {}
+        if rule is not None:
+            initial = {
+                "threshold": round(rule.threshold * 100),
+                "extra": rule.extra,
+                "max_per_hit": rule.max_per_hit,
+                "cost_cap": rule.cost_cap,
+            }
+        form = RedundancyForm(initial=initial)
+    return _redundancy_page(request, batch, membership, form)
+
+
+@require_POST
+def redundancy_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add the plan's assignments, when it still adds and costs what the person was shown."""
+    batch, membership = _batch(request, pk, Action.LAUNCH)
+    form = RedundancyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Check the settings. {_errors(form)}")
+        return _redundancy_page(request, batch, membership, form)
+    plan = redundancy.redundancy_plan(batch, **form.settings())
+    shown = (request.POST.get("expected_assignments"), request.POST.get("expected_total"))
+    if shown != (str(plan.assignments), f"{plan.total:.2f}"):
+        messages.warning(
+            request,
+            f"The answers changed since you looked: it now adds {plan.assignments} assignments "
+            f"for ${plan.total:.2f}. Check the plan and confirm again.",
+        )
+        return _redundancy_page(request, batch, membership, form)
+    try:
+        redundancy.redundancy_apply(
+            membership=membership, actor=request.user, batch=batch, plan=plan
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return _redundancy_page(request, batch, membership, form)
+    messages.success(
+        request,
+        f"Adding {plan.assignments} assignments to {plan.hits} HITs for ${plan.total:.2f} "
+        "(rewards and fees). The new answers join the aggregated results as they come in.",
+    )
+    return redirect("batches-detail", pk=batch.pk)
+
+
+@require_POST
+def redundancy_rule_save(request: HttpRequest, pk: int) -> HttpResponse:
+    batch, membership = _batch(request, pk, Action.LAUNCH)
+    form = RedundancyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Check the settings. {_errors(form)}")
+        return _redundancy_page(request, batch, membership, form)
+    try:
+        rule = redundancy.rule_save(
+            membership=membership, actor=request.user, batch=batch, **form.settings()
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return _redundancy_page(request, batch, membership, form)
+    messages.success(request, f"Rule saved: {rule.describe()}. It runs every few minutes.")
+    return redirect("review-batch-redundancy", pk=batch.pk)
+
+
+@require_POST
+def redundancy_rule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    batch, membership = _batch(request, pk, Action.LAUNCH)
+    rule = get_object_or_404(RedundancyRule, batch=batch)
+    redundancy.rule_set_enabled(
+        membership=membership, actor=request.user, rule=rule, enabled=not rule.enabled
+    )
+    messages.success(request, f"Rule {'off' if rule.enabled else 'on'}: {rule.describe()}.")
+    return redirect("review-batch-redundancy", pk=batch.pk)
