@@ -51,7 +51,7 @@ def value_cell(result: ItemResult | None) -> str:
     if result.kind == "flag":
         return "true" if value else "false"
     if result.kind == "number":
-        return f"{value:g}"
+        return format(value, ".15g")  # 1234567 and 7.5 as written, not 1.23457e+06
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)

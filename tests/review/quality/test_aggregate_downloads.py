@@ -11,6 +11,8 @@ import json
 
 import pytest
 
+from apps.review.quality.aggregate import ItemResult
+from apps.review.quality.downloads import value_cell
 from apps.sync.services import requester_sync
 from tests.batches.conftest import make_batch, make_project
 from tests.batches.test_views import eager, launch
@@ -174,3 +176,19 @@ def test_the_batch_page_links_to_both(worked, login, carol):
     page = login(carol).get(f"/batches/{batch.pk}/").content.decode()
     assert f"/review/batches/{batch.pk}/aggregate.csv" in page
     assert f"/review/batches/{batch.pk}/aggregate.jsonl" in page
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "cell"),
+    [
+        ("labels", ["sport", "science"], "sport|science"),
+        ("flag", False, "false"),
+        ("number", 1234567.0, "1234567"),
+        ("number", 7.5, "7.5"),
+        ("boxes", [{"label": "cat", "left": 1.5}], '[{"label":"cat","left":1.5}]'),
+        ("text", "Grâce", "Grâce"),
+        ("label", None, ""),
+    ],
+)
+def test_each_kind_fits_one_cell(kind, value, cell):
+    assert value_cell(ItemResult("H", "f", kind, value, None, None, 1)) == cell
