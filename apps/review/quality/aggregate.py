@@ -64,6 +64,7 @@ MIN_MODEL_ANSWERS = 3  # fewer answers on an item: its majority, not the model's
 MIN_WORKER_TASKS = 3
 MAX_LABEL_LENGTH = 200
 MAX_OPTIONS = 100
+MAX_ANSWERED_OPTIONS = 20  # options of a multi-select read from the answers alone
 MAX_TEXT_LENGTH = 20_000  # characters of one text answer read
 MAX_ROVER_WORDS = 1000  # longer texts: the most central answer instead of ROVER
 MAX_ENTITY_TEXT = 100_000
@@ -125,8 +126,12 @@ def _estimate(
     """The model's label and confidence per task, fitted on every answer; empty for `majority`,
     when no task has enough answers to need a model, or when the workers answered too few tasks
     each for a model to learn how each one errs (it would then follow the labels' overall
-    frequency against the item's own votes)."""
+    frequency against the item's own votes), or when the answers hold more distinct labels than
+    a form offers options."""
     if method == "majority" or not any(len(v) >= MIN_MODEL_ANSWERS for v in tasks.values()):
+        return {}, {}
+    distinct = {label for given in tasks.values() for _, label in given}
+    if len(distinct) > MAX_OPTIONS:  # free text in a label's clothes: a model would crawl
         return {}, {}
     per_worker = Counter(worker for given in tasks.values() for worker, _ in given)
     if statistics.median(per_worker.values()) < MIN_WORKER_TASKS:
@@ -213,7 +218,9 @@ def _labels_items(name: str, kind: str, items: Items, method: str) -> tuple[str,
     for _, given in items.values():
         for g in given:
             seen.update(dict.fromkeys(str(v)[:MAX_LABEL_LENGTH] for v in g.value))
-    all_options = list(declared or seen)[:MAX_OPTIONS]
+    # The template's options are the requester's; options only the answers name are capped
+    # lower, since each one is a model to fit.
+    all_options = list(declared)[:MAX_OPTIONS] if declared else list(seen)[:MAX_ANSWERED_OPTIONS]
     per_option: dict[str, dict[str, tuple[str, float, str, Counter]]] = {}
     for option in all_options:
         tasks = {
