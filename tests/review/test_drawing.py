@@ -266,7 +266,7 @@ def _answer(boxes, label="Cat", png="iVBORw0KGgo="):
 
 def _drawn(assignments, own=None):
     spec = task_spec(TEMPLATE, {"img": "https://img.example/a.png"})
-    return drawing._drawing(spec, {}, assignments, own=own)
+    return drawing.task_drawing(spec, {}, assignments, own=own)
 
 
 def test_a_card_draws_its_workers_shapes_on_the_images_size_and_the_others_as_layers():
@@ -318,12 +318,12 @@ def test_shapes_of_no_number_and_a_mask_of_no_base64_are_left_out():
 
 def test_the_aggregated_answer_is_one_more_layer_and_a_summary():
     spec = task_spec(TEMPLATE, {"img": "/static/a.png"})
-    made = drawing._drawing(spec, {}, [_assignment(1, "AONE", _answer([box()]))], own=None)
+    made = drawing.task_drawing(spec, {}, [_assignment(1, "AONE", _answer([box()]))], own=None)
     results = {
         "box": SimpleNamespace(value=[box("Bird", left=3)], confidence=0.9, agreement=0.5),
         "kind": SimpleNamespace(value="Cat", confidence=None, agreement=float("nan")),
     }
-    drawing._add_aggregate(made, spec, results, {})
+    drawing.aggregate_add(made, spec, results)
     layer = made.blocks[0].layers[-1]
     assert layer.who.aggregated and [(s.label, s.x) for s in layer.shapes] == [("Bird", "3")]
     assert [(s.name, s.text, s.confidence, s.agreement) for s in made.aggregate] == [

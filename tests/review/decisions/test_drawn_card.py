@@ -117,7 +117,7 @@ def test_the_card_shows_the_mask_the_marks_the_recording_and_the_chosen_side(ann
     png = mine.task_answers["paint"]["labeledImage"]["pngImageData"]
     own_mask = mask.find("image", class_="drawn-mask", data_worker=mine.worker_id)
     assert own_mask.attrs["href"] == f"data:image/png;base64,{png}"
-    assert own_mask.attrs["opacity"] == "0.6"
+    assert own_mask.attrs["opacity"] == "0.6"  # the card shows its worker's mask alone
     assert mask.find("input", data_mask_opacity=True).attrs["type"] == "range"
     assert "Cat" in mask.find("ul", class_="drawn-legend").text
 
@@ -283,16 +283,14 @@ def _drawn_queue(account, hits: int, per_hit: int):
 def test_a_page_of_drawn_cards_costs_the_same_few_queries_and_one_read_per_row(
     login, bob, account, monkeypatch, django_assert_max_num_queries
 ):
-    from apps.review import drawing
+    from apps.batches import taskspec
 
     batch = _drawn_queue(account, hits=30, per_hit=2)  # 60 cards: 50 on page 1, 10 on page 2
     client = login(bob)
     client.get(f"/review/?batch={batch.pk}")  # the session warmed
     reads = []
-    real = drawing.taskspec.task_spec
-    monkeypatch.setattr(
-        drawing.taskspec, "task_spec", lambda *a, **k: reads.append(a[1]) or real(*a, **k)
-    )
+    real = taskspec.task_spec
+    monkeypatch.setattr(taskspec, "task_spec", lambda *a, **k: reads.append(a[1]) or real(*a, **k))
     counts = []
     for number, cards, rows in ((1, 50, 25), (2, 10, 5)):
         reads.clear()
