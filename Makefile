@@ -63,7 +63,8 @@ bench: install
 # Its own scratch directory and queue, so a `make run` beside it takes none of its tasks.
 screenshots: install browser-deps
 	MTURKDASH_VAR_DIR=var/screenshots CELERY_TASK_DEFAULT_QUEUE=screenshots \
-		SCREENSHOTS=1 REQUIRE_BROWSER=1 $(BIN)/pytest tests/test_journey.py -p no:xdist
+		SCREENSHOTS=1 REQUIRE_BROWSER=1 $(BIN)/pytest tests/test_journey.py \
+		tests/review/decisions/test_results_browser.py -p no:xdist
 
 clean:
 	rm -rf $(VENV) var staticfiles
