@@ -142,6 +142,10 @@ def test_the_card_shows_the_mask_the_marks_the_recording_and_the_chosen_side(ann
     policy = response["Content-Security-Policy"]
     assert "img-src 'self' data: https://example.org https://media.example.org" in policy
     assert "media-src 'self' https://example.org https://media.example.org" in policy
+    # A filter changed in place cannot widen the page's policy: the page loads again.
+    url = f"/review/?hit={worked.hit_id}&status="
+    swapped = client.get(url, HTTP_HX_REQUEST="true")
+    assert swapped["HX-Redirect"] == url
 
 
 def test_a_hostile_workers_markup_stays_text_on_their_card(annotated):
@@ -171,6 +175,15 @@ def test_a_hostile_workers_markup_stays_text_on_their_card(annotated):
     assert all(len(fill) == 7 and fill.startswith("#") for fill in swatches)
     names = {name for name, _ in card.every_attribute()}
     assert not {n for n in names if n.startswith("on")}, names
+
+    # Decided, the card comes back drawn the same way, its markup still text.
+    fragment = client.post(
+        f"/review/{worked.hostile.pk}/reject/",
+        {"feedback": "The boxes are not on the animals."},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "data-drawing" in fragment and 'data-drawn-kind="boxes"' in fragment
+    assert HOSTILE_LABEL not in fragment and HOSTILE_SPAN not in fragment
 
 
 def test_a_survey_reads_as_questions_and_answers(login, carol, local_account, emulator, eager):

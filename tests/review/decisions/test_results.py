@@ -182,3 +182,17 @@ def test_twenty_hits_a_page_at_the_same_cost(
     assert counts[0] == counts[1], counts
     last = [r.hit_mturk_id for r in batch.rows.order_by("index")][20:]
     assert [a.attrs["data-hit"] for a in page.find_all("article", data_hit=True)] == last
+
+
+def test_a_hit_without_answers_says_so(login, carol, local_account, emulator, eager):
+    from tests.batches.conftest import make_batch, make_project
+    from tests.batches.test_views import launch
+    from tests.review.drawn_work import rows_csv
+
+    project = make_project(local_account, carol, template=ANNOTATE)
+    batch = make_batch(project, carol, rows_csv([ROW]))
+    client = login(carol)
+    launch(client, batch)
+    page = parse(client.get(_url(batch)).content.decode())
+    hit = page.find("article", data_hit=batch.rows.get().hit_mturk_id)
+    assert "No answer yet." in hit.text and not hit.find_all(data_drawing=True)
