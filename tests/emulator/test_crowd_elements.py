@@ -259,6 +259,33 @@ def test_check_boxes_and_radio_buttons_answer_under_their_values(mturk, emulator
     assert sum(a["drop"] == {"no": True} and a["keep"] == {"yes": False} for a in diligent) >= 4
 
 
+LIKERT_TASK = """<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>
+<crowd-form>
+<p>The checkout was easy.</p>
+<crowd-radio-group name="ease">
+<crowd-radio-button name="agreement" value="1">Disagree</crowd-radio-button>
+<crowd-radio-button name="agreement" value="2">Neutral</crowd-radio-button>
+<crowd-radio-button name="agreement" value="3">Agree</crowd-radio-button>
+</crowd-radio-group>
+<crowd-classifier name="mood" categories="['happy', 'sad']"></crowd-classifier>
+</crowd-form>"""
+
+
+def test_radio_buttons_sharing_a_name_answer_as_one_object_a_key_per_value(mturk, emulator):
+    """A Likert scale written with one name for every button: the crowd script submits one
+    object, `{"agreement": {"1": false, "2": false, "3": true}}`, and so does the crowd; a
+    classifier's truth given in its output shape, `{"label": ...}`, is its label."""
+    truth = {"ease": "2", "mood": {"label": "sad"}}
+    answers = crowd_answers(mturk, emulator, LIKERT_TASK, profile="diligent", count=6, truth=truth)
+    for answer in answers:
+        assert set(answer) == {"agreement", "mood"}
+        assert set(answer["agreement"]) == {"1", "2", "3"}
+        assert sum(answer["agreement"].values()) == 1
+    scale = {"1": False, "2": True, "3": False}
+    assert sum(a["agreement"] == scale for a in answers) >= 4
+    assert sum(a["mood"] == {"label": "sad"} for a in answers) >= 4
+
+
 def test_a_self_contained_entity_annotation_is_answered_with_task_answers(mturk, emulator):
     """The reference: crowd-entity-annotation "contains its own form submission logic", so it
     is written without a crowd-form, and still answers in taskAnswers."""

@@ -54,6 +54,9 @@ class AnswerField:
     other: bool = False  # SelectionAnswer with OtherSelection
     # An element's attributes, as written; a crowd-radio-group's: each button's value by name.
     attributes: dict[str, str] = field(default_factory=dict)
+    # A crowd-radio-group's buttons, (name, value) in order; `options` has one entry per button:
+    # its name, or its value where buttons share a name (they then answer as one object).
+    buttons: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def is_choice(self) -> bool:
@@ -147,8 +150,13 @@ class _FormReader(HTMLParser):
             self._radio_group_name = ""
         elif tag == "crowd-radio-button" and name and self._radio_group:
             item = self._field(self._radio_group, "radio", crowd="crowd-radio-group")
-            item.options.append(name)
-            item.attributes[name] = attributes.get("value") or "on"
+            value = attributes.get("value") or "on"
+            item.buttons.append((name, value))
+            names = [button for button, _ in item.buttons]
+            item.options = [
+                value if names.count(button) > 1 else button for button, value in item.buttons
+            ]
+            item.attributes[name] = value
         elif tag in ELEMENTS and name:
             self._field(name, "element", crowd=tag, attributes=attributes)
         elif tag == "crowd-classifier" and name:
@@ -346,8 +354,10 @@ def crowd_task_answers(fields: list[AnswerField], values: dict[str, list[str]]) 
                 chosen = item.options
             answer[item.name] = {option: option in chosen for option in item.options}
         elif item.crowd == "crowd-radio-group":
-            for option in item.options:
-                answer[option] = {item.attributes.get(option, "on"): option in chosen}
+            # Each button answers under its own name; buttons sharing a name merge into one
+            # object, a key per value, as the crowd script submits them.
+            for (name, value), option in zip(item.buttons, item.options, strict=True):
+                answer.setdefault(name, {})[value] = option in chosen
         elif item.crowd == "crowd-classifier":
             answer[item.name] = {"label": chosen[0] if chosen else ""}
         elif item.kind == "hidden":

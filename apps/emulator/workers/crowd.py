@@ -159,6 +159,9 @@ def truth_for(hit: HIT, shape: QuestionShape, external: dict[str, list[str]]) ->
             truth[item.name] = [value]
         elif item.name in stored:
             value = stored[item.name]
+            if item.crowd == "crowd-classifier":
+                # Given in the element's own output shape, {"label": ...}, or as the label.
+                value = [v.get("label", "") if isinstance(v, dict) else v for v in value]
             truth[item.name] = [
                 v if isinstance(v, str) else json.dumps(v)
                 for v in (value if isinstance(value, list) else [value])
