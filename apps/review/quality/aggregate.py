@@ -59,9 +59,10 @@ from apps.review.quality.gold import batch_assignments
 
 COUNTED = [AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED]
 MIN_MODEL_ANSWERS = 3  # fewer answers on an item: its majority, not the model's estimate
-# A model of each worker's errors needs each worker on several items: with the median worker
-# on fewer, every item takes its majority.
-MIN_WORKER_TASKS = 3
+# A model of each worker's errors needs each worker on many items: with the median worker on
+# fewer, every item takes its majority. (On a handful of items Dawid-Skene fits each worker's
+# confusion to their few labels and can overrule two votes out of three with full confidence.)
+MIN_WORKER_TASKS = 10
 MAX_LABEL_LENGTH = 200
 MAX_OPTIONS = 100
 MAX_ANSWERED_OPTIONS = 20  # options of a multi-select read from the answers alone

@@ -133,8 +133,10 @@ def test_an_item_with_one_or_two_answers_takes_their_majority_and_says_so():
         "h1": [("A", "dog"), ("B", "cat")],
         "h2": [("A", "cat")],
         "h3": [("A", "cat"), ("B", "cat"), ("C", "dog")],
-        "h4": [("A", "dog"), ("B", "dog"), ("C", "dog")],
-        "h5": [("A", "cat"), ("B", "cat"), ("C", "cat")],
+        **{
+            f"h{n}": [(worker, "dog" if n % 2 else "cat") for worker in "ABC"]
+            for n in range(4, 14)
+        },
     }
     decided = categorical_consensus(tasks, {"h1": ["cat", "dog"]}, "dawid_skene")
     assert decided["h1"][:3] == ("cat", 0.5, "Majority vote")  # a tie: the first option
@@ -175,7 +177,7 @@ def test_rejected_work_does_not_count(account, carol):
     assert result.method == "Majority vote" and result.confidence == 1.0
     assert batch_aggregate(batch).fields[0][2] == (
         "Dawid-Skene, majority vote for items with fewer than 3 answers or workers on fewer "
-        "than 3 items"
+        "than 10 items"
     )
 
 

@@ -90,7 +90,8 @@ TRUTH = [
         "transcript": "two birds on a wire",
     },
 ]
-CREW = [("diligent", 2), ("average", 1), ("careless", 1), ("spammer", 1)]
+# Three HITs are too few for a model of each worker: the majority decides, so most are good.
+CREW = [("diligent", 3), ("careless", 1), ("spammer", 1)]
 
 
 @pytest.fixture
