@@ -134,8 +134,7 @@ def test_an_item_with_one_or_two_answers_takes_their_majority_and_says_so():
         "h2": [("A", "cat")],
         "h3": [("A", "cat"), ("B", "cat"), ("C", "dog")],
         **{
-            f"h{n}": [(worker, "dog" if n % 2 else "cat") for worker in "ABC"]
-            for n in range(4, 14)
+            f"h{n}": [(worker, "dog" if n % 2 else "cat") for worker in "ABC"] for n in range(4, 14)
         },
     }
     decided = categorical_consensus(tasks, {"h1": ["cat", "dog"]}, "dawid_skene")
