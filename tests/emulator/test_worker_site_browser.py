@@ -121,7 +121,11 @@ def test_the_frame_is_sandboxed_and_the_preview_cannot_submit(worker_page, mturk
     page = worker_page
     page.goto(f"/worker/hits/{hit['HITId']}")
     frame_element = page.locator("iframe.question")
-    assert frame_element.get_attribute("sandbox") == "allow-forms allow-scripts"
+    # Popups may open (a study's survey link), outside the sandbox; the frame keeps its own
+    # opaque origin (no allow-same-origin), so the HIT's script cannot reach the site.
+    assert frame_element.get_attribute("sandbox") == (
+        "allow-forms allow-scripts allow-popups allow-popups-to-escape-sandbox"
+    )
     assert "ASSIGNMENT_ID_NOT_AVAILABLE" in frame_element.get_attribute("srcdoc")
     frame = page.frame_locator("iframe.question")
     frame.locator("input[name=caption]").fill("too early")
@@ -258,3 +262,21 @@ def test_a_worker_finds_a_hit_by_search_works_it_and_sees_it_on_their_dashboard(
     assert page.locator("[data-earnings=pending] strong").inner_text() == "$0.90"
     assert page.locator("tr[data-status=Submitted]", has_text=f"Long caption {word}").is_visible()
     assert only_assignment(mturk, hit["HITId"])["WorkerId"] == page.worker_id
+
+
+def test_a_link_in_the_hit_opens_in_a_window_of_its_own(worker_page, mturk):
+    """A study's survey link (`target="_blank"`) opens, and the page it opens is not sandboxed."""
+    study = (
+        '<p><a id="survey" href="/worker/" target="_blank" rel="noopener">Open the survey</a></p>'
+        + PLAIN_FORM
+    )
+    create_hit(mturk, Title="A study with a link", Question=html_question(study))
+    page = worker_page
+    accept_from_list(page, "A study with a link")
+    with page.expect_popup() as opened:
+        page.frame_locator("iframe.question").locator("#survey").click()
+    survey = opened.value
+    survey.wait_for_load_state()
+    assert survey.url.endswith("/worker/")
+    # A sandboxed page has an opaque origin, where reading document.cookie throws.
+    assert survey.evaluate("() => typeof document.cookie") == "string"

@@ -44,3 +44,22 @@ def test_an_element_nobody_defined_shows_a_notice(crowd_task):
     notice = task.frame.locator(".crowd-unsupported")
     notice.wait_for()
     assert "crowd-no-such-thing" in notice.inner_text()
+
+
+def test_inputs_take_the_references_length_limits(crowd_task):
+    """crowd-input's `max-length` and `min-length`, as the reference spells them: the worker
+    cannot type past the maximum, and a shorter text than the minimum is refused."""
+    task = crowd_task(
+        '<crowd-input name="code" label="Completion code" max-length="6" min-length="4" required>'
+        "</crowd-input>"
+    )
+    field = task.frame.locator("crowd-input input")
+    field.press_sequentially("ABCDEFGHIJ")
+    assert field.input_value() == "ABCDEF"
+    field.fill("")
+    field.press_sequentially("AB")
+    task.refused("Completion code:")
+    field.fill("ABCD")
+    task.submit()
+    assert task.answer() == {"code": "ABCD"}
+    assert task.page.console_errors == []

@@ -25,6 +25,9 @@
       ["placeholder", "min", "max", "step", "maxlength", "minlength", "pattern"].forEach((name) => {
         if (this.hasAttribute(name)) input.setAttribute(name, this.getAttribute(name));
       });
+      // The reference's own spelling of the length limits.
+      if (this.hasAttribute("max-length")) input.maxLength = parseInt(this.getAttribute("max-length"), 10);
+      if (this.hasAttribute("min-length")) input.minLength = parseInt(this.getAttribute("min-length"), 10);
       if (this.hasAttribute("required")) input.required = true;
       if (this.hasAttribute("disabled")) input.disabled = true;
       if (this.hasAttribute("auto-focus")) input.autofocus = true;
