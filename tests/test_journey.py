@@ -140,6 +140,8 @@ def _beat_until(predicate, *, timeout: float, message: str) -> None:
 def _create_project(page, shots, *, name: str, title: str, requirement: str | None = None):
     page.goto("/batches/projects/")
     page.click("a:has-text('New project')")
+    page.wait_for_selector("a[data-blank]")
+    page.click("a[data-blank]")  # the gallery's starters, or blank: this one is our own
     page.fill("#id_name", name)
     page.fill("#id_template", TEMPLATE)
     page.press("#id_template", "End")
