@@ -350,7 +350,7 @@ def test_redundancy_page(lab, checks):
                     where,
                     "says what the plan adds and costs ($0.50 x 2 with 20% fees)",
                 )
-                checks.that(page.has_text("1 HIT agree enough"), where, "says why one is left")
+                checks.that(page.has_text("1 HIT agrees enough"), where, "says why one is left")
                 checks.that(contested in page.text, where, "lists the contested HIT")
                 checks.that(agreed not in page.text, where, "does not list the agreed HIT")
                 checks.that(

@@ -54,14 +54,21 @@ AGREE, WORKING, UNMEASURED, FULL, EXPIRED, OVER_CAP, BUSY = (
     "over_cap",
     "busy",
 )
+# Why a HIT is left alone: (said of one HIT, said of several).
 REASONS = {
-    AGREE: "agree enough",
-    WORKING: "still being worked",
-    UNMEASURED: "no agreement to measure (fewer than two answers or no field to compare)",
-    FULL: "already at the most assignments a HIT may have here",
-    EXPIRED: "expired (extend them first)",
-    OVER_CAP: "over the cost cap",
-    BUSY: "already getting more assignments",
+    AGREE: ("agrees enough", "agree enough"),
+    WORKING: ("is still being worked", "are still being worked"),
+    UNMEASURED: (
+        "has no agreement to measure (fewer than two answers or no field to compare)",
+        "have no agreement to measure (fewer than two answers or no field to compare)",
+    ),
+    FULL: (
+        "already has the most assignments a HIT may have here",
+        "already have the most assignments a HIT may have here",
+    ),
+    EXPIRED: ("has expired (extend it first)", "have expired (extend them first)"),
+    OVER_CAP: ("is over the cost cap", "are over the cost cap"),
+    BUSY: ("is already getting more assignments", "are already getting more assignments"),
 }
 
 
@@ -112,7 +119,7 @@ class Plan:
     @property
     def skipped_text(self) -> list[str]:
         return [
-            f"{count} HIT{'s' if count != 1 else ''} {REASONS[reason]}"
+            f"{count} HIT{'s' if count != 1 else ''} {REASONS[reason][count != 1]}"
             for reason, count in sorted(self.skipped.items(), key=lambda item: -item[1])
         ]
 

@@ -105,7 +105,7 @@ def test_the_button_adds_what_it_showed_at_mturk_and_the_answers_join_the_aggreg
     page = _plan_page(client, batch).content.decode()
     assert "2 more assignments on 1 HIT: $0.24" in page
     assert "Add 2 assignments for $0.24" in page
-    assert "1 HIT agree enough" in page and "1 HIT still being worked" in page
+    assert "1 HIT agrees enough" in page and "1 HIT is still being worked" in page
     form = dict(
         re.findall(
             r'name="(\w+)" value="([^"]*)"', page.split("data-apply")[0].rsplit("<form", 1)[1]
