@@ -58,8 +58,9 @@ def gold_truth(starter, values: dict[str, str]) -> dict:
     return truth
 
 
-def run_starter(client, account, emulator, slug: str) -> Batch:
-    """Preview, choose, upload the example CSV, launch, let the crowd work it, mirror it."""
+def run_starter(client, account, emulator, slug: str, host: str = "") -> Batch:
+    """Preview, choose, upload the example CSV, launch, let the crowd work it, mirror it.
+    `host`: the dashboard's address the example media are served from (a live server's)."""
     starter = starters.starter_get(slug)
     assert client.get(f"/batches/projects/gallery/{slug}/").status_code == 200
     for number in range(1, len(starter.example_rows("x")) + 1):
@@ -68,7 +69,8 @@ def run_starter(client, account, emulator, slug: str) -> Batch:
     form = _post_from(client.get("/batches/projects/new/", {"starter": slug}).content.decode())
     assert client.post("/batches/projects/new/", form).status_code == 302
     project = Project.objects.get(requester=account, starter=slug)
-    example = client.get(f"/batches/projects/gallery/{slug}/example.csv").content
+    extra = {"HTTP_HOST": host} if host else {}
+    example = client.get(f"/batches/projects/gallery/{slug}/example.csv", **extra).content
     upload = io.BytesIO(example)
     upload.name = f"{slug}.csv"
     response = client.post(
