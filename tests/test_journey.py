@@ -306,7 +306,7 @@ def test_the_whole_journey(page, fresh_install, worker, emulator, emulator_serve
         if number + 1 < len(order):
             page.wait_for_selector(f"#{order[number + 1]}.selected")
     # A decided card folds to one line, which quotes the feedback.
-    rejected = page.locator(f"#assignment-{target.pk} summary")
+    rejected = page.locator(f"#assignment-{target.pk} > details > summary")
     assert f"“{REJECTION}”" in rejected.inner_text()
     assert page.locator(f"#assignment-{target.pk} details[open]").count() == 0
     # Its worker id leads to the worker's page.

@@ -158,7 +158,7 @@ def test_the_local_mturk_down_for_30_seconds(
         assert created_during < 20
 
         restartable_emulator.start()
-        journey.wait_launched(timeout=40)
+        journey.wait_launched(timeout=90)  # the rows back off while MTurk was away
         wait_for(
             lambda: requester_mturk_health(account) is None,
             timeout=10,

@@ -606,7 +606,9 @@ def _fallback_elements(given: dict[str, list]) -> list[TaskElement]:
         for _, answers, _ in per_hit
     ]
     categorical = set(categorical_fields(answer_sets))
-    names = list(dict.fromkeys(name for answers in answer_sets for name in answers))
+    # In name order: the stored answers keep no order of their own (PostgreSQL's JSON orders
+    # keys by length).
+    names = sorted({name for answers in answer_sets for name in answers})
     return [
         TaskElement(
             name, "input", taskspec.LABEL if name in categorical else taskspec.TEXT, crowd=False

@@ -324,7 +324,7 @@ def rule_run(rule_id: int) -> str:
     what it did (kept on the rule as `last_note`)."""
     with transaction.atomic():
         rule = (
-            RedundancyRule.objects.select_for_update(skip_locked=True)
+            RedundancyRule.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("batch", "requester", "created_by")
             .filter(pk=rule_id, enabled=True)
             .first()
