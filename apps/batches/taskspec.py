@@ -67,6 +67,20 @@ _SHAPE_KEY = {
     POLYLINES: "polylines",
     POLYGONS: "polygons",
 }
+# The crowd script's colours (d3's category10), a label's being the one at its position in the
+# element's labels: segmentation answers paint with them, the drawings draw with them.
+CROWD_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 _MEDIA_TAGS = {"img", "audio", "video", "source"}
 # What an HTML form carries for MTurk itself, not as an answer.
 RESERVED_NAMES = {"assignmentId", "hitId", "workerId", "turkSubmitTo"}

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+import pytest
+
 from apps.batches.models import Batch
 from apps.hits.models import Assignment
 from apps.sync.services import requester_sync
@@ -292,3 +294,28 @@ def card_of(page: Node, assignment: Assignment) -> Node:
 
 def layer_of(figure: Node, worker_id: str) -> Node:
     return figure.find("g", data_layer=True, data_worker=worker_id)
+
+
+# Fixtures of the drawn-answer tests (imported by their modules).
+
+
+@pytest.fixture(autouse=True)
+def _batch_files(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+
+@pytest.fixture
+def annotated(login, carol, local_account, emulator, eager):
+    """The annotation batch worked by three simulated workers and the hostile one."""
+    client = login(carol)
+    worked = worked_batch(
+        client,
+        local_account,
+        carol,
+        emulator,
+        template=ANNOTATE,
+        rows=[ROW],
+        truth=TRUTH,
+        hostile=hostile_answer(),
+    )
+    return client, worked

@@ -23,18 +23,7 @@ from apps.batches.taskspec import TaskElement
 # category10: one colour per label, in the order of the element's options. The stylesheet
 # (static/css/drawn.css) has a `drawn-c<i>` class for each, for marks in HTML text, where an
 # inline style cannot go.
-PALETTE = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-)
+PALETTE = taskspec.CROWD_COLOURS
 # Boxes of two workers match when they have the same label and overlap at least this much.
 MATCH_IOU = 0.5
 # Past this, a coordinate is no pixel of any image: the shape is left out rather than drawn.

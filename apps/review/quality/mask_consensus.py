@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from apps.batches import taskspec
 from apps.review.quality.shape_consensus import cluster
 
 MAX_SIDE = 2000
@@ -42,19 +43,8 @@ MAX_WORKERS = 20
 MAX_LABELS = 60  # per answer: a map of more colours than this is not a worker's painting
 MAX_PNG_BYTES = 16 * 1024 * 1024
 INSTANCE_IOU = 0.5
-# The crowd script's colours, in label order (category10), then stable distinct others.
-PALETTE = [
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-]
+# The crowd script's colours, in label order; past them, stable distinct others.
+PALETTE = taskspec.CROWD_COLOURS
 METHOD_LABELS = {
     "semantic": {
         "majority": "Segmentation majority vote per label (crowd-kit)",

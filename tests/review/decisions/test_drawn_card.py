@@ -14,44 +14,22 @@ from apps.hits.models import Assignment
 from tests.batches.test_views import eager
 from tests.helpers import create_hit, work
 from tests.review.drawn_work import (
-    ANNOTATE,
     HOSTILE_LABEL,
     HOSTILE_SPAN,
     HOSTILE_TEXT,
     HOSTILE_WORKER,
     ROW,
     SURVEY,
-    TRUTH,
+    _batch_files,
+    annotated,
     card_of,
-    hostile_answer,
     layer_of,
     parse,
     worked_batch,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-__all__ = ["eager"]  # the fixture launches run their tasks at once
-
-
-@pytest.fixture(autouse=True)
-def _batch_files(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-
-
-@pytest.fixture
-def annotated(login, carol, local_account, emulator, eager):
-    client = login(carol)
-    worked = worked_batch(
-        client,
-        local_account,
-        carol,
-        emulator,
-        template=ANNOTATE,
-        rows=[ROW],
-        truth=TRUTH,
-        hostile=hostile_answer(),
-    )
-    return client, worked
+__all__ = ["_batch_files", "annotated", "eager"]  # the fixture launches run their tasks at once
 
 
 def _queue(client, worked):
