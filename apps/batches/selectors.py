@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.batches.models import Batch, BatchAction, BatchRow, Project, RowStatus
@@ -87,6 +87,11 @@ class BatchCounters:
     # Assignments MTurk counts as done on the batch's HITs (submitted or decided), which the
     # mirror may not hold yet.
     completed: int = 0
+    # The median time from accepting to submitting, over the assignments that came back, and
+    # what the reward pays an hour at that pace.
+    median_work_seconds: int | None = None
+    timed: int = 0
+    hourly: Decimal | None = None
 
     @property
     def awaited(self) -> bool:
@@ -107,12 +112,21 @@ def batch_counters(batch: Batch) -> BatchCounters:
         submitted=Count("id", filter=Q(status=AssignmentStatus.SUBMITTED)),
         approved=Count("id", filter=Q(status=AssignmentStatus.APPROVED)),
         rejected=Count("id", filter=Q(status=AssignmentStatus.REJECTED)),
+        timed=Count("id", filter=TIMED),
     )
     props = batch.launch_properties
     max_assignments = props.get("max_assignments", batch.project.max_assignments)
     reward = Decimal(props.get("reward", batch.project.reward))
     per = reward + fees.assignment_fee(reward, max_assignments=max_assignments)
+    timed = by_status["timed"]
+    median = median_work_seconds(assignments, timed)
+    hourly = None
+    if median:
+        hourly = (reward * 3600 / median).quantize(Decimal("0.01"))
     return BatchCounters(
+        median_work_seconds=median,
+        timed=timed,
+        hourly=hourly,
         target=sums["target"] or batch.row_count * max_assignments,
         submitted=by_status["submitted"],
         approved=by_status["approved"],
@@ -123,6 +137,31 @@ def batch_counters(batch: Batch) -> BatchCounters:
         committed=per * (by_status["approved"] + by_status["submitted"]),
         completed=sums["completed"] or 0,
     )
+
+
+# The assignments a work time is measured on: those that came back, with both times.
+TIMED = Q(
+    accept_time__isnull=False,
+    submit_time__isnull=False,
+    status__in=[AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED, AssignmentStatus.REJECTED],
+)
+
+
+def median_work_seconds(assignments: QuerySet[Assignment], count: int) -> int | None:
+    """The median work time, in whole seconds, of the `count` timed assignments among these:
+    one query, the middle found by the database (a batch of a million assignments stays
+    cheap)."""
+    if not count:
+        return None
+    ordered = (
+        assignments.filter(TIMED)
+        .annotate(work=ExpressionWrapper(F("submit_time") - F("accept_time"), DurationField()))
+        .order_by("work")
+        .values_list("work", flat=True)
+    )
+    middle = ordered[(count - 1) // 2 : count // 2 + 1]
+    values = [w.total_seconds() for w in middle]
+    return max(round(sum(values) / len(values)), 0) if values else None
 
 
 @dataclass
