@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.audit.models import AuditEvent
@@ -84,11 +85,21 @@ class Journey:
         return self.batch.rows.filter(status=RowStatus.CREATED).count()
 
     def wait_launched(self, timeout: float = 60) -> None:
-        wait_for(
-            lambda: self.batch_status() == BatchStatus.LAUNCHED,
-            timeout=timeout,
-            message=f"batch {self.batch.pk} to be launched",
-        )
+        try:
+            wait_for(
+                lambda: self.batch_status() == BatchStatus.LAUNCHED,
+                timeout=timeout,
+                message=f"batch {self.batch.pk} to be launched",
+            )
+        except pytest.fail.Exception as exc:
+            # Where it stopped: the batch's state and error, and its rows by status.
+            self.batch.refresh_from_db()
+            rows = Counter(self.batch.rows.values_list("status", flat=True))
+            errors = list(self.batch.rows.exclude(error="").values_list("error", flat=True)[:3])
+            raise pytest.fail.Exception(
+                f"{exc}; the batch is {self.batch.status} ({self.batch.error or 'no error'}), "
+                f"rows {dict(rows)}, row errors {errors}"
+            ) from exc
         self.batch.refresh_from_db()
 
     # --- the crowd and the mirror ------------------------------------------------------
