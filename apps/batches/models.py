@@ -39,6 +39,17 @@ PROJECT_HIT_FIELDS = (
 )
 
 
+class ProjectKind(models.TextChoices):
+    TASK = "task", "Task (a template and a CSV)"
+    # A survey hosted elsewhere, with a completion code (apps/studies).
+    STUDY = "study", "Study (a survey link and a completion code)"
+
+
+class CapCounts(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted work"
+    ACCEPTED = "accepted", "Accepted work (also what is still being worked on)"
+
+
 class Project(models.Model):
     """What every HIT of a batch shares: the question template and the HIT properties."""
 
@@ -74,6 +85,19 @@ class Project(models.Model):
     gold_fields = models.JSONField(default=dict, blank=True)
     # The gallery's starter project it began as (apps/batches/starters), "" for a blank one.
     starter = models.CharField(max_length=60, blank=True)
+    kind = models.CharField(max_length=10, choices=ProjectKind.choices, default=ProjectKind.TASK)
+    # A row needing 10 or more assignments is published as several HITs of at most 9 (MTurk's
+    # commission is 20% below 10 assignments, 40% from 10), which a worker takes one of.
+    split_assignments = models.BooleanField(
+        default=True, verbose_name="Publish 10 or more assignments as HITs of at most 9"
+    )
+    # At most this many assignments of one batch per worker (None: no cap).
+    worker_cap = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name="At most this many assignments per worker"
+    )
+    cap_counts = models.CharField(
+        max_length=10, choices=CapCounts.choices, default=CapCounts.SUBMITTED
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -190,6 +214,12 @@ class Batch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     launch_started_at = models.DateTimeField(null=True, blank=True)
     launch_finished_at = models.DateTimeField(null=True, blank=True)
+    # Gradual release (apps/batches/waves.py): HITs published `wave_size` at a time, the next
+    # wave when the last is `wave_done_percent` done or every `wave_every_minutes`.
+    wave_size = models.PositiveIntegerField(null=True, blank=True, verbose_name="HITs per wave")
+    wave_done_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    wave_every_minutes = models.PositiveIntegerField(null=True, blank=True)
+    waves_paused = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -205,6 +235,8 @@ class Batch(models.Model):
 
 
 class RowStatus(models.TextChoices):
+    # Waiting for its wave of a gradual release: a launch leaves it alone until then.
+    HELD = "held", "Waiting for its wave"
     PENDING = "pending", "Pending"
     CREATING = "creating", "Creating"
     CREATED = "created", "Created"
@@ -232,6 +264,14 @@ class BatchRow(models.Model):
     )
     hit_mturk_id = models.CharField(max_length=64, blank=True)
     created_at_mturk = models.DateTimeField(null=True, blank=True)
+    # A CSV row needing more assignments than one HIT of at most 9 gives is several BatchRows
+    # (its parts, numbered from 1; 0 for a row published whole), sharing `source_row`/`values`.
+    part = models.PositiveSmallIntegerField(default=0)
+    # This part's MaxAssignments (None: the project's).
+    assignments = models.PositiveIntegerField(null=True, blank=True)
+    # The HIT type of a part whose HITs require their own sibling qualification ("" for the
+    # batch's HIT type).
+    hit_type_mturk_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["batch", "index"]
@@ -242,6 +282,32 @@ class BatchRow(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.index} of batch {self.batch_id}"
+
+
+class BatchWave(models.Model):
+    """One wave of a gradual release: the rows (by index) it moved from held to pending."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="waves")
+    number = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField(default=0)
+    first_index = models.PositiveIntegerField(default=0)
+    last_index = models.PositiveIntegerField(default=0)
+    released_at = models.DateTimeField()
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Why it was released: "launch", "done" (the last wave was far enough along), "timer",
+    # or "manual".
+    reason = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["batch", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="batches_wave_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"wave {self.number} of batch {self.batch_id}"
 
 
 class ActionKind(models.TextChoices):

@@ -90,3 +90,41 @@ class GroupAttachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.qualification_type} on batch {self.batch_id}"
+
+
+class GuardKind(models.TextChoices):
+    # At most `limit` assignments of the batch per worker.
+    CAP = "cap", "Per-worker cap"
+    # The parts of one split row: a worker takes one of them.
+    SIBLINGS = "siblings", "One of the sibling HITs"
+
+
+class BatchGuard(models.Model):
+    """A qualification the dashboard grants to keep a worker from taking more of a batch: at a
+    cap, or on a first assignment of a split row's sibling HITs. The batch's HITs (or the row's)
+    require it with DoesNotExist. See apps/qualifications/guards.py."""
+
+    requester = models.ForeignKey(
+        "requesters.Requester", on_delete=models.CASCADE, related_name="+"
+    )
+    batch = models.ForeignKey("batches.Batch", on_delete=models.CASCADE, related_name="guards")
+    kind = models.CharField(max_length=10, choices=GuardKind.choices)
+    # The split row (its CSV index) whose parts the guard keeps apart; None for a cap.
+    row_index = models.PositiveIntegerField(null=True, blank=True)
+    qualification_type = models.ForeignKey(
+        QualificationType, on_delete=models.PROTECT, related_name="guards"
+    )
+    limit = models.PositiveIntegerField(default=1)
+    # "submitted" (Submitted, Approved, Rejected) or "accepted" (also work still in progress).
+    counts = models.CharField(max_length=10, default="submitted")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "kind", "row_index"], name="batch_guard_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on batch {self.batch_id}"
