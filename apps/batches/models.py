@@ -220,6 +220,9 @@ class Batch(models.Model):
     wave_done_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     wave_every_minutes = models.PositiveIntegerField(null=True, blank=True)
     waves_paused = models.BooleanField(default=False)
+    # Assignments each row asks for (None: the project's "Assignments per HIT"); a study's one
+    # row asks for its participants.
+    assignments_per_row = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
