@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Count
+
 from apps.audit.services import audit_record
 from apps.batches.costs import requires_masters
 from apps.batches.models import Batch, BatchRow, RowStatus
@@ -46,22 +48,32 @@ def _give_back(batch: Batch, cost: fees.Cost, *, actor, reason: str, details: di
 
 
 def rows_not_created_release(batch: Batch) -> None:
-    """A cancelled launch gives back the rows it never created (pending or failed)."""
+    """A cancelled launch gives back the rows it never created (pending, failed, or held for a
+    wave that never came), each part of a split row at its own assignments."""
     props = batch.launch_properties
     if not props:
         return
     rows = BatchRow.objects.filter(
-        batch=batch, status__in=[RowStatus.PENDING, RowStatus.FAILED]
-    ).count()
+        batch=batch, status__in=[RowStatus.PENDING, RowStatus.FAILED, RowStatus.HELD]
+    )
     per_row = props["max_assignments"]
-    unit = assignment_cost(batch, reward=Decimal(props["reward"]), max_assignments=per_row)
-    count = rows * per_row
+    reward = Decimal(props["reward"])
+    total = fees.Cost(rewards=Decimal("0.00"), fees=Decimal("0.00"))
+    count = 0
+    for size, n in rows.values_list("assignments").annotate(n=Count("pk")).order_by():
+        size = size or per_row
+        unit = assignment_cost(batch, reward=reward, max_assignments=size)
+        total = fees.Cost(
+            rewards=total.rewards + unit.rewards * size * n,
+            fees=total.fees + unit.fees * size * n,
+        )
+        count += n
     _give_back(
         batch,
-        fees.Cost(rewards=unit.rewards * count, fees=unit.fees * count),
+        total,
         actor=None,
         reason="cancelled before these rows were created",
-        details={"rows": rows},
+        details={"rows": count},
     )
 
 

@@ -61,6 +61,8 @@ from apps.mturk.errors import (
 )
 from apps.mturk.gateway import Gateway
 from apps.notifications.services import hit_type_notifications_configure
+from apps.qualifications.guards import guard_ensure, guard_requirement
+from apps.qualifications.models import GuardKind
 from apps.requesters.access import still_allowed
 from apps.requesters.roles import Action
 from apps.requesters.services import CredentialsMissing, requester_gateway
@@ -148,10 +150,10 @@ def batch_launch_run(batch_id: int) -> None:
         return
     if batch.status == BatchStatus.LAUNCHING and not _launcher_still_allowed(batch):
         return
-    if batch.status == BatchStatus.LAUNCHING and not batch.hit_type_mturk_id:
+    if batch.status == BatchStatus.LAUNCHING:
         try:
             gateway = requester_gateway(batch.requester)
-            _hit_type_ensure(batch, gateway)
+            _hit_types_ensure(batch, gateway)
         except (MTurkError, CredentialsMissing) as exc:
             logger.warning("batch %s: no HIT type: %s", batch.pk, exc)
             batch_transition(batch, BatchStatus.FAILED, error=f"CreateHITType failed: {exc}")
@@ -189,7 +191,43 @@ def _retry_delay(
     return min(5 if waiting_out else 8, base * 2 ** min(attempt + 1, 6)), unreachable_since
 
 
-def _hit_type_ensure(batch: Batch, gateway: Gateway) -> str:
+def _hit_types_ensure(batch: Batch, gateway: Gateway) -> None:
+    """The batch's HIT type, with its guards: a per-worker cap, and the sibling qualification
+    of each split row (apps/qualifications/guards.py). The parts of a split row require their
+    row's sibling type, so when several rows are split each has a HIT type of its own; a single
+    split row (a study) puts its guard on the batch's type. Safe to run again."""
+    props = batch.launch_properties
+    shared = []
+    if props.get("worker_cap"):
+        cap = guard_ensure(
+            batch=batch, kind=GuardKind.CAP, gateway=gateway, limit=props["worker_cap"]
+        )
+        shared.append(guard_requirement(cap))
+    split_rows = sorted(
+        set(BatchRow.objects.filter(batch=batch, part__gt=0).values_list("source_row", flat=True))
+    )
+
+    def siblings(source_row: int) -> dict:
+        guard = guard_ensure(
+            batch=batch, kind=GuardKind.SIBLINGS, gateway=gateway, row_index=source_row
+        )
+        return guard_requirement(guard)
+
+    if not batch.hit_type_mturk_id:
+        own = [siblings(split_rows[0])] if len(split_rows) == 1 else []
+        hit_type_id = _hit_type_make(batch, gateway, shared + own)
+        Batch.objects.filter(pk=batch.pk).update(hit_type_mturk_id=hit_type_id)
+        batch.hit_type_mturk_id = hit_type_id
+    if len(split_rows) > 1:
+        untyped = BatchRow.objects.filter(batch=batch, part__gt=0, hit_type_mturk_id="")
+        for source_row in sorted(set(untyped.values_list("source_row", flat=True))):
+            hit_type_id = _hit_type_make(batch, gateway, [*shared, siblings(source_row)])
+            untyped.filter(source_row=source_row).update(hit_type_mturk_id=hit_type_id)
+
+
+def _hit_type_make(batch: Batch, gateway: Gateway, guards: list[dict]) -> str:
+    """CreateHITType with the batch's properties and these guard requirements; mirrored, with
+    its notifications set."""
     props = batch.launch_properties
     params = {
         "AutoApprovalDelayInSeconds": props["auto_approval_delay"],
@@ -198,7 +236,7 @@ def _hit_type_ensure(batch: Batch, gateway: Gateway) -> str:
         "Title": props["title"],
         "Keywords": props["keywords"],
         "Description": props["description"],
-        "QualificationRequirements": props["qualification_requirements"],
+        "QualificationRequirements": [*props["qualification_requirements"], *guards],
     }
     attempt = 0
     unreachable_since: float | None = None
@@ -213,8 +251,6 @@ def _hit_type_ensure(batch: Batch, gateway: Gateway) -> str:
                 raise
             attempt += 1
             time.sleep(delay)
-    Batch.objects.filter(pk=batch.pk).update(hit_type_mturk_id=hit_type_id)
-    batch.hit_type_mturk_id = hit_type_id
     hit_type_upsert_from_api(
         requester=batch.requester,
         data={"HITTypeId": hit_type_id, **params},
@@ -346,6 +382,10 @@ def row_create(
     """Create one row's HIT (exactly once); returns the row's resulting status."""
     markers = markers or _MarkerIndex(gateway, batch)
     row = BatchRow.objects.get(pk=row_pk)
+    if row.hit_type_mturk_id:
+        hit_type = HITType.objects.filter(
+            requester=batch.requester, mturk_id=row.hit_type_mturk_id
+        ).first()
     status = watch() if watch else batch.status
     token = _row_claim(batch, row, hit_type, markers, orphan=orphan, batch_status=status)
     if isinstance(token, RowStatus):
@@ -407,8 +447,8 @@ def _row_call(
         try:
             data = gateway.call(
                 "create_hit_with_hit_type",
-                HITTypeId=batch.hit_type_mturk_id,
-                MaxAssignments=batch.launch_properties["max_assignments"],
+                HITTypeId=row.hit_type_mturk_id or batch.hit_type_mturk_id,
+                MaxAssignments=row.assignments or batch.launch_properties["max_assignments"],
                 LifetimeInSeconds=batch.launch_properties["lifetime"],
                 Question=row_question(batch, row.values),
                 RequesterAnnotation=row_annotation(batch, row.index),

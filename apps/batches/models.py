@@ -45,11 +45,6 @@ class ProjectKind(models.TextChoices):
     STUDY = "study", "Study (a survey link and a completion code)"
 
 
-class CapCounts(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted work"
-    ACCEPTED = "accepted", "Accepted work (also what is still being worked on)"
-
-
 class Project(models.Model):
     """What every HIT of a batch shares: the question template and the HIT properties."""
 
@@ -91,12 +86,10 @@ class Project(models.Model):
     split_assignments = models.BooleanField(
         default=True, verbose_name="Publish 10 or more assignments as HITs of at most 9"
     )
-    # At most this many assignments of one batch per worker (None: no cap).
+    # At most this many assignments of one batch per worker (None: no cap), counted from the
+    # work they submitted: MTurk names no worker for an assignment still being worked on.
     worker_cap = models.PositiveIntegerField(
         null=True, blank=True, verbose_name="At most this many assignments per worker"
-    )
-    cap_counts = models.CharField(
-        max_length=10, choices=CapCounts.choices, default=CapCounts.SUBMITTED
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

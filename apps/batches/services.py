@@ -7,6 +7,7 @@ once its transaction has committed.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.batches import checking, commitments, costs
+from apps.batches import checking, commitments, costs, splitting
 from apps.batches.models import (
     PROJECT_HIT_FIELDS,
     ActionKind,
@@ -160,7 +161,7 @@ def batch_delete_invalid(*, membership: Membership, batch: Batch) -> None:
             transaction.on_commit(lambda: storage.delete(name))
 
 
-def _launch_properties(project: Project) -> dict:
+def _launch_properties(project: Project, batch: Batch | None = None) -> dict:
     return {
         "question_kind": project.question_kind,
         "template": project.template,
@@ -169,7 +170,12 @@ def _launch_properties(project: Project) -> dict:
         "description": project.description,
         "keywords": project.keywords,
         "reward": str(project.reward),
-        "max_assignments": project.max_assignments,
+        # What each row asks for: the batch's own number (a study's participants) or the
+        # project's; `split` publishes 10 or more as HITs of at most 9 (splitting.py).
+        "max_assignments": (batch.assignments_per_row if batch else None)
+        or project.max_assignments,
+        "split": project.split_assignments,
+        "worker_cap": project.worker_cap,
         "lifetime": project.lifetime,
         "assignment_duration": project.assignment_duration,
         "auto_approval_delay": project.auto_approval_delay,
@@ -180,11 +186,39 @@ def _launch_properties(project: Project) -> dict:
 
 def batch_properties(batch: Batch) -> dict:
     """What the launch sends: the snapshot once launched, the project's values before."""
-    return batch.launch_properties or _launch_properties(batch.project)
+    return batch.launch_properties or _launch_properties(batch.project, batch)
 
 
 def batch_estimate(batch: Batch, *, remaining_only: bool = False) -> costs.Estimate:
+    """What the batch costs (or, `remaining_only`, what its rows not yet created cost), with
+    rows asking for 10 or more assignments counted as the HITs of at most 9 they become."""
     props = batch_properties(batch)
+    split = splitting.batch_splits(batch, props)
+    already = batch.rows.filter(part__gt=0).exists() if split else False
+    if already:
+        # The rows are parts already: count what is left of them.
+        rows = batch.rows.all()
+        if remaining_only:
+            rows = rows.exclude(status=RowStatus.CREATED)
+        assignments = sum(size or 0 for size in rows.values_list("assignments", flat=True))
+        reward = Decimal(props["reward"])
+        requirements = props["qualification_requirements"]
+        whole = costs.estimate(
+            reward=reward, max_assignments=1, hits=assignments, requirements=requirements
+        )
+        large_fee = fees.assignment_fee(
+            reward,
+            max_assignments=props["max_assignments"],
+            masters=costs.requires_masters(requirements),
+        )
+        return dataclasses.replace(
+            whole,
+            hits=rows.count(),
+            max_assignments=splitting.MAX_PER_PART,
+            rows=batch.row_count,
+            per_row=props["max_assignments"],
+            unsplit=fees.Cost(rewards=reward * assignments, fees=large_fee * assignments),
+        )
     hits = batch.row_count
     if remaining_only:
         hits = batch.rows.exclude(status=RowStatus.CREATED).count()
@@ -193,6 +227,7 @@ def batch_estimate(batch: Batch, *, remaining_only: bool = False) -> costs.Estim
         max_assignments=props["max_assignments"],
         hits=hits,
         requirements=props["qualification_requirements"],
+        split=split,
     )
 
 
@@ -222,6 +257,9 @@ def batch_launch(
     requester = membership.requester
     if batch.requester_id != requester.pk:
         raise PermissionDenied("This batch belongs to another account.")
+    too_many_splits = splitting.split_refusal(batch, batch_properties(batch))
+    if too_many_splits:
+        raise ValidationError(too_many_splits)
     if not batch.can_launch:
         raise ValidationError(
             f"A batch that is {batch.get_status_display().lower()} cannot launch."
@@ -262,10 +300,13 @@ def batch_launch(
             "estimate_fees": batch_estimate(batch).cost.fees if first else batch.estimate_fees,
         }
         if first:
-            fields["launch_properties"] = _launch_properties(batch.project)
+            fields["launch_properties"] = _launch_properties(batch.project, batch)
             fields["launch_started_at"] = timezone.now()
         if not batch_transition(batch, BatchStatus.LAUNCHING, **fields):
             raise ValidationError("The batch changed meanwhile; reload the page.")
+        if first:
+            # No row has a token yet: the rows become their parts, then the first wave.
+            splitting.batch_rows_split(batch, batch.launch_properties)
         audit_record(
             actor=actor,
             requester=requester,

@@ -35,6 +35,7 @@ from apps.mturk.gateway import Gateway
 from apps.mturk.sqs import NotificationQueue, QueueMessage
 from apps.notifications.models import NotificationEvent, NotificationMessage
 from apps.qualifications.groups import groups_after_submissions
+from apps.qualifications.guards import guards_after_submissions
 from apps.requesters.models import Environment, Requester
 from apps.requesters.services import requester_account_config, requester_gateway
 from apps.workers.sync import workers_refresh
@@ -293,6 +294,7 @@ def _read_assignment(requester: Requester, gateway: Gateway, assignment_id: str)
     if changed:
         agreement_refresh(hit)
         groups_after_submissions([assignment.pk])
+        guards_after_submissions([assignment.pk])
     return assignment.worker_id
 
 

@@ -109,7 +109,8 @@ class BatchGuard(models.Model):
     )
     batch = models.ForeignKey("batches.Batch", on_delete=models.CASCADE, related_name="guards")
     kind = models.CharField(max_length=10, choices=GuardKind.choices)
-    # The split row (its CSV index) whose parts the guard keeps apart; None for a cap.
+    # The split row (its `source_row`, shared by its parts) whose HITs the guard keeps apart;
+    # None for a cap.
     row_index = models.PositiveIntegerField(null=True, blank=True)
     qualification_type = models.ForeignKey(
         QualificationType, on_delete=models.PROTECT, related_name="guards"

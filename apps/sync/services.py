@@ -29,6 +29,7 @@ from apps.mturk.errors import MTurkError
 from apps.mturk.gateway import Gateway
 from apps.qualifications import sync as qualifications_sync
 from apps.qualifications.groups import groups_after_submissions
+from apps.qualifications.guards import guards_after_submissions, guards_reconcile
 from apps.requesters.models import Requester
 from apps.requesters.services import CredentialsMissing, requester_gateway
 from apps.review.bonuses.sync import bonus_payments_sync
@@ -91,6 +92,7 @@ def _steps(
     def after_store(assignments: list[Assignment]) -> None:
         touched_workers.update(a.worker_id for a in assignments)
         groups_after_submissions([a.pk for a in assignments])
+        guards_after_submissions([a.pk for a in assignments])
 
     try:
         hits_sync.hits_sync(
@@ -108,6 +110,8 @@ def _steps(
         requester=requester, gateway=gateway, changes=changes, full=full
     )
     workers_sync.worker_blocks_sync(requester=requester, gateway=gateway, changes=changes)
+    # Caps and sibling guards a lost event or a failed grant left out.
+    changes["guard_grants"] += guards_reconcile(requester=requester)
     qualifications_sync.qualification_requests_sync(
         requester=requester, gateway=gateway, changes=changes
     )

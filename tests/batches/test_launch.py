@@ -177,7 +177,7 @@ def test_a_token_past_mturks_24_hours_is_checked_at_mturk_before_a_new_one(
     services.batch_launch(membership=_membership(carol), actor=carol, batch=batch)
     batch.refresh_from_db()
     gateway = launch.requester_gateway(local_account)
-    launch._hit_type_ensure(batch, gateway)
+    launch._hit_types_ensure(batch, gateway)
     old = timezone.now() - timedelta(hours=25)
     # Row 0's HIT was made a day ago (its token since forgotten); row 1's call never went out.
     made = account_mturk.create_hit_with_hit_type(
@@ -238,7 +238,7 @@ def test_cancel_stops_claiming_rows_settles_those_in_flight_and_can_expire(
     services.batch_launch(membership=_membership(carol), actor=carol, batch=batch)
     batch.refresh_from_db()
     gateway = launch.requester_gateway(local_account)
-    launch._hit_type_ensure(batch, gateway)
+    launch._hit_types_ensure(batch, gateway)
     for index in (0, 1):
         launch.row_create(batch, batch.rows.get(index=index).pk, gateway, None)
     # Row 2 was claimed by a worker that then died mid-call.
@@ -387,7 +387,7 @@ def test_an_unreachable_mturk_leaves_a_row_retrying_until_the_outage_patience_ru
     batch = make_batch(make_project(local_account, carol), carol, rows_csv(1))
     services.batch_launch(membership=_membership(carol), actor=carol, batch=batch)
     batch.refresh_from_db()
-    launch._hit_type_ensure(batch, launch.requester_gateway(local_account))
+    launch._hit_types_ensure(batch, launch.requester_gateway(local_account))
     with socket.socket() as sock:  # a port nobody listens on: connections are refused
         sock.bind(("127.0.0.1", 0))
         local_account.endpoint_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -442,7 +442,7 @@ def test_the_hit_type_waits_out_an_unreachable_mturk_too(
     started = time.monotonic()
 
     with pytest.raises(MTurkUnavailable):
-        launch._hit_type_ensure(batch, gateway)
+        launch._hit_types_ensure(batch, gateway)
 
     assert time.monotonic() - started >= 1
     assert gateway.calls["CreateHITType"] >= 2  # ROW_RETRIES alone would allow one call

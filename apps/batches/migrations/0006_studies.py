@@ -49,18 +49,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="project",
-            name="cap_counts",
-            field=models.CharField(
-                choices=[
-                    ("submitted", "Submitted work"),
-                    ("accepted", "Accepted work (also what is still being worked on)"),
-                ],
-                default="submitted",
-                max_length=10,
-            ),
-        ),
-        migrations.AddField(
-            model_name="project",
             name="kind",
             field=models.CharField(
                 choices=[
