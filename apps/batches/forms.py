@@ -81,6 +81,12 @@ class ProjectForm(forms.ModelForm):
             raise ValidationError("A reward cannot be negative.")
         return reward
 
+    def clean_worker_cap(self):
+        value = self.cleaned_data.get("worker_cap")
+        if value == 0:
+            raise ValidationError("A cap lets each worker do at least one assignment.")
+        return value
+
     def clean_max_assignments(self):
         value = self.cleaned_data["max_assignments"]
         if not value:
@@ -190,3 +196,34 @@ class BatchExcludeForm(forms.Form):
     def __init__(self, *args, batch: Batch, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = batch_exclusion_groups(batch)
+
+
+class WavePlanForm(forms.Form):
+    """How a batch not yet launched is released: `size` HITs per wave, the next when the last
+    is `done_percent`% done and/or every `every_minutes` (apps/batches/waves.py)."""
+
+    size = forms.IntegerField(min_value=1, label="HITs per wave")
+    done_percent = forms.IntegerField(
+        min_value=1, max_value=100, required=False, label="next wave when the last is (% done)"
+    )
+    every_minutes = forms.IntegerField(min_value=1, required=False, label="or every (minutes)")
+
+    def __init__(self, *args, rows: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        self.fields["size"].max_value = rows
+        self.fields["size"].widget.attrs["max"] = rows
+
+    def clean_size(self):
+        size = self.cleaned_data["size"]
+        if size > self.rows:
+            raise ValidationError(f"A wave has at most the batch's {self.rows} HITs.")
+        return size
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("done_percent") is None and not data.get("every_minutes"):
+            raise ValidationError(
+                "Say when the next wave goes: a percentage done, minutes, or both."
+            )
+        return data

@@ -36,6 +36,8 @@ PROJECT_HIT_FIELDS = (
     "assignment_duration",
     "auto_approval_delay",
     "annotation",
+    "split_assignments",
+    "worker_cap",
 )
 
 
@@ -84,12 +86,21 @@ class Project(models.Model):
     # A row needing 10 or more assignments is published as several HITs of at most 9 (MTurk's
     # commission is 20% below 10 assignments, 40% from 10), which a worker takes one of.
     split_assignments = models.BooleanField(
-        default=True, verbose_name="Publish 10 or more assignments as HITs of at most 9"
+        default=True,
+        verbose_name="Publish 10 or more assignments as HITs of at most 9",
+        help_text="MTurk's fee is 20% of the reward on HITs with fewer than 10 assignments and "
+        "40% from 10. A row asking for more is published as several HITs of at most 9, and a "
+        "worker can take only one of them.",
     )
     # At most this many assignments of one batch per worker (None: no cap), counted from the
     # work they submitted: MTurk names no worker for an assignment still being worked on.
     worker_cap = models.PositiveIntegerField(
-        null=True, blank=True, verbose_name="At most this many assignments per worker"
+        null=True,
+        blank=True,
+        verbose_name="At most this many assignments per worker",
+        help_text="In each batch, counted from the work a worker submitted; empty for no cap. "
+        "A worker who reaches it is granted the batch's cap qualification, which its HITs "
+        "require to be absent.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

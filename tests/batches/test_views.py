@@ -141,7 +141,9 @@ def test_upload_makes_a_batch_and_an_invalid_csv_makes_none(login, carol, projec
 def test_the_review_shows_the_cost_table_balance_and_the_ten_assignment_rule(
     login, carol, local_account, emulator
 ):
-    project = make_project(local_account, carol, reward="0.50", max_assignments=10)
+    project = make_project(
+        local_account, carol, reward="0.50", max_assignments=10, split_assignments=False
+    )
     batch = make_batch(project, carol, rows_csv(100))
     page = login(carol).get(f"/batches/{batch.pk}/").content.decode()
     assert "100 HITs \u00d7 10 = 1,000" in page
