@@ -97,7 +97,7 @@ def test_it_shows_the_saving_of_hits_of_nine_on_the_batch_page(
     assert estimate.total == Decimal("360.00")
     assert estimate.unsplit.total == Decimal("420.00") and estimate.saving == Decimal("60.00")
     page = login(carol).get(f"/batches/{batch.pk}/").content.decode()
-    assert "1 row × 300 = 300, as 34 HITs of at most 9" in page
+    assert "1 row \u00d7 300 = 300, as 34 HITs of at most 9" in page
     assert "MTurk fee (20%)" in page
     assert "One HIT per row would cost $420.00 ($120.00 fee): this saves $60.00." in page
     assert "Launch 34 HITs for $360.00" in page
@@ -106,7 +106,7 @@ def test_it_shows_the_saving_of_hits_of_nine_on_the_batch_page(
     project.split_assignments = False
     project.save()
     page = login(carol).get(f"/batches/{batch.pk}/").content.decode()
-    assert "1 HITs × 300 = 300" in page and "MTurk fee (40%)" in page
+    assert "1 HITs \u00d7 300 = 300" in page and "MTurk fee (40%)" in page
     assert "this saves" not in page
 
 
