@@ -311,3 +311,26 @@ def test_a_batch_with_too_many_rows_to_split_is_refused_with_the_way_out(
     with pytest.raises(ValidationError, match="a batch can split at most 100 rows"):
         services.batch_launch(membership=_membership(carol), actor=carol, batch=batch)
     assert not BatchRow.objects.filter(batch=batch, part__gt=0).exists()
+
+
+def test_the_parts_of_a_split_row_read_as_one_item_in_the_results(
+    carol, alice, local_account, emulator, eager, settings, tmp_path
+):
+    from apps.review.quality.aggregate import batch_aggregate
+
+    settings.VAR_DIR = tmp_path
+    project = make_project(local_account, carol, reward="0.05", max_assignments=10)
+    batch = _launch(project, carol, 2)
+    rows = list(batch.rows.order_by("index"))
+    assert [r.part for r in rows] == [1, 2, 1, 2]
+    for row in rows[:2]:
+        for label in ["cat", "cat", "cat", "dog", "cat"]:
+            assignment = emulator.accept(new_worker_id(), row.hit_mturk_id)
+            emulator.submit(assignment, answers={"label": label})
+    requester_sync(requester=local_account)
+
+    aggregate = batch_aggregate(batch, method="majority")
+    assert set(aggregate.items) == {rows[0].hit_mturk_id, rows[2].hit_mturk_id}
+    first = aggregate.items[rows[0].hit_mturk_id]["label"]
+    assert (first.value, first.answers) == ("cat", 10)
+    assert aggregate.items[rows[2].hit_mturk_id]["label"].answers == 0

@@ -620,14 +620,24 @@ def _fallback_elements(given: dict[str, list]) -> list[TaskElement]:
 def batch_aggregate(batch: Batch, *, method: str = "dawid_skene") -> BatchAggregate:
     """Every HIT's aggregated answer to each answering element of the batch's template, by
     `method` (`dawid_skene`, `mace` or `majority`; see the module for each kind). Every HIT of
-    the batch has an entry per field, with `value` None and `answers` 0 when nobody answered."""
+    the batch has an entry per field, with `value` None and `answers` 0 when nobody answered;
+    a split row is one entry, under its first part's HIT, with the answers of all its parts."""
     method = method if method in METHODS else "dawid_skene"
     props = batch_properties(batch)
     template = props.get("template", "")
     question_kind = props.get("question_kind", QuestionKind.HTML)
-    rows = list(
-        batch.rows.exclude(hit_mturk_id="").order_by("index").values_list("hit_mturk_id", "values")
-    )
+    # The HITs of a split row (its parts, apps/batches/splitting.py) ask one task: their answers
+    # are one item, under the first part's HIT.
+    item_of: dict[str, str] = {}
+    first_part: dict[int, str] = {}
+    rows = []
+    parts = batch.rows.exclude(hit_mturk_id="").order_by("index")
+    for hit, values, part, source_row in parts.values_list(
+        "hit_mturk_id", "values", "part", "source_row"
+    ):
+        item_of[hit] = first_part.setdefault(source_row, hit) if part else hit
+        if item_of[hit] == hit:
+            rows.append((hit, values))
     given: dict[str, list[tuple[str, dict, Any]]] = defaultdict(list)
     assignments = (
         batch_assignments(batch)
@@ -636,7 +646,9 @@ def batch_aggregate(batch: Batch, *, method: str = "dawid_skene") -> BatchAggreg
         .values_list("hit__mturk_id", "worker_id", "answers", "task_answers")
     )
     for hit, worker, answers, task_answers in assignments.iterator(chunk_size=500):
-        given[hit].append((worker, answers if isinstance(answers, dict) else {}, task_answers))
+        given[item_of.get(hit, hit)].append(
+            (worker, answers if isinstance(answers, dict) else {}, task_answers)
+        )
     specs = {
         hit: taskspec.task_spec(template, values or {}, kind=question_kind) for hit, values in rows
     }
