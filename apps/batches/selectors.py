@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from apps.batches import splitting
 from apps.batches.models import Batch, BatchAction, BatchRow, Project, RowStatus
 from apps.hits.models import HIT, Assignment, AssignmentStatus
 from apps.mturk import fees
@@ -51,7 +52,8 @@ def launch_progress(batch: Batch) -> LaunchProgress:
         .values_list("status", "n")
     )
     progress = LaunchProgress(
-        total=batch.row_count,
+        # The HITs to make: a split row is several (its parts), a held row one still.
+        total=sum(counts.values()) or batch.row_count,
         created=counts.get(RowStatus.CREATED, 0),
         failed=counts.get(RowStatus.FAILED, 0),
         pending=counts.get(RowStatus.PENDING, 0),
@@ -117,7 +119,10 @@ def batch_counters(batch: Batch) -> BatchCounters:
     props = batch.launch_properties
     max_assignments = props.get("max_assignments", batch.project.max_assignments)
     reward = Decimal(props.get("reward", batch.project.reward))
-    per = reward + fees.assignment_fee(reward, max_assignments=max_assignments)
+    # A split row's HITs have at most 9 assignments each: the lower fee.
+    split = bool(props) and splitting.batch_splits(batch, props)
+    fee_size = splitting.MAX_PER_PART if split else max_assignments
+    per = reward + fees.assignment_fee(reward, max_assignments=fee_size)
     timed = by_status["timed"]
     median = median_work_seconds(assignments, timed)
     hourly = None

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.audit.models import AuditEvent
-from apps.batches import services, splitting
+from apps.batches import selectors, services, splitting
 from apps.batches.models import BatchRow, BatchStatus
 from apps.hits.models import HITType
 from apps.qualifications import guards
@@ -148,6 +148,13 @@ def test_a_study_of_20_is_three_hits_a_worker_takes_only_one_of(
         with pytest.raises(EmulatorControlError):
             emulator.accept(participant, sibling.hit_mturk_id)
     assert emulator.accept(new_worker_id(), parts[1].hit_mturk_id)
+
+    # The batch page counts the three HITs, and the submitted work at the 20% fee.
+    progress = selectors.launch_progress(batch)
+    assert (progress.total, progress.created) == (3, 3)
+    counters = selectors.batch_counters(batch)
+    assert (counters.target, counters.submitted) == (20, 1)
+    assert counters.committed == Decimal("0.12")
 
 
 def test_several_split_rows_each_keep_their_own_siblings_apart(
