@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["emulator", "sync", "launch", "review"]
+ORDER = ["emulator", "sync", "launch", "review", "micro_batches"]
 
 
 def main() -> int:
