@@ -341,3 +341,28 @@ def test_the_parts_of_a_split_row_read_as_one_item_in_the_results(
     first = aggregate.items[rows[0].hit_mturk_id]["label"]
     assert (first.value, first.answers) == ("cat", 10)
     assert aggregate.items[rows[2].hit_mturk_id]["label"].answers == 0
+
+
+def test_the_batch_page_says_who_may_take_it(
+    login, carol, alice, local_account, emulator, eager, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    project = make_project(local_account, carol, reward="0.10", worker_cap=5)
+    batch = _launch(project, carol, 1, assignments_per_row=20)
+    client = login(carol)
+    page = client.get(f"/batches/{batch.pk}/").content.decode()
+    assert "The row asks for 20 assignments: it is published as 3 HITs of at most 9" in page
+    assert "0 workers have taken one so far" in page
+    assert "At most 5 assignments of this batch per worker" in page
+    assert "0 workers have reached it" in page
+
+    _work(emulator, new_worker_id(), batch.rows.get(part=1).hit_mturk_id)
+    requester_sync(requester=local_account)
+    page = client.get(f"/batches/{batch.pk}/").content.decode()
+    assert "1 worker has taken one so far and no longer sees the others" in page
+    # Part numbers beside the spreadsheet row in the HITs table.
+    assert '2 <span class="muted">part 3</span>' in page
+
+    plain = make_project(local_account, carol, name="Plain", reward="0.10")
+    other = _launch(plain, carol, 1)
+    assert 'id="guards"' not in client.get(f"/batches/{other.pk}/").content.decode()
