@@ -325,6 +325,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.review.tasks.auto_review_rules_task",
         "schedule": 600.0,
     },
+    "batches-waves": {
+        "task": "apps.batches.tasks.batch_waves_task",
+        "schedule": 60.0,
+    },
     "notifications-poll-all": {
         "task": "apps.notifications.tasks.notifications_poll_all",
         "schedule": float(NOTIFICATIONS_POLL_SECONDS),

@@ -24,6 +24,7 @@ from apps.batches.models import (
     BatchStatus,
     RowStatus,
 )
+from apps.batches.waves import batch_waves_due
 
 logger = logging.getLogger(__name__)
 
@@ -86,3 +87,9 @@ def batches_resume_all() -> None:
 @worker_ready.connect
 def _resume_on_start(sender=None, **kwargs) -> None:
     batches_resume_all.delay()
+
+
+@shared_task(soft_time_limit=50, time_limit=55)
+def batch_waves_task() -> None:
+    """Every minute (beat): release the waves that are due, and relaunch any whose task was lost."""
+    batch_waves_due()
