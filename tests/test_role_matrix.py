@@ -270,6 +270,16 @@ def _actions(o):
         ("batch resume", f"/batches/{o['batch'].pk}/resume/", {}, "manager"),
         ("batch action", f"/batches/{o['batch'].pk}/actions/", {"kind": "expire"}, "manager"),
         ("batch cancel", f"/batches/{o['batch'].pk}/cancel/", {}, "manager"),
+        (
+            "batch waves plan",
+            f"/batches/{o['batch'].pk}/waves/plan/",
+            {"size": "1", "done_percent": "50"},
+            "manager",
+        ),
+        ("batch waves pause", f"/batches/{o['batch'].pk}/waves/pause/", {}, "manager"),
+        ("batch waves resume", f"/batches/{o['batch'].pk}/waves/resume/", {}, "manager"),
+        ("batch waves release", f"/batches/{o['batch'].pk}/waves/release/", {}, "manager"),
+        ("batch waves cancel", f"/batches/{o['batch'].pk}/waves/cancel/", {}, "manager"),
     ]
 
 
@@ -326,6 +336,11 @@ ACTION_NAMES = [
     "batch resume",
     "batch action",
     "batch cancel",
+    "batch waves plan",
+    "batch waves pause",
+    "batch waves resume",
+    "batch waves release",
+    "batch waves cancel",
 ]
 
 

@@ -49,4 +49,12 @@ urlpatterns = [
     path("batches/<int:pk>/results.csv", views.results_csv, name="batches-results-csv"),
     path("batches/<int:pk>/results.jsonl", views.results_jsonl, name="batches-results-jsonl"),
     path("batches/<int:pk>/input.csv", views.input_csv, name="batches-input"),
+    path("batches/<int:pk>/waves/", views.batch_waves, name="batches-waves"),
+    path("batches/<int:pk>/waves/plan/", views.batch_waves_plan, name="batches-waves-plan"),
+    path("batches/<int:pk>/waves/pause/", views.batch_waves_pause, name="batches-waves-pause"),
+    path("batches/<int:pk>/waves/resume/", views.batch_waves_resume, name="batches-waves-resume"),
+    path(
+        "batches/<int:pk>/waves/release/", views.batch_waves_release, name="batches-waves-release"
+    ),
+    path("batches/<int:pk>/waves/cancel/", views.batch_waves_cancel, name="batches-waves-cancel"),
 ]

@@ -38,6 +38,7 @@ from apps.batches import (
     starters,
     taskspec,
     templating,
+    waves,
 )
 from apps.batches.forms import (
     ActionForm,
@@ -48,6 +49,7 @@ from apps.batches.forms import (
     LaunchForm,
     ProjectCopyForm,
     ProjectForm,
+    WavePlanForm,
     requirement_formset,
 )
 from apps.batches.models import (
@@ -667,6 +669,7 @@ def _batch_context(request: HttpRequest, batch: Batch, membership) -> dict:
         context["variables"] = templating.variables(props["template"])
     if context["can_exclude"] and batch.hit_type_mturk_id:
         context["exclude_form"] = BatchExcludeForm(batch=batch)
+    context.update(_waves_context(batch, membership))
     return context
 
 
@@ -872,3 +875,125 @@ def input_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
         filename=batch.input_name or _filename(batch, "input.csv"),
         content_type="text/csv",
     )
+
+
+# --- gradual release (waves.py) ------------------------------------------------------------
+
+
+def _waves_context(batch: Batch, membership) -> dict:
+    """The batch page's waves section: the plan form before the launch, the waves after."""
+    can_launch = role_allows(membership.role, Action.LAUNCH)
+    context = {"batch": batch, "can_launch": can_launch, "wave_plan": waves.plan_in_words(batch)}
+    if batch.status == BatchStatus.VALIDATED:
+        if can_launch:
+            initial = {
+                "size": batch.wave_size,
+                "done_percent": batch.wave_done_percent,
+                "every_minutes": batch.wave_every_minutes,
+            }
+            context["wave_form"] = WavePlanForm(initial=initial, rows=batch.rows.count())
+        return context
+    if batch.wave_size and batch.waves.exists():
+        view = waves.batch_waves_view(batch)
+        context["waves"] = view
+        context["waves_live"] = bool(view.held) and batch.status in (
+            BatchStatus.LAUNCHED,
+            BatchStatus.LAUNCHING,
+        )
+    return context
+
+
+def _waves_answer(
+    request: HttpRequest, batch: Batch, membership, *, done: str = "", refused: str = ""
+) -> HttpResponse:
+    """The waves section again, saying what happened (htmx), or the batch page at it."""
+    if not request.htmx:
+        if done:
+            messages.success(request, done)
+        if refused:
+            messages.error(request, refused)
+        return redirect(f"{reverse('batches-detail', args=[batch.pk])}#waves")
+    batch.refresh_from_db()
+    context = _waves_context(batch, membership)
+    context.update(wave_done=done, wave_refused=refused)
+    return render(request, "batches/_waves.html", context)
+
+
+@require_GET
+def batch_waves(request: HttpRequest, pk: int) -> HttpResponse:
+    """The waves section the batch page polls while waves are still to come."""
+    batch, membership = _batch(request, pk)
+    return _waves_answer(request, batch, membership)
+
+
+@require_POST
+def batch_waves_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    batch, membership = _batch(request, pk, Action.LAUNCH)
+    try:
+        if "all_at_once" in request.POST:
+            waves.batch_waves_plan(
+                membership=membership, actor=request.user, batch=batch, size=None
+            )
+            done = "Every HIT is published at the launch."
+        else:
+            form = WavePlanForm(request.POST, rows=batch.rows.count())
+            if not form.is_valid():
+                raise ValidationError([e for errs in form.errors.values() for e in errs])
+            waves.batch_waves_plan(
+                membership=membership, actor=request.user, batch=batch, **form.cleaned_data
+            )
+            done = f"Released gradually: {waves.plan_in_words(batch)}"
+    except ValidationError as exc:
+        return _waves_answer(request, batch, membership, refused=" ".join(exc.messages))
+    return _waves_answer(request, batch, membership, done=done)
+
+
+@require_POST
+def batch_waves_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    batch, membership = _batch(request, pk, Action.LAUNCH)
+    paused = waves.batch_waves_pause(membership=membership, actor=request.user, batch=batch)
+    done = "Paused: no wave goes until you resume." if paused else ""
+    return _waves_answer(request, batch, membership, done=done)
+
+
+@require_POST
+def batch_waves_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    batch, membership = _batch(request, pk, Action.LAUNCH)
+    resumed = waves.batch_waves_resume(membership=membership, actor=request.user, batch=batch)
+    done = "Resumed: the next wave goes when its condition is met." if resumed else ""
+    return _waves_answer(request, batch, membership, done=done)
+
+
+@require_POST
+def batch_waves_release(request: HttpRequest, pk: int) -> HttpResponse:
+    batch, membership = _batch(request, pk, Action.LAUNCH)
+    after = request.POST.get("after", "")
+    try:
+        wave = waves.batch_wave_release_now(
+            membership=membership,
+            actor=request.user,
+            batch=batch,
+            after=int(after) if after.isdigit() else None,
+        )
+    except ValidationError as exc:
+        return _waves_answer(request, batch, membership, refused=" ".join(exc.messages))
+    done = f"Wave {wave.number}: {wave.rows} HIT{'s' if wave.rows != 1 else ''} being published."
+    return _waves_answer(request, batch, membership, done=done)
+
+
+@require_POST
+def batch_waves_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    batch, membership = _batch(request, pk, Action.LAUNCH)
+    form = CancelForm(request.POST)
+    form.is_valid()
+    try:
+        waves.batch_waves_cancel(
+            membership=membership,
+            actor=request.user,
+            batch=batch,
+            expire=form.cleaned_data.get("expire", False),
+        )
+    except ValidationError as exc:
+        return _waves_answer(request, batch, membership, refused=" ".join(exc.messages))
+    done = "Cancelled: the HITs still held will never be published."
+    return _waves_answer(request, batch, membership, done=done)

@@ -93,6 +93,15 @@ NOT_A_PAGE: dict[str, str] = {
     "batches-resume": f"{_MATRIX} 'batch resume'",
     "batches-action": f"{_MATRIX} 'batch action'",
     "batches-bonuses-refresh": f"{_MATRIX} 'batch bonuses refresh'",
+    "batches-waves": (
+        "The batch page's waves section, polled by htmx (the page itself without it); "
+        "tests/batches/test_waves_page.py"
+    ),
+    "batches-waves-plan": f"{_MATRIX} 'batch waves plan'",
+    "batches-waves-pause": f"{_MATRIX} 'batch waves pause'",
+    "batches-waves-resume": f"{_MATRIX} 'batch waves resume'",
+    "batches-waves-release": f"{_MATRIX} 'batch waves release'",
+    "batches-waves-cancel": f"{_MATRIX} 'batch waves cancel'",
     "review-approve": f"{_MATRIX} 'approve'",
     "review-reject": f"{_MATRIX} 'reject'",
     "review-bonus": f"{_MATRIX} 'bonus'",
