@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.batches import checking, commitments, costs, splitting
+from apps.batches import checking, commitments, costs, splitting, waves
 from apps.batches.models import (
     PROJECT_HIT_FIELDS,
     ActionKind,
@@ -307,6 +307,7 @@ def batch_launch(
         if first:
             # No row has a token yet: the rows become their parts, then the first wave.
             splitting.batch_rows_split(batch, batch.launch_properties)
+            waves.batch_waves_begin(batch)
         audit_record(
             actor=actor,
             requester=requester,
