@@ -284,7 +284,10 @@ def type_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "group_form": GroupAddForm(
                 requester=membership.requester, initial=_group_initial(request)
             ),
-            "requirement": services.group_requirement(qtype) if qtype.group else None,
+            "requirement": services.group_requirement(qtype)
+            if qtype.group in ("exclude", "include")
+            else None,
+            "guards": qtype.guards.select_related("batch") if qtype.group == "guard" else [],
             "attachments": qtype.attachments.select_related("batch"),
         },
     )

@@ -210,6 +210,21 @@ def test_a_worker_reaching_the_cap_is_kept_out_of_the_rest_of_the_batch(
     assert emulator.accept(new_worker_id(), hit_ids[2])
 
 
+def test_a_guard_qualification_says_which_batch_keeps_it(
+    login, carol, alice, local_account, emulator, eager, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    project = make_project(local_account, carol, reward="0.05", worker_cap=2)
+    batch = _launch(project, carol, 2)
+    cap = BatchGuard.objects.get(batch=batch)
+    client = login(carol)
+    page = client.get(f"/qualifications/{cap.qualification_type.pk}/").content.decode()
+    assert "kept by a batch" in page and "inclusion list" not in page
+    assert "Kept by</dt><dd><a href=" in page and "its per-worker cap" in page
+    assert "Add workers to the group" not in page and "Grant a score" in page
+    assert "kept by a batch" in client.get("/qualifications/").content.decode()
+
+
 def test_a_lost_grant_is_made_by_reconciliation_and_a_repeated_one_changes_nothing(
     carol, alice, local_account, account_mturk, emulator, eager, settings, tmp_path
 ):
