@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "apps.review",
     "apps.notifications",
     "apps.sync",
+    "apps.studies",
 ]
 
 MIDDLEWARE = [
@@ -328,6 +329,11 @@ CELERY_BEAT_SCHEDULE = {
     "batches-waves": {
         "task": "apps.batches.tasks.batch_waves_task",
         "schedule": 60.0,
+    },
+    # Studies: judge the completion codes handed in, approve the valid ones where asked.
+    "studies-check": {
+        "task": "apps.studies.tasks.studies_check_task",
+        "schedule": 30.0,
     },
     "notifications-poll-all": {
         "task": "apps.notifications.tasks.notifications_poll_all",

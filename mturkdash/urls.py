@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("apps.workers.urls")),
     path("", include("apps.qualifications.urls")),
     path("", include("apps.sync.urls")),
+    path("", include("apps.studies.urls")),
 ]

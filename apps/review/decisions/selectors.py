@@ -60,7 +60,8 @@ def review_page(assignments: QuerySet[Assignment], number, *, per_page: int) -> 
     page = Paginator(assignments.values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
     rows = (
-        assignments.model.objects.select_related("hit", "hit__hit_type")
+        # `code_check`: a study's verdict on the completion code (apps/studies), on its card.
+        assignments.model.objects.select_related("hit", "hit__hit_type", "code_check")
         .prefetch_related("hit__batch_rows", "hit__batch_rows__batch")
         # The raw payloads are not shown: no need to read and decode them for fifty rows.
         .defer("raw", "answer_xml", "hit__raw", "hit__hit_type__raw")
