@@ -400,3 +400,67 @@ class ReviewAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action_name} {self.target_id} {self.status}"
+
+
+class Survey(models.Model):
+    """A small outside survey the local MTurk serves at `/survey/<key>/` (a stand-in for
+    Qualtrics and the like): questions, then an end page with a completion code. See
+    `apps.emulator.engine.surveys` for the codes."""
+
+    class CodeMode(models.TextChoices):
+        FIXED = "fixed"
+        HMAC = "hmac"
+        LIST = "list"
+
+    key = models.CharField(max_length=32, unique=True)
+    title = models.CharField(max_length=200)
+    # [{"name", "kind": scale | choice | text, "label", "required", "min"/"max" | "options"}]
+    questions = models.JSONField(default=list)
+    code_mode = models.CharField(max_length=8, choices=CodeMode.choices)
+    code = models.CharField(max_length=64, blank=True, default="")
+    secret = models.CharField(max_length=256, blank=True, default="")
+    codes = models.JSONField(default=list)
+    # The URL parameters the survey reads the worker id and the assignment id from.
+    worker_param = models.CharField(max_length=64, default="workerId")
+    assignment_param = models.CharField(max_length=64, default="assignmentId")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+
+class SurveyCodeGrant(models.Model):
+    """A list survey's code given to a worker: each code goes to one worker only, and a worker
+    who comes back gets the same one (both unique constraints hold it under concurrency)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="grants")
+    worker_id = models.CharField(max_length=128)
+    code = models.CharField(max_length=64)
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "worker_id"], name="surveygrant_worker"),
+            models.UniqueConstraint(fields=["survey", "code"], name="surveygrant_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} to {self.worker_id}"
+
+
+class SurveyResponse(models.Model):
+    """One completed visit of a survey: who (from the URL), the answers, the code shown ("" when
+    none could be: a list used up)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    worker_id = models.CharField(max_length=128)
+    assignment_id = models.CharField(max_length=128, blank=True, default="")
+    answers = models.JSONField(default=dict)
+    code = models.CharField(max_length=64, blank=True, default="")
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["survey", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} on {self.survey_id}"

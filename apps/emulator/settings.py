@@ -137,6 +137,8 @@ TEMPLATES: list[dict] = [
     }
 ]
 STATIC_URL = "/static/"
+# Only the survey pages take CSRF-protected forms (`csrf_protect`; no CSRF middleware).
+CSRF_FAILURE_VIEW = "apps.emulator.workers.site.surveys.csrf_failure"
 
 DATABASES = {
     "default": database_from(

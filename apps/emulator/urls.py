@@ -3,7 +3,7 @@ from pathlib import Path
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from .control import simulation, views
+from .control import simulation, surveys, views
 from .operations import endpoint
 from .workers.site import assets
 
@@ -44,6 +44,8 @@ urlpatterns = [
     ),
     path("_emulator/crowd/work", simulation.crowd_work, name="emulator-crowd-work"),
     path("_emulator/crowd/truth", simulation.crowd_truth, name="emulator-crowd-truth"),
+    path("_emulator/surveys", surveys.surveys, name="emulator-surveys"),
+    path("_emulator/surveys/<str:key>", surveys.survey_detail, name="emulator-survey"),
     path("", include("apps.emulator.workers.site.urls")),
     # The local copy of MTurk's crowd-html-elements.js at a stable address, for any page that
     # shows a local HIT the way its workers see it (the dashboard's previews load it from here),

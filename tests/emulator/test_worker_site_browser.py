@@ -126,7 +126,7 @@ def test_the_frame_is_sandboxed_and_the_preview_cannot_submit(worker_page, mturk
     assert frame_element.get_attribute("sandbox") == (
         "allow-forms allow-scripts allow-popups allow-popups-to-escape-sandbox"
     )
-    assert "ASSIGNMENT_ID_NOT_AVAILABLE" in frame_element.get_attribute("srcdoc")
+    assert "assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE" in frame_element.get_attribute("src")
     frame = page.frame_locator("iframe.question")
     frame.locator("input[name=caption]").fill("too early")
     frame.locator("#submitButton").click()

@@ -51,7 +51,7 @@ def control_view(methods: set[str]) -> Callable:
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
-        def wrapper(request: HttpRequest) -> JsonResponse:
+        def wrapper(request: HttpRequest, **path: str) -> JsonResponse:
             if request.method not in methods:
                 return JsonResponse(
                     {"error": "MethodNotAllowed", "message": f"use {', '.join(sorted(methods))}"},
@@ -60,7 +60,7 @@ def control_view(methods: set[str]) -> Callable:
             try:
                 with working():
                     lifecycle.run_due_if_needed(clock.now())
-                    response = JsonResponse(view(request), safe=False)
+                    response = JsonResponse(view(request, **path), safe=False)
             except ControlError as exc:
                 response = JsonResponse(
                     {"error": exc.code, "message": exc.message}, status=exc.status

@@ -34,6 +34,9 @@ MAX_ADVANCE_SECONDS = 10 * 365 * 86400
 
 # Children first, so foreign keys never block a delete.
 _WIPE_ORDER = [
+    models.SurveyResponse,
+    models.SurveyCodeGrant,
+    models.Survey,
     models.Event,
     models.NotificationSetting,
     models.WorkerNotification,

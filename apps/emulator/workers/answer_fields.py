@@ -32,6 +32,8 @@ from .elements import ELEMENTS
 
 # Names an HTML template carries that MTurk consumes itself rather than storing as answers.
 RESERVED_NAMES = {"assignmentId", "hitId", "workerId", "turkSubmitTo"}
+# Where a worker types text (a completion code among others).
+TEXT_TAGS = {"input", "textarea", "crowd-input", "crowd-text-area"}
 
 
 @dataclass
@@ -57,16 +59,31 @@ class AnswerField:
     # A crowd-radio-group's buttons, (name, value) in order; `options` has one entry per button:
     # its name, or its value where buttons share a name (they then answer as one object).
     buttons: list[tuple[str, str]] = field(default_factory=list)
+    required: bool = False
+    # A study's completion code box (`data-completion-code`), where a survey's code goes.
+    completion_code: bool = False
 
     @property
     def is_choice(self) -> bool:
         return bool(self.options)
 
 
+@dataclass(frozen=True)
+class Link:
+    """An `<a href>` of an HTML question that may lead to a survey: marked `data-survey-link`, or
+    with `/survey/` in its address (`workers.survey_links` decides which are followed)."""
+
+    href: str
+    marked: bool
+    worker_param: str = ""
+    assignment_param: str = ""
+
+
 @dataclass
 class QuestionShape:
     kind: str  # HTMLQuestion | ExternalQuestion | QuestionForm
     fields: list[AnswerField] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
     crowd_form: bool = False
     html: str = ""
     external_url: str = ""
@@ -95,6 +112,7 @@ class _FormReader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.fields: dict[str, AnswerField] = {}
+        self.links: list[Link] = []
         self.crowd_form = False
         self._select: AnswerField | None = None
         self._option_value: str | None = None
@@ -111,6 +129,24 @@ class _FormReader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {key: value or "" for key, value in attrs}
         name = attributes.get("name", "")
+        self._tag(tag, attributes, name)
+        item = self.fields.get(name) if name else None
+        if item is not None and tag in TEXT_TAGS and item.kind in {"text", "textarea"}:
+            item.required = item.required or "required" in attributes
+            item.completion_code = item.completion_code or "data-completion-code" in attributes
+
+    def _tag(self, tag: str, attributes: dict[str, str], name: str) -> None:
+        if tag == "a" and attributes.get("href"):
+            marked = "data-survey-link" in attributes
+            if marked or "/survey/" in attributes["href"]:
+                self.links.append(
+                    Link(
+                        href=attributes["href"],
+                        marked=marked,
+                        worker_param=attributes.get("data-worker-param", "").strip(),
+                        assignment_param=attributes.get("data-assignment-param", "").strip(),
+                    )
+                )
         if tag == "crowd-entity-annotation":
             # Self-contained: it brings its own crowd-form (and is read below as an element).
             self.crowd_form = True
@@ -194,11 +230,16 @@ def _number(raw: str | None) -> float | None:
         return None
 
 
-def html_fields(html: str) -> tuple[list[AnswerField], bool]:
-    """(fields, uses crowd-form) of an HTML template."""
+def _read(html: str) -> _FormReader:
     reader = _FormReader()
     reader.feed(html)
     reader.close()
+    return reader
+
+
+def html_fields(html: str) -> tuple[list[AnswerField], bool]:
+    """(fields, uses crowd-form) of an HTML template."""
+    reader = _read(html)
     return list(reader.fields.values()), reader.crowd_form
 
 
@@ -272,7 +313,9 @@ def question_shape(question_xml: str) -> QuestionShape:
     shape = QuestionShape(kind=kind, frame_height=int(height) if height.isdigit() else 0)
     if kind == "HTMLQuestion":
         shape.html = _child_text(root, "HTMLContent") or ""
-        shape.fields, shape.crowd_form = html_fields(shape.html)
+        reader = _read(shape.html)
+        shape.fields, shape.crowd_form = list(reader.fields.values()), reader.crowd_form
+        shape.links = reader.links
     elif kind == "ExternalQuestion":
         shape.external_url = _child_text(root, "ExternalURL") or ""
     else:

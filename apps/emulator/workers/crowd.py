@@ -15,6 +15,10 @@ All random draws come from generators seeded with `(seed, HIT position in the pl
 slot)`, so the same seed on HITs with the same questions gives the same workers the same answers
 and the same work times.
 
+HITs of survey-link studies: the worker follows a link to one of this local MTurk's surveys,
+takes it and types its completion code in the code box, honestly with the profile's accuracy
+(see `survey_links`).
+
 Work time: a worker who submits "accepted" `work seconds` before now (never before the HIT was
 created, never past its deadline), so the assignment's AcceptTime/SubmitTime show a plausible
 duration without moving the clock. Abandoning workers keep the assignment until its deadline,
@@ -30,7 +34,7 @@ import json
 import logging
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db import close_old_connections, transaction
@@ -40,6 +44,7 @@ from ..models import HIT, Assignment, CrowdTruth
 from .actions import WorkerActionError, assignment_return, assignment_submit, hit_accept
 from .answer_fields import AnswerField, QuestionShape, answers_document, question_shape
 from .elements import element_answer, element_truth
+from .survey_links import survey_link_answer
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +86,13 @@ class CrowdPlan:
     seed: str
     # ExternalQuestion: field name -> options ([] = free text).
     external_fields: dict[str, list[str]]
+    # Overrides the profile's accuracy (1.0: every worker honest and right).
+    accuracy: float | None = None
+
+    @property
+    def worker_profile(self) -> Profile:
+        profile = PROFILES[self.profile]
+        return profile if self.accuracy is None else replace(profile, accuracy=self.accuracy)
 
     @classmethod
     def from_request(cls, data: dict) -> CrowdPlan:
@@ -107,6 +119,13 @@ class CrowdPlan:
             rates[key] = float(value)
         if rates["return_rate"] + rates["abandon_rate"] > 1:
             raise ValueError("return_rate + abandon_rate must not exceed 1")
+        accuracy = data.get("accuracy")
+        if accuracy is not None and (
+            isinstance(accuracy, bool)
+            or not isinstance(accuracy, int | float)
+            or not 0 <= accuracy <= 1
+        ):
+            raise ValueError("accuracy must be between 0 and 1 (or null: the profile's)")
         fields = data.get("fields") or {}
         if isinstance(fields, list):
             fields = {name: [] for name in fields}
@@ -123,6 +142,7 @@ class CrowdPlan:
             abandon_rate=rates["abandon_rate"],
             seed=str(data.get("seed", 0)),
             external_fields={k: [str(o) for o in v] for k, v in fields.items()},
+            accuracy=None if accuracy is None else float(accuracy),
         )
 
 
@@ -288,7 +308,7 @@ def _submit(assignment: Assignment, answer_xml: str, work: float, now: datetime)
 def crowd_work(plan: CrowdPlan, *, now: datetime) -> dict:
     """Let simulated workers act on up to `plan.assignments` assignments; report each action."""
     hits = _hits_for(plan)
-    profile = PROFILES[plan.profile]
+    profile = plan.worker_profile
     actions: list[dict] = []
     shapes: dict[int, tuple[QuestionShape, dict]] = {}
     slots = dict.fromkeys(range(len(hits)), 0)
@@ -350,8 +370,18 @@ def _act(
         shape=shape, truth=truth, profile=profile, rng=rng, external=plan.external_fields
     )
     work = _work_seconds(profile, rng)
+    survey = survey_link_answer(
+        shape=shape,
+        values=values,
+        assignment=assignment,
+        accuracy=profile.accuracy,
+        spammer=profile.random_answers,
+        rng=rng,
+        now=now,
+    )
     _submit(assignment, answers_document(shape, values), work, now)
-    return {"Action": "Submitted", "Answers": values, "WorkSeconds": round(work, 1)}
+    done = {"Action": "Submitted", "Answers": values, "WorkSeconds": round(work, 1)}
+    return done if survey is None else done | {"Survey": survey}
 
 
 # ---------------------------------------------------------------------------------------------

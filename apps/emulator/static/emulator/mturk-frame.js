@@ -1,7 +1,7 @@
-// Runs first inside an HTMLQuestion's sandboxed frame. The frame is a srcdoc document, so it has
-// no URL parameters: window.MTURK_PARAMS (written by the worker site) stands in for them. Forms
-// that post to MTurk's externalSubmit (or have no action) are pointed at this local MTurk, with
-// the assignmentId field MTurk needs.
+// Runs first inside an HTMLQuestion's sandboxed frame (/dynamic/hit?assignmentId=..&hitId=..).
+// The worker site also writes the URL's parameters as window.MTURK_PARAMS. Forms that post to
+// MTurk's externalSubmit (or have no action) are pointed at this local MTurk, with the
+// assignmentId field MTurk needs.
 (function () {
   "use strict";
   var params = window.MTURK_PARAMS || {};

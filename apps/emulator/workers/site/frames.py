@@ -1,14 +1,17 @@
 """The documents shown inside the worker site's question frame.
 
-Every question is shown in an `<iframe sandbox="allow-forms allow-scripts" srcdoc=...>`: the
-requester's HTML (and a QuestionForm's FormattedContent) runs in an opaque origin, never with
-the worker site's cookies or DOM. Its form posts to `/mturk/externalSubmit` like on MTurk; the
-answer page inside the frame tells the parent with `postMessage` (see `static/emulator/worker.js`).
+Every question is shown in an `<iframe sandbox="allow-forms allow-scripts ...">` without
+`allow-same-origin`: the requester's HTML (and a QuestionForm's FormattedContent) runs in an
+opaque origin, never with the worker site's cookies or DOM. Its form posts to
+`/mturk/externalSubmit` like on MTurk; the answer page inside the frame tells the parent with
+`postMessage` (see `static/emulator/worker.js`).
 
-- `html_question_document`: the requester's HTML with a prelude that gives it the MTurk URL
-  parameters (`window.MTURK_PARAMS`, read by our `externalHIT_v1.js` and `mturk-frame.js`) and
-  local copies of the two scripts templates load from the internet (MTurk's externalHIT_v1.js
-  and crowd-html-elements.js), so HITs work offline.
+- `html_question_document`: the requester's HTML, served at `/dynamic/hit?assignmentId=..&hitId=..
+  &workerId=..&turkSubmitTo=..` as MTurk serves it (so `location.search` has the parameters),
+  with `FRAME_SANDBOX_POLICY` as its Content-Security-Policy, and a prelude that also gives the
+  parameters as `window.MTURK_PARAMS` (read by our `externalHIT_v1.js` and `mturk-frame.js`)
+  and local copies of the two scripts templates load from the internet (MTurk's
+  externalHIT_v1.js and crowd-html-elements.js), so HITs work offline.
 - `question_form_document`: a QuestionForm (or a qualification Test) rendered to an HTML form;
   constraints are data attributes checked by `question-form.js` before submit and again on the
   server (`answers.question_form_problems`).
@@ -24,6 +27,11 @@ from defusedxml import ElementTree as SafeET
 from django.utils.html import escape
 
 PREVIEW_ASSIGNMENT_ID = "ASSIGNMENT_ID_NOT_AVAILABLE"
+# The frame's own sandbox (the iframe's attribute, repeated for a document opened on its own).
+# Popups (a study's survey link) escape it: the survey is a page of its own.
+FRAME_SANDBOX_POLICY = (
+    "sandbox allow-forms allow-scripts allow-popups allow-popups-to-escape-sandbox"
+)
 STATIC = "/static/emulator/"
 REMOTE_SCRIPTS = {
     re.compile(r"https?://s3\.amazonaws\.com/mturk-public/externalHIT_v1\.js"): (
@@ -67,7 +75,7 @@ def _insert_prelude(html: str, prelude: str) -> str:
 
 
 def html_question_document(html: str, *, params: dict[str, str], origin: str) -> str:
-    """The srcdoc of an HTMLQuestion (see the module doc)."""
+    """The document of an HTMLQuestion's frame (see the module doc)."""
     for pattern, local in REMOTE_SCRIPTS.items():
         html = pattern.sub(origin + local, html)
     return _insert_prelude(html, _prelude(params, origin))

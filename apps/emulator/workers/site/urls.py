@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import surveys, views
 
 urlpatterns = [
     path("worker/", views.identity, name="worker-identity"),
@@ -36,5 +36,10 @@ urlpatterns = [
         name="worker-qualification-test",
     ),
     path("mturk/externalSubmit", views.external_submit, name="worker-external-submit"),
+    # An HTMLQuestion's frame, with the MTurk parameters in its URL (mturkcontent.com's
+    # /dynamic/hit on MTurk).
+    path("dynamic/hit", views.html_question_frame, name="worker-html-question-frame"),
     path("mturk/uploads/<str:token>", views.uploaded_file, name="worker-uploaded-file"),
+    re_path(r"^survey/new/?$", surveys.survey_new, name="survey-new"),
+    re_path(r"^survey/(?P<key>[a-z0-9]{1,32})/?$", surveys.survey_take, name="survey-take"),
 ]

@@ -157,7 +157,9 @@ def _frame_context(hit: HIT, *, params: dict[str, str], origin: str) -> dict:
     shape = question_shape(hit.question)
     context: dict = {"kind": shape.kind, "frame_height": shape.frame_height or 600}
     if shape.kind == "HTMLQuestion":
-        context["srcdoc"] = frames.html_question_document(shape.html, params=params, origin=origin)
+        # A URL of its own carrying the parameters, as MTurk serves it: the HIT's scripts read
+        # them from location.search.
+        context["src"] = "/dynamic/hit?" + urlencode(params)
     elif shape.kind == "ExternalQuestion":
         context["src"] = frames.external_question_url(shape.external_url, params)
     else:
@@ -252,6 +254,74 @@ def assignment_return_view(
     except WorkerActionError as exc:
         return _redirect("/worker/hits", notice=exc.reason)
     return _redirect("/worker/hits", notice="You returned the HIT.")
+
+
+@require_GET
+def html_question_frame(request: HttpRequest) -> HttpResponse:
+    """`/dynamic/hit?assignmentId=..&hitId=..&workerId=..&turkSubmitTo=..`: an HTMLQuestion as
+    the document of the worker page's frame (see `frames.html_question_document`).
+
+    A preview is shown to the worker of the site's cookie when they may preview the HIT; an
+    accepted assignment's frame only while that worker has it. The document is sandboxed by its
+    own Content-Security-Policy too, so that opened on its own (not in the frame) the
+    requester's HTML still runs in an opaque origin, never with the worker site's cookies.
+    """
+    now = clock.now()
+    lifecycle.run_due_if_needed(now)
+    hit = (
+        HIT.objects.select_related("hit_type")
+        .filter(hit_id=request.GET.get("hitId", ""), deleted=False)
+        .first()
+    )
+    shape = question_shape(hit.question) if hit is not None else None
+    if shape is None or shape.kind != "HTMLQuestion":
+        return _frame_result(
+            request, ok=False, message="There is no such HIT.", event="missing", status=404
+        )
+    assignment_id = request.GET.get("assignmentId", "")
+    if answers.is_preview(assignment_id):
+        worker_id = request.COOKIES.get(COOKIE, "")
+        if not WORKER_ID.match(worker_id):
+            return _frame_result(
+                request,
+                ok=False,
+                message="Choose a worker on the worker site to preview HITs.",
+                event="refused",
+                status=403,
+            )
+        try:
+            hit_preview(worker_id=worker_id, hit_id=hit.hit_id)
+        except WorkerActionError as exc:
+            return _frame_result(request, ok=False, message=exc.reason, event="refused", status=403)
+        params = {"assignmentId": frames.PREVIEW_ASSIGNMENT_ID, "hitId": hit.hit_id}
+    else:
+        assignment = Assignment.objects.filter(
+            assignment_id=assignment_id,
+            hit=hit,
+            worker_id=request.GET.get("workerId", ""),
+            status=Assignment.Status.ACCEPTED,
+        ).first()
+        if assignment is None:
+            return _frame_result(
+                request,
+                ok=False,
+                message="This assignment is not one you are working on.",
+                event="refused",
+                status=403,
+            )
+        params = {
+            "assignmentId": assignment.assignment_id,
+            "hitId": hit.hit_id,
+            "workerId": assignment.worker_id,
+            "turkSubmitTo": _origin(request),
+        }
+    response = HttpResponse(
+        frames.html_question_document(shape.html, params=params, origin=_origin(request)),
+        content_type="text/html; charset=utf-8",
+    )
+    response["Content-Security-Policy"] = frames.FRAME_SANDBOX_POLICY
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _frame_result(request: HttpRequest, *, ok: bool, message: str, event: str, status: int = 200):
