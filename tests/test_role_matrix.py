@@ -20,6 +20,7 @@ from apps.review.models import (
     RedundancyRule,
     ScoreUpdate,
 )
+from apps.studies.models import Study
 from apps.workers.models import Worker, WorkerUpdate
 from tests.factories import MembershipFactory, UserFactory
 
@@ -78,6 +79,19 @@ def objects(account, settings):
         project=project, requester=account, name="b", hit_type_mturk_id=hit_type.mturk_id
     )
     update = WorkerUpdate.objects.create(requester=account)
+    study = Study.objects.create(
+        project=Project.objects.create(
+            requester=account,
+            name="s",
+            template="x",
+            title="t",
+            description="d",
+            reward=1,
+            kind="study",
+        ),
+        survey_url="https://survey.example.org/",
+        fixed_code="CODE",
+    )
     rule = AutoReviewRule.objects.create(
         requester=account, batch=batch, kind="approve_after_days", days=3
     )
@@ -93,6 +107,7 @@ def objects(account, settings):
     )
     return {
         "account": account,
+        "study": study,
         "assignment": assignment,
         "qtype": qtype,
         "qrequest": qrequest,
@@ -280,6 +295,18 @@ def _actions(o):
         ("batch waves resume", f"/batches/{o['batch'].pk}/waves/resume/", {}, "manager"),
         ("batch waves release", f"/batches/{o['batch'].pk}/waves/release/", {}, "manager"),
         ("batch waves cancel", f"/batches/{o['batch'].pk}/waves/cancel/", {}, "manager"),
+        (
+            "study publish",
+            f"/studies/{o['study'].pk}/publish/",
+            {"participants": "9"},
+            "manager",
+        ),
+        (
+            "study auto approve",
+            f"/studies/{o['study'].pk}/auto-approve/",
+            {"enabled": "1"},
+            "manager",
+        ),
     ]
 
 
@@ -341,6 +368,8 @@ ACTION_NAMES = [
     "batch waves resume",
     "batch waves release",
     "batch waves cancel",
+    "study publish",
+    "study auto approve",
 ]
 
 

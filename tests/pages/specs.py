@@ -38,6 +38,11 @@ PAGES: dict[str, str] = {
     "batches-starter": "test_projects.py::test_gallery",
     "batches-starter-preview": "test_projects.py::test_gallery",
     "batches-starter-csv": "test_projects.py::test_gallery",
+    # studies
+    "studies-list": "test_studies.py::test_study_pages",
+    "studies-new": "test_studies.py::test_study_pages",
+    "studies-edit": "test_studies.py::test_study_pages",
+    "studies-detail": "test_studies.py::test_study_pages",
     # batches
     "batches-list": "test_batches.py::test_batch_list",
     "batches-detail": "test_batches.py::test_batch_detail",
@@ -82,6 +87,8 @@ PAGES: dict[str, str] = {
 _MATRIX = "POST-only action, roles held by tests/test_role_matrix.py, role matrix"
 
 NOT_A_PAGE: dict[str, str] = {
+    "studies-publish": f"{_MATRIX} 'study publish'",
+    "studies-auto-approve": f"{_MATRIX} 'study auto approve'",
     "requesters-switch": "POST-only: the account switcher; tests/requesters/test_views.py",
     "requesters-member-add": f"{_MATRIX} 'member add'",
     "requesters-member-role": f"{_MATRIX} 'member role'",
