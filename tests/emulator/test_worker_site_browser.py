@@ -280,3 +280,70 @@ def test_a_link_in_the_hit_opens_in_a_window_of_its_own(worker_page, mturk):
     assert survey.url.endswith("/worker/")
     # A sandboxed page has an opaque origin, where reading document.cookie throws.
     assert survey.evaluate("() => typeof document.cookie") == "string"
+
+
+STUDY = """<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>
+<crowd-form>
+<p id="seen"></p>
+<p><a data-survey-link data-worker-param="workerId" data-assignment-param="assignmentId"
+   href="SURVEY_URL" target="_blank" rel="noopener">Open the survey</a></p>
+<crowd-input name="completion_code" data-completion-code label="Completion code" required>
+</crowd-input>
+</crowd-form>
+<script>
+(function () {
+  var params = new URLSearchParams(location.search);
+  var link = document.querySelector("a[data-survey-link]");
+  var assignment = params.get("assignmentId");
+  document.getElementById("seen").textContent = location.search;
+  if (!assignment || assignment === "ASSIGNMENT_ID_NOT_AVAILABLE") { link.hidden = true; return; }
+  var url = new URL(link.href);
+  url.searchParams.set(link.dataset.workerParam, params.get("workerId"));
+  url.searchParams.set(link.dataset.assignmentParam, assignment);
+  link.href = url.toString();
+})();
+</script>"""
+
+
+def test_a_worker_takes_a_studys_survey_and_types_its_code(worker_page, mturk, emulator):
+    """The HIT's script reads the ids from its frame's location.search, as on MTurk: hidden in
+    the preview, the survey link gets them once accepted; the survey's code goes back in."""
+    survey = emulator.survey_create("hmac", secret="browser", title="Attention study")
+    hit = create_hit(
+        mturk,
+        Title="An attention study",
+        Question=html_question(STUDY.replace("SURVEY_URL", survey["Url"])),
+    )
+    page = worker_page
+    page.goto(f"/worker/hits/{hit['HITId']}")
+    frame = page.frame_locator("iframe.question")
+    frame.locator("#seen", has_text="assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE").wait_for()
+    assert frame.locator("a[data-survey-link]").is_hidden()
+    page.get_by_role("button", name="Accept").click()
+    page.wait_for_url(re.compile(r"/worker/assignments/"))
+    assignment_id = page.url.rsplit("/", 1)[1]
+    frame.locator("#seen", has_text=f"workerId={page.worker_id}").wait_for()
+    seen = frame.locator("#seen").inner_text()
+    assert f"assignmentId={assignment_id}" in seen and f"hitId={hit['HITId']}" in seen
+    assert "turkSubmitTo=" in seen
+    with page.expect_popup() as opened:
+        frame.locator("a[data-survey-link]").click()
+    survey_page = opened.value
+    survey_page.wait_for_load_state()
+    assert f"workerId={page.worker_id}" in survey_page.url
+    survey_page.locator("input[name=clarity][value='4']").check()
+    survey_page.locator("input[name=pet][value=Dogs]").check()
+    survey_page.get_by_role("button", name="Finish the survey").click()
+    code = survey_page.locator("#completion-code").inner_text()
+    assert re.fullmatch(r"[0-9A-F]{10}", code)
+    frame.locator("crowd-input input").fill(code)
+    frame.locator("crowd-button button").click()
+    page.wait_for_url(re.compile(r"/worker/hits\?notice="))
+    answer = only_assignment(mturk, hit["HITId"])["Answer"]
+    assert f"&quot;completion_code&quot;:&quot;{code}&quot;" in answer.replace('"', "&quot;")
+    (response,) = emulator.survey(survey["SurveyId"])["Responses"]
+    assert (response["WorkerId"], response["AssignmentId"], response["Code"]) == (
+        page.worker_id,
+        assignment_id,
+        code,
+    )
