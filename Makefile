@@ -65,6 +65,7 @@ screenshots: install browser-deps
 	MTURKDASH_VAR_DIR=var/screenshots CELERY_TASK_DEFAULT_QUEUE=screenshots \
 		SCREENSHOTS=1 REQUIRE_BROWSER=1 $(BIN)/pytest tests/test_journey.py \
 		tests/review/decisions/test_results_browser.py tests/batches/test_gallery_browser.py \
+		tests/studies/test_study_journey_browser.py tests/batches/test_waves_browser.py \
 		-p no:xdist
 
 clean:
