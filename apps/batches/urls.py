@@ -1,6 +1,8 @@
 from django.urls import path
 
 from apps.batches import views
+from apps.batches.eligibility import views as eligibility
+from apps.batches.pay import views as pay
 
 urlpatterns = [
     path("batches/", views.batch_list, name="batches-list"),
@@ -30,8 +32,14 @@ urlpatterns = [
     path(
         "batches/projects/<int:pk>/preview/", views.project_preview, name="batches-project-preview"
     ),
+    path("batches/projects/<int:pk>/reward/", pay.project_reward, name="batches-project-reward"),
     path("batches/projects/<int:pk>/upload/", views.batch_upload, name="batches-upload"),
     path("batches/<int:pk>/", views.batch_detail, name="batches-detail"),
+    path(
+        "batches/<int:pk>/eligibility/",
+        eligibility.batch_eligibility,
+        name="batches-eligibility",
+    ),
     path("batches/<int:pk>/progress/", views.batch_progress, name="batches-progress"),
     path(
         "batches/<int:pk>/rows/<int:index>/preview/", views.row_preview, name="batches-row-preview"

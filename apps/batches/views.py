@@ -60,12 +60,14 @@ from apps.batches.models import (
     Project,
     QuestionKind,
 )
+from apps.batches.pay import views as pay_views
 from apps.hits.models import HIT
 from apps.mturk.errors import MTurkError
 from apps.qualifications import requirements as qualification_requirements
 from apps.requesters.access import SESSION_KEY, current_membership_for, membership_for
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.services import CredentialsMissing, SpendingRefused, requester_balance
+from apps.review.bonuses import hourly
 from apps.review.bonuses import selectors as bonus_selectors
 from apps.review.bonuses import sync as bonus_sync
 from mturkdash.exports import csv_response
@@ -145,7 +147,9 @@ def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         project, membership = _project(request, pk, Action.LAUNCH)
     initial = None
     if starter is not None:
-        initial = _starter_initial(starter, _rate(request), membership.requester)
+        initial = _starter_initial(
+            starter, _rate(request, membership.requester), membership.requester
+        )
     form = ProjectForm(request.POST or None, instance=project, initial=initial)
     requirements = requirement_formset(
         request.POST or None, requester=membership.requester, project=project
@@ -219,7 +223,11 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 project.qualification_requirements, requester=project.requester
             ),
             "check": check,
-            "batches": project.batches.order_by("-created_at"),
+            "batches": pay_views.batches_pay_attach(
+                hourly.batches_with_pay(project.batches.order_by("-created_at")),
+                requester=project.requester,
+            ),
+            **pay_views.pay_context(membership=membership, project=project),
             "can_launch": role_allows(membership.role, Action.LAUNCH),
             "upload_form": BatchUploadForm(),
             "preview_scripts": _uses_scripts(project.question_kind, project.template),
@@ -391,14 +399,16 @@ _STARTER_MEDIA = re.compile(r"\{media\}/([A-Za-z0-9][A-Za-z0-9._-]*)")
 RATE_LOW, RATE_HIGH = Decimal("1.00"), Decimal("200.00")
 
 
-def _rate(request: HttpRequest) -> Decimal:
-    """The hourly rate rewards are suggested at: `?rate=` within reason, else the default."""
+def _rate(request: HttpRequest, requester) -> Decimal:
+    """The hourly rate rewards are suggested at: `?rate=` within reason, else the account's
+    target rate (the account's settings), else the default."""
+    default = getattr(requester, "target_hourly_rate", None) or starters.DEFAULT_HOURLY_RATE
     try:
-        rate = Decimal(request.GET.get("rate") or starters.DEFAULT_HOURLY_RATE)
+        rate = Decimal(request.GET.get("rate") or default)
     except InvalidOperation:
-        return starters.DEFAULT_HOURLY_RATE
+        return default
     if not rate.is_finite() or not RATE_LOW <= rate <= RATE_HIGH:
-        return starters.DEFAULT_HOURLY_RATE
+        return default
     return rate.quantize(Decimal("0.01"))
 
 
@@ -469,7 +479,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     if membership is None:
         messages.info(request, "Choose an account you may create projects in first.")
         return redirect("home")
-    rate = _rate(request)
+    rate = _rate(request, membership.requester)
     groups = [
         (
             group,
@@ -488,7 +498,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "requester": membership.requester,
             "groups": groups,
             "rate": rate,
-            "default_rate": rate == starters.DEFAULT_HOURLY_RATE,
+            "default_rate": rate == membership.requester.target_hourly_rate,
             "count": len(starters.STARTERS),
         },
     )
@@ -499,7 +509,7 @@ def starter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A starter before it is chosen: its preview with each example row, what it will set, and
     its example CSV."""
     starter, membership = _starter(request, slug)
-    rate = _rate(request)
+    rate = _rate(request, membership.requester)
     rows = _starter_rows(request, starter)
     index = _index(request.GET.get("row"), len(rows))
     columns = list(rows[0]) if rows else []
@@ -566,8 +576,11 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     if membership is None:
         messages.info(request, "Choose an account first.")
         return redirect("home")
-    page = Paginator(selectors.batches_for(membership.requester), 50).get_page(
-        request.GET.get("page")
+    page = Paginator(
+        hourly.batches_with_pay(selectors.batches_for(membership.requester)), 50
+    ).get_page(request.GET.get("page"))
+    page.object_list = pay_views.batches_pay_attach(
+        page.object_list, requester=membership.requester
     )
     return render(request, "batches/list.html", {"requester": membership.requester, "page": page})
 
@@ -689,6 +702,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch, membership = _batch(request, pk)
     context = _batch_context(request, batch, membership)
     context.update(_bonus_context(request, batch, membership))  # not polled with the progress
+    context.update(pay_views.pay_context(membership=membership, project=batch.project, batch=batch))
     return render(request, "batches/detail.html", context)
 
 

@@ -20,6 +20,7 @@ _FIELDS = [
     "sqs_queue_url",
     "bonus_cap",
     "daily_spend_limit",
+    "target_hourly_rate",
     "requests_per_second",
 ]
 

@@ -68,6 +68,16 @@ class Requester(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text="Rewards approved and bonuses paid per UTC day, across everyone.",
     )
+    target_hourly_rate = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("12.00"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=(
+            "What a worker should earn an hour: rewards are suggested from it and the batches"
+            " show when their pay falls under it."
+        ),
+    )
     requests_per_second = models.FloatField(
         default=5.0,
         validators=[MinValueValidator(0.1)],

@@ -36,6 +36,7 @@ _AUDITED_FIELDS = (
     "sqs_queue_url",
     "bonus_cap",
     "daily_spend_limit",
+    "target_hourly_rate",
     "requests_per_second",
 )
 

@@ -35,6 +35,12 @@ urlpatterns = [
         bonuses.batch_bonus_create,
         name="review-batch-bonus",
     ),
+    path("review/batches/<int:pk>/topup/", bonuses.batch_topup, name="review-batch-topup"),
+    path(
+        "review/batches/<int:pk>/topup/pay/",
+        bonuses.batch_topup_pay,
+        name="review-batch-topup-pay",
+    ),
     path("review/batches/<int:pk>/quality/", quality.batch_quality, name="review-batch-quality"),
     path(
         "review/batches/<int:pk>/aggregate.csv",

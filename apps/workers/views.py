@@ -107,6 +107,9 @@ def worker_detail(request: HttpRequest, worker_id: str) -> HttpResponse:
             "gold_batches": gold_selectors.worker_gold_batches(requester, worker_id),
             "worker_id": worker_id,
             "requester": membership.requester,
+            "eligibility_batches": Batch.objects.filter(requester=requester)
+            .exclude(hit_type_mturk_id="")
+            .order_by("-created_at", "-pk")[:8],
             "can_act": role_allows(membership.role, Action.WORKERS),
             "can_qualify": role_allows(membership.role, Action.QUALIFICATIONS),
             "can_spend": role_allows(membership.role, Action.SPEND),

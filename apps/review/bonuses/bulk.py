@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from apps.audit.models import AuditEvent
 from apps.hits.models import Assignment
@@ -283,8 +284,12 @@ def bonus_batches_resume() -> int:
 
 
 def bonus_batch_progress(batch: BonusBatch) -> dict:
-    payments = BonusPayment.objects.filter(
-        requester_id=batch.requester_id, unique_request_token__startswith=f"bonusbatch-{batch.pk}-"
+    prefix = f"bonusbatch-{batch.pk}-"
+    # Rows whose token is not the batch's own (a top-up's, one per assignment ever) are
+    # found by their token.
+    others = [r["token"] for r in batch.rows if not r.get("token", prefix).startswith(prefix)]
+    payments = BonusPayment.objects.filter(requester_id=batch.requester_id).filter(
+        Q(unique_request_token__startswith=prefix) | Q(unique_request_token__in=others)
     )
     return {
         "total": len(batch.rows),

@@ -3,20 +3,25 @@ the page of such a bonus batch (priced, then paid as a job)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.batches.models import Batch
+from apps.batches.pay.rewards import rate_clean
 from apps.hits.models import Assignment
 from apps.mturk.errors import MTurkError
 from apps.requesters.access import current_membership_for, membership_for
 from apps.requesters.models import Membership
 from apps.requesters.roles import Action, role_allows
 from apps.requesters.services import CredentialsMissing, SpendingRefused, requester_balance
-from apps.review.bonuses import bulk, by_rule, services
+from apps.review.bonuses import bulk, by_rule, services, topup
 from apps.review.bonuses.forms import BatchBonusForm, BonusForm
 from apps.review.decisions.services import refusal_text
 from apps.review.decisions.views import assignment_for, card_response
@@ -215,3 +220,57 @@ def bonus_batch_pay(request: HttpRequest, pk: int) -> HttpResponse:
     if started:
         messages.success(request, f"Paying {len(batch.rows)} bonuses.")
     return redirect("review-bonus-batch", pk=batch.pk)
+
+
+def _topup_rate(request: HttpRequest, membership: Membership, data) -> Decimal:
+    return rate_clean(data.get("rate"), default=membership.requester.target_hourly_rate)
+
+
+@require_GET
+def batch_topup(request: HttpRequest, pk: int) -> HttpResponse:
+    """The top-up of a batch to an hourly rate, before anything is paid: how many approved
+    assignments paid under it for their measured time, the total with fees, the first few."""
+    batch = get_object_or_404(Batch.objects.select_related("requester", "project"), pk=pk)
+    membership = membership_for(
+        user=request.user, requester_id=batch.requester_id, action=Action.SPEND
+    )
+    error = None
+    try:
+        rate = _topup_rate(request, membership, request.GET)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+        rate = membership.requester.target_hourly_rate
+    return render(
+        request,
+        "review/topup.html",
+        {
+            "batch": batch,
+            "requester": batch.requester,
+            "preview": topup.topup_preview(batch, rate=rate),
+            "rate_error": error,
+        },
+    )
+
+
+@require_POST
+def batch_topup_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pay the previewed top-up as a job: each assignment once, ever."""
+    batch = get_object_or_404(Batch.objects.select_related("requester", "project"), pk=pk)
+    membership = membership_for(
+        user=request.user, requester_id=batch.requester_id, action=Action.SPEND
+    )
+    try:
+        rate = _topup_rate(request, membership, request.POST)
+        bonus_batch = topup.topup_start(
+            membership=membership, actor=request.user, batch=batch, rate=rate
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        url = reverse("review-batch-topup", args=[batch.pk])
+        return redirect(f"{url}?{urlencode({'rate': request.POST.get('rate', '')[:12]})}")
+    messages.success(
+        request,
+        f"Topping up {len(bonus_batch.rows)} assignment{'s' if len(bonus_batch.rows) != 1 else ''}"
+        f" to {money(rate)}/h.",
+    )
+    return redirect("review-bonus-batch", pk=bonus_batch.pk)
