@@ -17,7 +17,6 @@ from apps.batches.pay.rewards import MIN_TIMED, reward_at
 from apps.hits.models import HIT, Assignment, HITType
 from apps.requesters.models import Membership
 from apps.review.bonuses.hourly import batch_hourly_pay
-from apps.review.decisions.services import assignment_approve
 from apps.review.models import BonusPayment
 from apps.sync.services import requester_sync
 from tests.batches.conftest import make_batch, make_project
@@ -71,7 +70,9 @@ def test_a_pilot_suggests_a_reward_and_a_manager_sets_it_once(
         assert sentence in page, url
         assert "Set the project's reward to $0.84" in page
     # A reviewer and a viewer read the suggestion without the button.
-    assert "Set the project's reward" not in login(bob).get(f"/batches/{batch.pk}/").content.decode()
+    assert (
+        "Set the project's reward" not in login(bob).get(f"/batches/{batch.pk}/").content.decode()
+    )
 
     form = {"expected": "0.50", "reward": "0.84", "rate": "12.00", "batch": str(batch.pk)}
     url = f"/batches/projects/{project.pk}/reward/"

@@ -131,7 +131,8 @@ def topup_preview(batch: Batch, *, rate: Decimal) -> TopUpPreview:
     )
     for assignment_id, worker_id, hit_id, reward, work in measured.iterator(chunk_size=2000):
         preview.approved += 1
-        seconds = seconds_of(work)
+        # Whole seconds, as MTurk states accept and submit times.
+        seconds = int(seconds_of(work))
         if assignment_id in topped or seconds <= 0:
             continue
         owed = ceil_cent(rate * Decimal(str(seconds)) / Decimal(3600) - reward)
