@@ -102,6 +102,7 @@ def test_a_visit_shows_the_questions_and_ends_with_the_hmac_code(emulator):
     assert answer.status_code == 200
     assert "Your completion code" in answer.text
     expected = hmac.new(b"k3y", b"AW0RKER1", hashlib.sha256).hexdigest()[:10].upper()
+    assert expected == "1290568C94"  # the example in docs/emulator.md
     assert code_on(answer.text) == expected
     (response,) = emulator.survey(survey["SurveyId"])["Responses"]
     assert response["WorkerId"] == "AW0RKER1"
