@@ -163,6 +163,13 @@ def _actions(o):
         ("bonus batch pay", f"/review/bonuses/{o['bonus_batch'].pk}/pay/", {}, "reviewer"),
         ("batch bonuses refresh", f"/batches/{o['batch'].pk}/bonuses/refresh/", {}, "reviewer"),
         (
+            "project reward",
+            f"/batches/projects/{o['project'].pk}/reward/",
+            {"expected": "9.99", "reward": "0.84"},
+            "manager",
+        ),
+        ("top-up pay", f"/review/batches/{o['batch'].pk}/topup/pay/", {"rate": "12"}, "manager"),
+        (
             "review rule add",
             f"/review/batches/{o['batch'].pk}/rules/",
             {"kind": "approve_after_days", "days": "2"},
@@ -325,6 +332,8 @@ ACTION_NAMES = [
     "bonus upload",
     "bonus batch pay",
     "batch bonuses refresh",
+    "project reward",
+    "top-up pay",
     "review rule add",
     "review rule toggle",
     "review rule delete",

@@ -52,6 +52,8 @@ PAGES: dict[str, str] = {
     "batches-results-csv": "test_batches.py::test_batch_downloads",
     "batches-results-jsonl": "test_batches.py::test_batch_downloads",
     "batches-input": "test_batches.py::test_batch_downloads",
+    "batches-eligibility": "test_fair_pay.py::test_eligibility_page",
+    "review-batch-topup": "test_fair_pay.py::test_topup_preview",
     # review
     "review-queue": "test_review.py::test_review_queue",
     "review-bulk": "test_review.py::test_bulk_confirmation",
@@ -100,6 +102,8 @@ NOT_A_PAGE: dict[str, str] = {
     "batches-resume": f"{_MATRIX} 'batch resume'",
     "batches-action": f"{_MATRIX} 'batch action'",
     "batches-bonuses-refresh": f"{_MATRIX} 'batch bonuses refresh'",
+    "batches-project-reward": f"{_MATRIX} 'project reward'",
+    "review-batch-topup-pay": f"{_MATRIX} 'top-up pay'",
     "batches-waves": (
         "The batch page's waves section, polled by htmx (the page itself without it); "
         "tests/batches/test_waves_page.py"
