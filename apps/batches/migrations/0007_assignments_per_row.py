@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('batches', '0006_studies'),
+        ("batches", "0006_studies"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='batch',
-            name='assignments_per_row',
+            model_name="batch",
+            name="assignments_per_row",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
     ]

@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('batches', '0007_assignments_per_row'),
+        ("batches", "0007_assignments_per_row"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='project',
-            name='split_assignments',
-            field=models.BooleanField(default=True, help_text="MTurk's fee is 20% of the reward on HITs with fewer than 10 assignments and 40% from 10. A row asking for more is published as several HITs of at most 9, and a worker can take only one of them.", verbose_name='Publish 10 or more assignments as HITs of at most 9'),
+            model_name="project",
+            name="split_assignments",
+            field=models.BooleanField(
+                default=True,
+                help_text="MTurk's fee is 20% of the reward on HITs with fewer than 10 assignments and 40% from 10. A row asking for more is published as several HITs of at most 9, and a worker can take only one of them.",
+                verbose_name="Publish 10 or more assignments as HITs of at most 9",
+            ),
         ),
         migrations.AlterField(
-            model_name='project',
-            name='worker_cap',
-            field=models.PositiveIntegerField(blank=True, help_text="In each batch, counted from the work a worker submitted; empty for no cap. A worker who reaches it is granted the batch's cap qualification, which its HITs require to be absent.", null=True, verbose_name='At most this many assignments per worker'),
+            model_name="project",
+            name="worker_cap",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="In each batch, counted from the work a worker submitted; empty for no cap. A worker who reaches it is granted the batch's cap qualification, which its HITs require to be absent.",
+                null=True,
+                verbose_name="At most this many assignments per worker",
+            ),
         ),
     ]
