@@ -66,6 +66,7 @@ screenshots: install browser-deps
 		SCREENSHOTS=1 REQUIRE_BROWSER=1 $(BIN)/pytest tests/test_journey.py \
 		tests/review/decisions/test_results_browser.py tests/batches/test_gallery_browser.py \
 		tests/studies/test_study_journey_browser.py tests/batches/test_waves_browser.py \
+		tests/batches/test_fair_pay_browser.py \
 		-p no:xdist
 
 clean:
