@@ -229,7 +229,8 @@ class _Reader(HTMLParser):
                     tag,
                     kind,
                     options=options_parse(a.get(options, "")) if options else [],
-                    header=a.get("header", ""),
+                    # A crowd-input says its question in its `label`.
+                    header=a.get("header", "") or a.get("label", ""),
                     src=a.get("src", ""),
                     text=a.get("text", ""),
                 )

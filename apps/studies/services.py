@@ -8,6 +8,8 @@ that spends goes through the batches' and review's services, with their role and
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import secrets
 from dataclasses import dataclass
@@ -175,6 +177,14 @@ def study_secret(study: Study) -> str:
     return crypto.decrypt(study.secret) if study.secret else ""
 
 
+def _one_row(name: str) -> bytes:
+    """The batch's CSV: one row naming the study (its HIT shows no column)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows([["study"], [name]])
+    return buffer.getvalue().encode()
+
+
 def study_publish(
     *, membership: Membership, actor, study: Study, participants: int, name: str = ""
 ) -> Batch:
@@ -192,7 +202,7 @@ def study_publish(
         actor=actor,
         project=project,
         name=(name or f"{project.name}: {participants} participants ({count})")[:100],
-        upload=SimpleUploadedFile("study.csv", b"study\n1\n", content_type="text/csv"),
+        upload=SimpleUploadedFile("study.csv", _one_row(project.name), content_type="text/csv"),
     )
     Batch.objects.filter(pk=batch.pk).update(assignments_per_row=participants)
     batch.assignments_per_row = participants

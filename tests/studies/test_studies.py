@@ -88,6 +88,10 @@ def test_a_study_is_made_with_its_template_group_and_secret_shown_once(
     assert "data-survey-link" in project.template and "data-completion-code" in project.template
     assert 'href="https://survey.example.org/s/1"' in project.template
     assert "${" not in project.template
+    from apps.batches.taskspec import task_spec
+
+    box = task_spec(project.template, {}).element("completion_code")
+    assert (box.kind, box.header) == ("text", "Completion code")  # its label, not the text above
     group = study.exclusion_group
     assert group.name == "Took part: Habits study" and group.group == "exclude"
     assert project.qualification_requirements == [

@@ -111,7 +111,8 @@ def test_a_study_from_the_survey_to_the_next_study(
         assert check.assignment.status == "Approved"
     participants = page.inner_text("[data-participants]")
     assert participants == str(len({c.assignment.worker_id for c in checks}))
-    assert f"{len(aside)}" in page.inner_text("[data-set-aside]")
+    said = page.inner_text("[data-set-aside]")
+    assert said.startswith(f"{len(aside)}: ") and "took part already" in said, said
     _shot(page, "28-study.png")
 
     page.goto(f"/review/?batch={study.project.batches.get().pk}")
