@@ -51,6 +51,17 @@ class RequesterForm(forms.ModelForm):
         model = Requester
         fields = _FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, the rate stays what it is (a new account's: the default).
+        self.fields["target_hourly_rate"].required = False
+
+    def clean_target_hourly_rate(self):
+        rate = self.cleaned_data.get("target_hourly_rate")
+        if rate is None:
+            return self.instance.target_hourly_rate
+        return rate
+
     def clean(self):
         data = super().clean()
         source = data.get("credential_source")
