@@ -361,7 +361,7 @@ def study_auto_approve_run(*, study: Study) -> int:
         Study.objects.filter(pk=study.pk).update(auto_approve=False)
         logger.warning("study %s: its approver may no longer launch; approval turned off", study.pk)
         return 0
-    from apps.review.decisions.services import assignment_approve
+    from apps.review.decisions.services import REFUSALS, assignment_approve
 
     membership = Membership.objects.select_related("requester").get(
         user_id=study.auto_approve_by_id, requester_id=requester_id
@@ -379,8 +379,9 @@ def study_auto_approve_run(*, study: Study) -> int:
                 feedback=APPROVE_FEEDBACK,
                 audit_extra={"rule": RULE, "study": study.pk},
             )
-        except (ValidationError, PermissionDenied) as exc:
-            # The daily limit, an assignment decided meanwhile: the next run tries again.
+        except REFUSALS as exc:
+            # The daily limit, an assignment decided meanwhile, MTurk refusing or out of reach:
+            # the next run tries again.
             logger.info("study %s: %s not approved: %s", study.pk, assignment.mturk_id, exc)
             continue
         approved += 1
@@ -392,8 +393,11 @@ def studies_run_all() -> tuple[int, int]:
     judged = approved = 0
     studies = Study.objects.select_related("project").filter(project__batches__isnull=False)
     for study in studies.distinct():
-        judged += study_codes_check(study=study)
-        approved += study_auto_approve_run(study=study)
+        try:
+            judged += study_codes_check(study=study)
+            approved += study_auto_approve_run(study=study)
+        except Exception:  # an outage on one account does not stop the other studies
+            logger.exception("study %s: codes not checked or approved", study.pk)
     return judged, approved
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.batches.services import CsvRefused
+from apps.requesters import crypto
 from apps.requesters.access import current_membership_for, membership_for
 from apps.requesters.roles import Action, role_allows
 from apps.studies import selectors, services
@@ -95,7 +96,9 @@ def study_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             form.add_error(None, exc)
         else:
             if secret:
-                request.session[SECRET_KEY] = {"study": study.pk, "secret": secret}
+                # Sessions live in the database: even for one redirect, the secret goes there
+                # encrypted, as the study keeps it.
+                request.session[SECRET_KEY] = {"study": study.pk, "secret": crypto.encrypt(secret)}
             messages.success(request, f"Study {study.project.name} saved.")
             return redirect("studies-detail", pk=study.pk)
     return render(request, "studies/form.html", {"form": form, "study": study})
@@ -110,7 +113,7 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
     secret = ""
     if can_manage and shown.get("study") == study.pk:
         # Shown once, right after it was made: from then on only kept encrypted.
-        secret = shown.get("secret", "")
+        secret = crypto.decrypt(shown["secret"]) if shown.get("secret") else ""
         del request.session[SECRET_KEY]
     return render(
         request,

@@ -73,11 +73,17 @@ def test_it_normalises_codes_and_computes_the_documented_hmac():
 def test_a_study_is_made_with_its_template_group_and_secret_shown_once(
     login, carol, alice, local_account, emulator
 ):
+    from django.contrib.sessions.models import Session
+
     client = login(carol)
-    response = client.post("/studies/new/", _form(code_mode="hmac", fixed_code=""), follow=True)
-    page = response.content.decode()
+    saved = client.post("/studies/new/", _form(code_mode="hmac", fixed_code=""))
     study = Study.objects.get()
     secret = services.study_secret(study)
+    # Between the save and the page that shows it, the session (a database row) holds it
+    # encrypted only.
+    stored = [s.get_decoded() for s in Session.objects.all()]
+    assert stored and all(secret not in repr(data) for data in stored)
+    page = client.get(saved["Location"]).content.decode()
     assert len(secret) >= 24 and secret in page
     assert "Shown this once" in page and "Qualtrics" in page
     assert secret not in client.get(f"/studies/{study.pk}/").content.decode()
