@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.batches import starters
 from apps.batches.services import CsvRefused
 from apps.requesters import crypto
 from apps.requesters.access import current_membership_for, membership_for
@@ -19,6 +20,8 @@ from apps.studies.forms import PublishForm, StudyForm
 from apps.studies.models import CodeMode, Study
 
 SECRET_KEY = "studies-new-secret"
+# The gallery's starter whose way in is a new study.
+SURVEY_STARTER = "survey-link"
 
 
 def _study(request: HttpRequest, pk: int, action: Action = Action.VIEW):
@@ -62,6 +65,17 @@ def study_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     else:
         study, membership = _study(request, pk, Action.LAUNCH)
     initial = None
+    starter = starters.starter_get(request.GET.get("starter", "")) if study is None else None
+    if starter is not None and starter.slug == SURVEY_STARTER:
+        # The gallery's "Survey link" starter comes here: its words, its time, its pay at the
+        # account's hourly rate.
+        rate = membership.requester.target_hourly_rate or starters.DEFAULT_HOURLY_RATE
+        initial = {
+            "title": starter.title,
+            "description": starter.description,
+            "minutes": max(1, round(starter.work_seconds / 60)),
+            "reward": starter.reward(rate),
+        }
     if study is not None:
         project = study.project
         initial = {

@@ -273,3 +273,21 @@ def test_only_a_manager_of_the_account_makes_publishes_or_turns_on_approval(
     assert outsider.post(f"/studies/{study.pk}/publish/", {"participants": 9}).status_code == 404
     study.refresh_from_db()
     assert not study.auto_approve and not study.project.batches.exists()
+
+
+def test_the_survey_link_starter_leads_to_a_new_study_filled_from_it(login, carol, victor):
+    from apps.batches import starters
+
+    starter = starters.starter_get("survey-link")
+    client = login(carol)
+    for url in ("/batches/projects/gallery/", "/batches/projects/gallery/survey-link/"):
+        page = client.get(url).content.decode()
+        assert 'href="/studies/new/?starter=survey-link"' in page, url
+    other = client.get("/batches/projects/gallery/sentiment/").content.decode()
+    assert "data-new-study" not in other
+
+    form = client.get("/studies/new/", {"starter": "survey-link"}).content.decode()
+    assert f'value="{starter.title}"' in form
+    assert f'value="{round(starter.work_seconds / 60)}"' in form
+    assert f'value="{starter.reward(starters.DEFAULT_HOURLY_RATE)}"' in form
+    assert login(victor).get("/studies/new/", {"starter": "survey-link"}).status_code == 403
