@@ -116,11 +116,15 @@ def test_a_study_from_the_survey_to_the_next_study(
     _shot(page, "28-study.png")
 
     page.goto(f"/review/?batch={study.project.batches.get().pk}")
-    card = page.locator("[data-code-check]:not([data-code-check=valid])").first
+    # A careless worker's wrong code: its card says so, with the reason and the code given.
+    card = page.locator("article[data-assignment]:has([data-code-check=invalid])").first
     card.wait_for()
-    assert "Completion code:" in card.inner_text()
-    card.scroll_into_view_if_needed()
-    _shot(page, "29-study-review-card.png")
+    said = card.locator("[data-code-check=invalid]").inner_text()
+    assert said.startswith("Completion code: Not a code of this study."), said
+    assert "Not one of the study's codes." in said and "Given:" in said
+    if os.environ.get("SCREENSHOTS") == "1":
+        card.scroll_into_view_if_needed()
+        card.screenshot(path=str(SCREENSHOTS / "29-study-review-card.png"), animations="disabled")
 
     # Everyone who took part joined the study's group: the next study keeps them out.
     workers = set(Assignment.objects.values_list("worker_id", flat=True))
