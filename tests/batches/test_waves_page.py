@@ -46,7 +46,9 @@ def ready(local_account, carol):
 
 @pytest.fixture
 def launched(local_account, carol, emulator, eager):
-    batch = make_batch(make_project(local_account, carol, name="Waves"), carol, rows_csv(7), name="Waves")
+    batch = make_batch(
+        make_project(local_account, carol, name="Waves"), carol, rows_csv(7), name="Waves"
+    )
     membership = Membership.objects.get(user=carol)
     waves.batch_waves_plan(
         membership=membership, actor=carol, batch=batch, size=3, done_percent=80, every_minutes=30
