@@ -177,6 +177,13 @@ def study_secret(study: Study) -> str:
     return crypto.decrypt(study.secret) if study.secret else ""
 
 
+def study_secret_mask(study: Study) -> str:
+    """The secret as its page shows it after its one showing: its last 4 characters only, enough
+    to tell which secret a survey holds."""
+    secret = study_secret(study) if study.code_mode == CodeMode.HMAC else ""
+    return f"{'•' * 12}{secret[-4:]}" if secret else ""
+
+
 def _one_row(name: str) -> bytes:
     """The batch's CSV: one row naming the study (its HIT shows no column)."""
     buffer = io.StringIO()

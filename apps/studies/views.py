@@ -142,6 +142,7 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "secret": secret,
             "publish_form": PublishForm() if can_manage else None,
             "hmac": study.code_mode == CodeMode.HMAC,
+            "secret_mask": services.study_secret_mask(study) if can_manage else "",
         },
     )
 

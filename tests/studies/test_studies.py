@@ -71,7 +71,7 @@ def test_it_normalises_codes_and_computes_the_documented_hmac():
 
 
 def test_a_study_is_made_with_its_template_group_and_secret_shown_once(
-    login, carol, alice, local_account, emulator
+    login, carol, alice, bob, local_account, emulator
 ):
     from django.contrib.sessions.models import Session
 
@@ -86,7 +86,12 @@ def test_a_study_is_made_with_its_template_group_and_secret_shown_once(
     page = client.get(saved["Location"]).content.decode()
     assert len(secret) >= 24 and secret in page
     assert "Shown this once" in page and "Qualtrics" in page
-    assert secret not in client.get(f"/studies/{study.pk}/").content.decode()
+    again = client.get(f"/studies/{study.pk}/").content.decode()
+    assert secret not in again
+    assert f"<code data-secret-mask>{'•' * 12}{secret[-4:]}</code>" in again
+    reviewer = login(bob).get(f"/studies/{study.pk}/").content.decode()
+    assert secret not in reviewer and "data-secret-mask" not in reviewer
+    client = login(carol)
     assert secret not in study.secret  # kept encrypted
 
     project = study.project
