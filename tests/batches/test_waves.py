@@ -3,7 +3,6 @@ crowd finishes the last, or as minutes pass; paused, resumed, raced, killed and 
 
 from __future__ import annotations
 
-import inspect
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -14,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.batches import services, splitting, tasks, waves
+from apps.batches import services, tasks, waves
 from apps.batches.models import Batch, BatchStatus, BatchWave, RowStatus
 from apps.requesters.models import Membership
 from apps.sync.services import requester_sync
@@ -31,23 +30,6 @@ def eager():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
-
-
-@pytest.fixture(autouse=True)
-def _waves_begin_at_launch(monkeypatch):
-    """The launch holds the rows past the first wave right after making the rows final
-    (`services.batch_launch` calls `waves.batch_waves_begin` after splitting them). Until that
-    call is in the launch, the tests put it at the same place."""
-    if "batch_waves_begin" in inspect.getsource(services.batch_launch):
-        return
-    split = splitting.batch_rows_split
-
-    def split_then_begin(batch, props):
-        result = split(batch, props)
-        waves.batch_waves_begin(batch)
-        return result
-
-    monkeypatch.setattr(splitting, "batch_rows_split", split_then_begin)
 
 
 def _membership(user):

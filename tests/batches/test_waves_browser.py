@@ -14,7 +14,6 @@ from apps.batches.models import Batch, BatchStatus
 from apps.requesters.models import Membership
 from tests.batches.conftest import make_batch, make_project, rows_csv
 from tests.batches.test_project_browser import _sign_in
-from tests.batches.test_waves import _waves_begin_at_launch as _waves_begin_at_launch
 from tests.batches.test_waves import _work
 from tests.batches.test_waves import eager as eager  # the shared fixtures
 

@@ -12,7 +12,6 @@ from apps.batches import services, waves
 from apps.batches.models import Batch, BatchStatus, RowStatus
 from apps.requesters.models import Membership
 from tests.batches.conftest import make_batch, make_project, rows_csv
-from tests.batches.test_waves import _waves_begin_at_launch as _waves_begin_at_launch
 from tests.batches.test_waves import eager as eager  # the shared fixtures
 from tests.review.drawn_work import parse
 
