@@ -4,9 +4,6 @@ as docs/screenshots/30-eligibility.png and 31-topup-preview.png."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from apps.qualifications.models import BatchGuard, QualificationScore
@@ -15,17 +12,9 @@ from tests.batches.conftest import make_project
 from tests.batches.test_eligibility import APPROVAL, WORKER, _batch, _did, _score, _type
 from tests.batches.test_fair_pay import _batch_with_work
 from tests.factories import PASSWORD
+from tests.fixtures.browser import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def _shot(page, name: str) -> None:
-    if os.environ.get("SCREENSHOTS") != "1":
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True, animations="disabled")
 
 
 def _sign_in(page, username: str) -> None:
@@ -83,7 +72,7 @@ def test_the_eligibility_page_in_a_browser(page, carol, local_account):
     assert rows.count() == 4
     assert "2 of 3 assignments submitted: may take 1 more." in page.inner_text("#eligibility")
     assert "MTurk computes this worker's approval rate" in page.inner_text("#eligibility")
-    _shot(page, "30-eligibility.png")
+    screenshot(page, "30-eligibility.png")
     assert page.console_errors == []
 
 
@@ -102,5 +91,5 @@ def test_the_top_up_preview_in_a_browser(page, carol, local_account):
     assert summary.inner_text().startswith("5 of 6 approved assignments")
     assert page.inner_text("[data-topup-total]") == "$5.24"
     assert page.locator("button:has-text('Pay 5 top-ups ($5.24)')").is_visible()
-    _shot(page, "31-topup-preview.png")
+    screenshot(page, "31-topup-preview.png")
     assert page.console_errors == []

@@ -5,29 +5,14 @@ are saved to docs/screenshots/."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from apps.batches import starters
 from apps.batches.models import Project
 from tests.batches.test_project_browser import _sign_in
+from tests.fixtures.browser import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def _shot(page, name: str) -> None:
-    if os.environ.get("SCREENSHOTS") != "1":
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    width, height = page.evaluate(
-        "() => [document.documentElement.clientWidth, document.documentElement.scrollHeight]"
-    )
-    clip = {"x": 0, "y": 0, "width": width, "height": min(height, 2000)}
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True, clip=clip, animations="disabled")
 
 
 def test_the_gallery_previews_a_starter_and_makes_its_project(page, carol, local_account):
@@ -40,7 +25,7 @@ def test_the_gallery_previews_a_starter_and_makes_its_project(page, carol, local
     assert thumbnails.count() == len(starters.STARTERS)
     drawn = thumbnails.evaluate_all("imgs => imgs.filter(i => i.complete && i.naturalWidth > 0)")
     assert len(drawn) == len(starters.STARTERS)  # every SVG thumbnail drawn
-    _shot(page, "26-gallery.png")
+    screenshot(page, "26-gallery.png")
 
     page.click("[data-starter=bounding-boxes] a")
     page.wait_for_selector("h1:has-text('Bounding boxes')")
@@ -61,7 +46,7 @@ def test_the_gallery_previews_a_starter_and_makes_its_project(page, carol, local
     )
     page.click("nav.row-pick a:has-text('Row 2')")
     page.wait_for_selector("h2:has-text('example row 2')")
-    _shot(page, "27-starter.png")
+    screenshot(page, "27-starter.png")
 
     page.click("a[data-use]")
     page.wait_for_selector("[data-starter-notice]")

@@ -7,9 +7,6 @@ are saved to docs/screenshots/."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from apps.hits.models import Assignment
@@ -17,12 +14,12 @@ from apps.qualifications.models import QualificationScore
 from apps.studies.models import CodeCheck, Study, Verdict
 from apps.sync.services import requester_sync
 from tests.batches.test_project_browser import _sign_in
+from tests.fixtures.browser import screenshot
 from tests.fixtures.emulator import EmulatorControlError
 from tests.helpers import new_worker_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CODES = [f"HB{n:04d}X" for n in range(1, 41)]
 
 
@@ -33,17 +30,6 @@ def eager():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
-
-
-def _shot(page, name: str) -> None:
-    if os.environ.get("SCREENSHOTS") != "1":
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    width, height = page.evaluate(
-        "() => [document.documentElement.clientWidth, document.documentElement.scrollHeight]"
-    )
-    clip = {"x": 0, "y": 0, "width": width, "height": min(height, 2000)}
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True, clip=clip, animations="disabled")
 
 
 def _new_study(page, tmp_path, *, name: str, survey_url: str, exclude: str = "") -> Study:
@@ -113,7 +99,7 @@ def test_a_study_from_the_survey_to_the_next_study(
     assert participants == str(len({c.assignment.worker_id for c in checks}))
     said = page.inner_text("[data-set-aside]")
     assert said.startswith(f"{len(aside)}: ") and "took part already" in said, said
-    _shot(page, "28-study.png")
+    screenshot(page, "28-study.png")
 
     page.goto(f"/review/?batch={study.project.batches.get().pk}")
     # A careless worker's wrong code: its card says so, with the reason and the code given.
@@ -122,9 +108,8 @@ def test_a_study_from_the_survey_to_the_next_study(
     said = card.locator("[data-code-check=invalid]").inner_text()
     assert said.startswith("Completion code: Not a code of this study."), said
     assert "Not one of the study's codes." in said and "Given:" in said
-    if os.environ.get("SCREENSHOTS") == "1":
-        card.scroll_into_view_if_needed()
-        card.screenshot(path=str(SCREENSHOTS / "29-study-review-card.png"), animations="disabled")
+    card.scroll_into_view_if_needed()
+    screenshot(page, "29-study-review-card.png", locator=card)
 
     # Everyone who took part joined the study's group: the next study keeps them out.
     workers = set(Assignment.objects.values_list("worker_id", flat=True))

@@ -6,19 +6,16 @@ card and the page are saved to docs/screenshots/."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from tests.batches.test_views import eager
 from tests.factories import PASSWORD
+from tests.fixtures.browser import screenshot
 from tests.review.drawn_work import png_data_uri, worked_batch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 __all__ = ["eager"]
 
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 TEMPLATE = """<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>
 <crowd-form>
   <crowd-bounding-box name="animals" src="${image_url}" header="Box every animal"
@@ -61,22 +58,6 @@ def _sign_in(page, username: str) -> None:
     page.wait_for_selector("text=Requester accounts")
 
 
-def _shot(page, name: str, locator=None) -> None:
-    """The element, or the page from its top (at most 2000 pixels of it)."""
-    if os.environ.get("SCREENSHOTS") != "1":
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = str(SCREENSHOTS / name)
-    if locator is not None:
-        locator.screenshot(path=path, animations="disabled")
-        return
-    width, height = page.evaluate(
-        "() => [document.documentElement.clientWidth, document.documentElement.scrollHeight]"
-    )
-    clip = {"x": 0, "y": 0, "width": width, "height": min(height, 2000)}
-    page.screenshot(path=path, full_page=True, clip=clip, animations="disabled")
-
-
 def test_layers_toggle_masks_fade_and_nothing_breaks_the_policy(
     page, login, carol, local_account, emulator, eager
 ):
@@ -114,7 +95,7 @@ def test_layers_toggle_masks_fade_and_nothing_breaks_the_policy(
     assert opacities == ["0.25"] * 4
     assert page.locator("mark").count() >= 6  # three workers' and the aggregated spans
     assert page.locator("[data-aggregate]").count() == 1
-    _shot(page, "25-results-page.png")
+    screenshot(page, "25-results-page.png")
 
     page.goto(f"/review/?batch={worked.batch.pk}")
     card = page.locator("[data-assignment]").first
@@ -124,6 +105,6 @@ def test_layers_toggle_masks_fade_and_nothing_breaks_the_policy(
     card_boxes.locator("input[data-layer-toggle]").nth(1).check()
     assert sum(layer.is_visible() for layer in others) == 1
     assert card.locator("details[data-fields] summary").inner_text() == "All fields as sent"
-    _shot(page, "24-drawn-review-card.png", card)
+    screenshot(page, "24-drawn-review-card.png", card)
 
     assert page.console_errors == []
