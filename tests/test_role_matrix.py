@@ -302,6 +302,8 @@ def _actions(o):
         ("batch waves resume", f"/batches/{o['batch'].pk}/waves/resume/", {}, "manager"),
         ("batch waves release", f"/batches/{o['batch'].pk}/waves/release/", {}, "manager"),
         ("batch waves cancel", f"/batches/{o['batch'].pk}/waves/cancel/", {}, "manager"),
+        ("study new", "/studies/new/", {"name": ""}, "manager"),
+        ("study edit", f"/studies/{o['study'].pk}/edit/", {"name": ""}, "manager"),
         (
             "study publish",
             f"/studies/{o['study'].pk}/publish/",
@@ -377,6 +379,8 @@ ACTION_NAMES = [
     "batch waves resume",
     "batch waves release",
     "batch waves cancel",
+    "study new",
+    "study edit",
     "study publish",
     "study auto approve",
 ]
@@ -419,6 +423,7 @@ SESSION_SCOPED = {
     "worker upload",
     "qualification create",
     "project new",
+    "study new",
 } | {"block", "unblock", "message", "worker score", "compensate"}
 
 

@@ -10,7 +10,7 @@ from apps.studies.codes import codes_parse
 from apps.studies.models import CodeMode
 
 _PARAM = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,39}$")
-MAX_LIST_BYTES = 2 * 1024 * 1024
+MAX_LIST_CHARACTERS = 2_000_000
 
 
 class StudyForm(forms.Form):
@@ -32,10 +32,13 @@ class StudyForm(forms.Form):
     reward = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2, initial="2.00")
     code_mode = forms.ChoiceField(choices=CodeMode.choices, initial=CodeMode.HMAC, label="Codes")
     fixed_code = forms.CharField(max_length=64, required=False, label="The code (one for all)")
-    codes_file = forms.FileField(
+    codes = forms.CharField(
         required=False,
+        max_length=MAX_LIST_CHARACTERS,
         label="List of codes",
-        help_text="A text or CSV file, one code per line: each is accepted once.",
+        widget=forms.Textarea(attrs={"rows": 4, "class": "code", "spellcheck": "false"}),
+        help_text="Paste the survey's codes, one per line (a CSV's first column): each is "
+        "accepted once.",
     )
     excluded = forms.ModelMultipleChoiceField(
         queryset=QualificationType.objects.none(),
@@ -73,17 +76,15 @@ class StudyForm(forms.Form):
     def clean_assignment_param(self):
         return self._param("assignment_param")
 
-    def clean_codes_file(self):
-        upload = self.cleaned_data.get("codes_file")
-        if not upload:
-            return None
-        if upload.size > MAX_LIST_BYTES:
-            raise ValidationError("The list is larger than 2 MB.")
+    def clean_codes(self):
+        text = self.cleaned_data.get("codes") or ""
+        if not text.strip():
+            return ""
         try:
-            self.codes = codes_parse(upload.read().decode("utf-8-sig", errors="replace"))
+            self.codes = codes_parse(text)
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
-        return upload
+        return text
 
     def clean(self):
         data = super().clean()

@@ -8,17 +8,16 @@ that spends goes through the batches' and review's services, with their role and
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template import Context, Template
 from django.utils import timezone
 
 from apps.audit.services import audit_record
@@ -34,9 +33,13 @@ from apps.requesters.roles import Action
 from apps.requesters.services import membership_require
 from apps.studies.codes import code_normalise, hmac_code
 from apps.studies.models import CodeCheck, CodeMode, CompletionCode, Study, Verdict
+from mturkdash.exports import csv_lines
 
 logger = logging.getLogger(__name__)
 
+# The HIT a study shows, in MTurk's frame: kept beside the code, not among the dashboard's
+# templates (its inline script runs at MTurk, never under this site's policy).
+HIT_TEMPLATE = Path(__file__).with_name("hit.html")
 CODE_FIELD = "completion_code"
 RULE = "valid completion code"
 APPROVE_FEEDBACK = "Thank you: your completion code matched the survey's."
@@ -53,16 +56,17 @@ def hit_template(
 ) -> str:
     """The study's HIT: the survey link (the worker's and assignment's ids added by its script,
     as MTurk gives them to the HIT's frame) and the completion code box."""
-    return render_to_string(
-        "studies/hit.html",
-        {
-            "title": title,
-            "description": description,
-            "survey_url": survey_url,
-            "worker_param": worker_param,
-            "assignment_param": assignment_param,
-            "minutes": minutes,
-        },
+    return Template(HIT_TEMPLATE.read_text()).render(
+        Context(
+            {
+                "title": title,
+                "description": description,
+                "survey_url": survey_url,
+                "worker_param": worker_param,
+                "assignment_param": assignment_param,
+                "minutes": minutes,
+            }
+        )
     )
 
 
@@ -186,10 +190,7 @@ def study_secret_mask(study: Study) -> str:
 
 def _one_row(name: str) -> bytes:
     """The batch's CSV: one row naming the study (its HIT shows no column)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerows([["study"], [name]])
-    return buffer.getvalue().encode()
+    return "".join(csv_lines(["study"], [[name]])).encode()
 
 
 def study_publish(

@@ -8,10 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from apps.batches import starters
 from apps.batches.services import CsvRefused
+from apps.mturk.errors import MTurkError
 from apps.requesters import crypto
 from apps.requesters.access import current_membership_for, membership_for
 from apps.requesters.roles import Action, role_allows
@@ -35,6 +36,7 @@ def _study(request: HttpRequest, pk: int, action: Action = Action.VIEW):
 
 
 @login_required
+@require_GET
 def study_list(request: HttpRequest) -> HttpResponse:
     membership = current_membership_for(request, Action.VIEW)
     if membership is None:
@@ -92,7 +94,6 @@ def study_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         }
     form = StudyForm(
         request.POST or None,
-        request.FILES or None,
         initial=initial,
         requester=membership.requester,
         own_group=study.exclusion_group if study else None,
@@ -108,6 +109,8 @@ def study_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+        except MTurkError as exc:
+            form.add_error(None, f"MTurk refused the study's exclusion group: {exc}")
         else:
             if secret:
                 # Sessions live in the database: even for one redirect, the secret goes there
@@ -119,6 +122,7 @@ def study_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
     study, membership = _study(request, pk)
     services.study_codes_check(study=study)

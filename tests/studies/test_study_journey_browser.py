@@ -42,9 +42,7 @@ def _new_study(page, tmp_path, *, name: str, survey_url: str, exclude: str = "")
     page.fill("#id_minutes", "5")
     page.fill("#id_reward", "1.00")
     page.select_option("#id_code_mode", "list")
-    codes = tmp_path / f"{name}.txt"
-    codes.write_text("code\n" + "\n".join(CODES) + "\n")
-    page.set_input_files("#id_codes_file", str(codes))
+    page.fill("#id_codes", "code\n" + "\n".join(CODES) + "\n")
     if exclude:
         page.check(f"label:has-text('{exclude}') input")
     page.click("button:has-text('Save the study')")
